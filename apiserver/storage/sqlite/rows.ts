@@ -1,0 +1,60 @@
+// Rows and values read back from SQLite are outside data (the file may be damaged or edited): every column and every
+// stored object is checked before the rest of the store relies on its shape.
+import type { SQLOutputValue } from 'node:sqlite';
+import type { StoredObject } from '../interface.ts';
+import { StorageError } from '../errors.ts';
+
+export type Row = Record<string, SQLOutputValue>;
+
+export function integerColumn(row: Row, column: string): number {
+  const value = row[column];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw corrupt(`column ${column} is ${describe(value)}, not an integer`);
+  return value;
+}
+
+export function nullableIntegerColumn(row: Row, column: string): number | null {
+  return row[column] === null ? null : integerColumn(row, column);
+}
+
+export function textColumn(row: Row, column: string): string {
+  const value = row[column];
+  if (typeof value !== 'string') throw corrupt(`column ${column} is ${describe(value)}, not text`);
+  return value;
+}
+
+export function nullableTextColumn(row: Row, column: string): string | null {
+  return row[column] === null ? null : textColumn(row, column);
+}
+
+/** Whether a value has the shape every stored object must have (what the rest of Vigil relies on). */
+export function isStoredObject(value: unknown): value is StoredObject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  if (!('apiVersion' in value) || typeof value.apiVersion !== 'string') return false;
+  if (!('kind' in value) || typeof value.kind !== 'string') return false;
+  if (!('metadata' in value)) return false;
+  const metadata = value.metadata;
+  return typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata) &&
+    'name' in metadata && typeof metadata.name === 'string';
+}
+
+/** Parses a stored value. The result is a fresh object the caller owns. */
+export function decodeObject(json: string, key: string): StoredObject {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw corrupt(`the value of ${key} is not JSON`, error);
+  }
+  if (!isStoredObject(value)) throw corrupt(`the value of ${key} is not an object with apiVersion, kind and metadata.name`);
+  return value;
+}
+
+function corrupt(message: string, cause?: unknown): StorageError {
+  return new StorageError('Internal', `embedded store data is damaged: ${message}`, cause === undefined ? {} : { cause });
+}
+
+function describe(value: SQLOutputValue | undefined): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'NULL';
+  return typeof value;
+}

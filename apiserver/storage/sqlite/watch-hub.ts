@@ -1,0 +1,62 @@
+// The live half of every watch: the write path hands each committed change to the hub, which pushes it to the
+// watchers of that key. The change is built only when some watcher wants it, so writes nobody watches cost nothing.
+import type { ObjectFilter, Revision, WatchEvent } from '../interface.ts';
+import type { WatchStream } from '../watch-stream.ts';
+import { eventFor, type Change } from './changes.ts';
+
+export interface Subscription {
+  prefix: string;
+  /** Changes at or before this revision were delivered by the replay (or precede the requested start). */
+  after: Revision;
+  /** False while the replay is catching up from history: it reads the changes committed meanwhile itself. */
+  live: boolean;
+  filter: ObjectFilter | undefined;
+  stream: WatchStream;
+}
+
+export class WatchHub {
+  readonly #subscriptions = new Set<Subscription>();
+
+  add(subscription: Subscription): void {
+    this.#subscriptions.add(subscription);
+  }
+
+  remove(subscription: Subscription): void {
+    this.#subscriptions.delete(subscription);
+  }
+
+  /** Delivers the change at `revision` to `key`; `build` runs at most once, and only if a watcher wants the key. */
+  publish(key: string, revision: Revision, build: () => Change): void {
+    let change: Change | undefined;
+    for (const subscription of this.#subscriptions) {
+      if (!subscription.live || revision <= subscription.after || !key.startsWith(subscription.prefix)) continue;
+      try {
+        change ??= build();
+      } catch (error) {
+        // The write is committed whatever happens here; a watcher that cannot be told about it must not go on as
+        // if nothing happened, so it ends with the error and resumes from its last revision.
+        subscription.stream.fail(error);
+        continue;
+      }
+      deliver(subscription, change);
+    }
+  }
+
+  /** Ends every watch with endReason 'closed'. */
+  closeAll(): void {
+    for (const subscription of [...this.#subscriptions]) subscription.stream.end('closed');
+    this.#subscriptions.clear();
+  }
+}
+
+/** Pushes one change through the watcher's filter; a filter that throws ends that watch with its error, not the write. */
+export function deliver(subscription: Subscription, change: Change): void {
+  let event: WatchEvent | undefined;
+  try {
+    event = eventFor(change, subscription.filter);
+  } catch (error) {
+    subscription.stream.fail(error);
+    return;
+  }
+  if (event !== undefined) subscription.stream.push(event);
+}
