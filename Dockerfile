@@ -1,0 +1,21 @@
+# Vigil in a container: Node 24 LTS runs the TypeScript sources directly (type stripping), so there is no build step.
+FROM node:24-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production \
+    VIGIL_DATA_DIR=/data \
+    VIGIL_LISTEN=127.0.0.1
+COPY package.json package-lock.json ./
+# The `node` devDependency only exists to put Node 24 on the PATH of npm scripts; the image already has Node 24.
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY schemas ./schemas
+COPY apiserver ./apiserver
+COPY controllers ./controllers
+COPY cli ./cli
+COPY manifests ./manifests
+VOLUME ["/data"]
+EXPOSE 8080
+# Mount the Docker socket to manage the host's containers: -v /var/run/docker.sock:/var/run/docker.sock
+# The label lets Vigil recognise itself and never update itself on the normal path.
+LABEL sentinel.self="true" vigil.self="true"
+ENTRYPOINT ["/app/cli/vigil.ts"]
+CMD ["serve"]

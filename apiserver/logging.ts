@@ -1,0 +1,14 @@
+// What pino must never print. Secrets are masked at the source too; this is the second line of defence for
+// anything that reaches a log line through a request or an error object.
+export const redactPaths: string[] = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'req.headers["x-webhook-secret"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.token',
+  '*.secret',
+  '*.stringData',
+  '*.data',
+];

@@ -1,0 +1,78 @@
+// `vigil serve`: opens the store, builds the app, listens, and shuts down gracefully on SIGTERM/SIGINT.
+import { mkdirSync, accessSync, constants } from 'node:fs';
+import { pino, type Logger } from 'pino';
+import { ConfigError, parseServeConfig, SERVE_USAGE, type ServeConfig } from '../serve-config.ts';
+import { openStore } from '../../apiserver/storage/open.ts';
+import { buildApp } from '../../apiserver/app.ts';
+import { vigilVersion } from '../../apiserver/version.ts';
+import { redactPaths } from '../../apiserver/logging.ts';
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(SERVE_USAGE);
+    return 0;
+  }
+  let config: ServeConfig;
+  try {
+    config = parseServeConfig(argv, process.env);
+    prepareDataDir(config.dataDir);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`vigil serve: ${error.message}\n(see vigil serve --help)\n`);
+      return 2;
+    }
+    throw error;
+  }
+
+  const logger = pino({ level: config.logLevel, redact: { paths: redactPaths, censor: '[redacted]' } });
+  logger.info({ version: vigilVersion, store: config.store.kind, dataDir: config.dataDir, dockerHost: config.dockerHost }, 'starting vigil');
+  const store = await openStore(config.store, { dataDir: config.dataDir, logger });
+  const app = await buildApp({ store, logger });
+  try {
+    await app.listen({ port: config.port, host: config.listen });
+  } catch (error) {
+    logger.fatal({ err: error }, `cannot listen on ${config.listen}:${config.port}`);
+    await store.close();
+    return 1;
+  }
+  if (config.listen !== '127.0.0.1' && config.listen !== '::1' && config.listen !== 'localhost') {
+    logger.warn(`listening on ${config.listen} without authentication: anyone who can reach this port controls your containers`);
+  }
+  return await waitForShutdown(logger, async () => {
+    await app.close();
+    await store.close();
+  });
+}
+
+function prepareDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    accessSync(dataDir, constants.W_OK);
+  } catch (error) {
+    throw new ConfigError(`data directory ${dataDir} is not writable: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Resolves with the exit code once a signal arrived and `close` finished; a second signal exits at once. */
+function waitForShutdown(logger: Logger, close: () => Promise<void>): Promise<number> {
+  return new Promise((resolve) => {
+    let closing = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (closing) {
+        logger.warn(`${signal} again: exiting without waiting`);
+        process.exit(1);
+      }
+      closing = true;
+      logger.info(`${signal}: shutting down`);
+      close().then(
+        () => resolve(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'error while shutting down');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

@@ -1,0 +1,169 @@
+// `vigil serve` configuration: flags over environment variables over defaults. A bad flag or value stops the start
+// with a message naming it; nothing falls back silently (Docker Sentinel's silent fallbacks are a gap we close).
+import { parseArgs } from 'node:util';
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+
+export type StoreLocation = { kind: 'embedded' } | { kind: 'etcd'; endpoints: string[] };
+
+export interface ServeConfig {
+  port: number;
+  listen: string;
+  dataDir: string;
+  store: StoreLocation;
+  /** The Docker engine of the local Host: unix:///path or tcp://host:port. */
+  dockerHost: string;
+  /** A directory of YAML manifests kept in sync with the store (GitOps), if any. */
+  manifests: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const DEFAULTS = {
+  port: '8080',
+  // Until authentication exists the server must not be reachable from the network.
+  listen: '127.0.0.1',
+  dataDir: './data',
+  store: 'embedded',
+  dockerHost: 'unix:///var/run/docker.sock',
+  logLevel: 'info',
+} as const;
+
+interface Setting {
+  flag: string;
+  env: string | undefined;
+}
+
+const SETTINGS = {
+  port: { flag: 'port', env: 'VIGIL_PORT' },
+  listen: { flag: 'listen', env: 'VIGIL_LISTEN' },
+  dataDir: { flag: 'data-dir', env: 'VIGIL_DATA_DIR' },
+  store: { flag: 'store', env: 'VIGIL_STORE' },
+  dockerHost: { flag: 'docker-host', env: 'DOCKER_HOST' },
+  manifests: { flag: 'manifests', env: 'VIGIL_MANIFESTS' },
+  logLevel: { flag: 'log-level', env: 'VIGIL_LOG_LEVEL' },
+} satisfies Record<string, Setting>;
+
+export const SERVE_USAGE = `Usage: vigil serve [options]
+
+  --port N              port to listen on (env VIGIL_PORT, default 8080)
+  --listen ADDRESS      address to listen on (env VIGIL_LISTEN, default 127.0.0.1)
+  --data-dir DIR        where the embedded store and keys live (env VIGIL_DATA_DIR, default ./data)
+  --store STORE         embedded, or etcd://HOST:PORT[,HOST:PORT...] (env VIGIL_STORE, default embedded)
+  --docker-host URL     the local Docker engine, unix:///PATH or tcp://HOST:PORT
+                        (env DOCKER_HOST, default unix:///var/run/docker.sock)
+  --manifests DIR       keep the store in sync with the YAML manifests in DIR (env VIGIL_MANIFESTS)
+  --log-level LEVEL     fatal, error, warn, info, debug, trace or silent (env VIGIL_LOG_LEVEL, default info)
+`;
+
+/** Reads `vigil serve` flags and environment. Throws ConfigError naming the bad flag or variable. */
+export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeConfig {
+  let parsed: ReturnType<typeof parseFlags>;
+  try {
+    parsed = parseFlags(argv);
+  } catch (error) {
+    // parseArgs says e.g. "Unknown option '--prot'"; keep its words, they name the flag.
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
+  }
+  if (parsed.positionals.length > 0) {
+    throw new ConfigError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}: vigil serve takes only options`);
+  }
+  const values = parsed.values;
+  const pick = (setting: Setting, fallback: string | undefined): { value: string | undefined; source: string } => {
+    const fromFlag = values[setting.flag as keyof typeof values];
+    if (typeof fromFlag === 'string') return { value: fromFlag, source: `--${setting.flag}` };
+    const fromEnv = setting.env === undefined ? undefined : env[setting.env];
+    if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, source: `environment variable ${setting.env}` };
+    return { value: fallback, source: `default` };
+  };
+
+  const port = pick(SETTINGS.port, DEFAULTS.port);
+  const listen = pick(SETTINGS.listen, DEFAULTS.listen);
+  const dataDir = pick(SETTINGS.dataDir, DEFAULTS.dataDir);
+  const store = pick(SETTINGS.store, DEFAULTS.store);
+  const dockerHost = pick(SETTINGS.dockerHost, DEFAULTS.dockerHost);
+  const manifests = pick(SETTINGS.manifests, undefined);
+  const logLevel = pick(SETTINGS.logLevel, DEFAULTS.logLevel);
+
+  return {
+    port: parsePort(port.value ?? DEFAULTS.port, port.source),
+    listen: parseListen(listen.value ?? DEFAULTS.listen, listen.source),
+    dataDir: parseDirectory(dataDir.value ?? DEFAULTS.dataDir, dataDir.source),
+    store: parseStore(store.value ?? DEFAULTS.store, store.source),
+    dockerHost: parseDockerHost(dockerHost.value ?? DEFAULTS.dockerHost, dockerHost.source),
+    manifests: manifests.value === undefined ? undefined : parseDirectory(manifests.value, manifests.source),
+    logLevel: parseLogLevel(logLevel.value ?? DEFAULTS.logLevel, logLevel.source),
+  };
+}
+
+function parseFlags(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      listen: { type: 'string' },
+      'data-dir': { type: 'string' },
+      store: { type: 'string' },
+      'docker-host': { type: 'string' },
+      manifests: { type: 'string' },
+      'log-level': { type: 'string' },
+    },
+  });
+}
+
+function parsePort(text: string, source: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
+    throw new ConfigError(`invalid port ${JSON.stringify(text)} from ${source}: expected a whole number from 1 to 65535`);
+  }
+  return Number(text);
+}
+
+function parseListen(text: string, source: string): string {
+  if (isIP(text) === 0 && text !== 'localhost') {
+    throw new ConfigError(`invalid listen address ${JSON.stringify(text)} from ${source}: expected an IPv4 or IPv6 address such as 127.0.0.1, 0.0.0.0 or ::`);
+  }
+  return text;
+}
+
+function parseDirectory(text: string, source: string): string {
+  if (text.trim() === '' || text.includes('\0')) throw new ConfigError(`invalid directory ${JSON.stringify(text)} from ${source}`);
+  return resolve(text);
+}
+
+function parseStore(text: string, source: string): StoreLocation {
+  if (text === 'embedded') return { kind: 'embedded' };
+  const match = /^etcd:\/\/(.+)$/.exec(text);
+  if (match === null || match[1] === undefined) {
+    throw new ConfigError(`invalid store ${JSON.stringify(text)} from ${source}: expected "embedded" or etcd://HOST:PORT[,HOST:PORT...]`);
+  }
+  const endpoints = match[1].split(',').map((member) => {
+    const hostPort = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(member);
+    if (hostPort === null || Number(hostPort[2]) < 1 || Number(hostPort[2]) > 65535) {
+      throw new ConfigError(`invalid etcd member ${JSON.stringify(member)} in ${source}: expected HOST:PORT`);
+    }
+    return `http://${member}`;
+  });
+  return { kind: 'etcd', endpoints };
+}
+
+function parseDockerHost(text: string, source: string): string {
+  if (/^unix:\/\/\/.+/.test(text)) return text;
+  const tcp = /^tcp:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})\/?$/.exec(text);
+  if (tcp !== null && Number(tcp[2]) >= 1 && Number(tcp[2]) <= 65535) return text;
+  throw new ConfigError(`invalid Docker host ${JSON.stringify(text)} from ${source}: expected unix:///PATH or tcp://HOST:PORT`);
+}
+
+function parseLogLevel(text: string, source: string): ServeConfig['logLevel'] {
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+  const level = levels.find((candidate) => candidate === text);
+  if (level === undefined) throw new ConfigError(`invalid log level ${JSON.stringify(text)} from ${source}: expected one of ${levels.join(', ')}`);
+  return level;
+}

@@ -1,0 +1,67 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { ConfigError, parseServeConfig } from '../../../cli/serve-config.ts';
+
+function rejects(argv: string[], env: NodeJS.ProcessEnv, message: RegExp): void {
+  assert.throws(() => parseServeConfig(argv, env), (error: unknown) => {
+    assert.ok(error instanceof ConfigError, `a ConfigError, got ${String(error)}`);
+    assert.match(error.message, message);
+    return true;
+  });
+}
+
+describe('vigil serve configuration', () => {
+  test('defaults: port 8080 on 127.0.0.1, ./data, the embedded store, the local Docker socket', () => {
+    assert.deepEqual(parseServeConfig([], {}), {
+      port: 8080,
+      listen: '127.0.0.1',
+      dataDir: resolve('./data'),
+      store: { kind: 'embedded' },
+      dockerHost: 'unix:///var/run/docker.sock',
+      manifests: undefined,
+      logLevel: 'info',
+    });
+  });
+
+  test('environment variables set every option, and flags win over them', () => {
+    const env = {
+      VIGIL_PORT: '9000',
+      VIGIL_LISTEN: '0.0.0.0',
+      VIGIL_DATA_DIR: '/var/lib/vigil',
+      VIGIL_STORE: 'etcd://10.0.0.5:2379,etcd-2:2379',
+      DOCKER_HOST: 'tcp://127.0.0.1:2375',
+      VIGIL_MANIFESTS: '/srv/gitops',
+      VIGIL_LOG_LEVEL: 'debug',
+    };
+    const fromEnv = parseServeConfig([], env);
+    assert.equal(fromEnv.port, 9000);
+    assert.equal(fromEnv.listen, '0.0.0.0');
+    assert.equal(fromEnv.dataDir, '/var/lib/vigil');
+    assert.deepEqual(fromEnv.store, { kind: 'etcd', endpoints: ['http://10.0.0.5:2379', 'http://etcd-2:2379'] });
+    assert.equal(fromEnv.dockerHost, 'tcp://127.0.0.1:2375');
+    assert.equal(fromEnv.manifests, '/srv/gitops');
+    assert.equal(fromEnv.logLevel, 'debug');
+    const fromFlags = parseServeConfig(['--port', '9090', '--store=embedded', '--listen', '::1'], env);
+    assert.equal(fromFlags.port, 9090);
+    assert.deepEqual(fromFlags.store, { kind: 'embedded' });
+    assert.equal(fromFlags.listen, '::1');
+  });
+
+  test('a bad value stops the start with a message naming the flag or variable', () => {
+    rejects(['--port', '0'], {}, /invalid port "0" from --port/);
+    rejects(['--port', '8080x'], {}, /invalid port "8080x" from --port/);
+    rejects([], { VIGIL_PORT: '70000' }, /from environment variable VIGIL_PORT/);
+    rejects(['--listen', 'everywhere'], {}, /invalid listen address "everywhere" from --listen/);
+    rejects(['--store', 'postgres://db'], {}, /invalid store "postgres:\/\/db" from --store/);
+    rejects(['--store', 'etcd://host'], {}, /invalid etcd member "host"/);
+    rejects([], { DOCKER_HOST: 'ssh://me@host' }, /invalid Docker host "ssh:\/\/me@host" from environment variable DOCKER_HOST/);
+    rejects(['--log-level', 'loud'], {}, /invalid log level "loud" from --log-level/);
+  });
+
+  test('an unknown flag, a flag without its value and a stray argument are refused', () => {
+    rejects(['--prot', '9090'], {}, /Unknown option '--prot'/);
+    rejects(['--port'], {}, /--port/);
+    rejects(['9090'], {}, /unexpected argument "9090"/);
+  });
+});
