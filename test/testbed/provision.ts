@@ -22,6 +22,8 @@ const requirements: Requirement[] = [
   { debianPackage: 'busybox-static', satisfied: () => packageInstalled('busybox-static') },
   { debianPackage: 'openssl', satisfied: () => onPath('openssl') },
   { debianPackage: 'iptables', satisfied: () => onPath('iptables') },
+  // `ip` creates each test engine's own bridge.
+  { debianPackage: 'iproute2', satisfied: () => onPath('ip') },
 ];
 
 function onPath(command: string): boolean {

@@ -1,0 +1,211 @@
+// Real Docker engines for the tests (TESTBED.md): each engine runs in its own folder with its own bridge and address
+// pool, so that several engines ("hosts") can run side by side, also across test files running in parallel.
+import { execFile, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Daemon, freePort, makeTempDir, removeTempDir } from './daemon.ts';
+
+const execFileAsync = promisify(execFile);
+
+/** Debian's docker CLI matches the engine; the machine may also have an unrelated newer client first on the PATH. */
+const DOCKER_CLI = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
+
+export interface DockerEngine {
+  /** unix:///…/docker.sock: what DOCKER_HOST, dockerode and a Host resource take. */
+  readonly host: string;
+  readonly socketPath: string;
+  readonly dir: string;
+  /** The bridge this engine's default network uses, and the 10.N.0.0/16 range its networks come from. */
+  readonly bridge: string;
+  readonly subnetIndex: number;
+  /** Runs the docker CLI against this engine; rejects with its stderr on failure. */
+  docker(args: string[], options?: { input?: string; timeoutMs?: number }): Promise<string>;
+  /** `docker inspect` of one object, parsed. */
+  inspect(reference: string): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+  /** Kills the daemon with SIGKILL (its containers keep running under containerd-shim until it returns). */
+  kill(): Promise<void>;
+  /** Starts the daemon again with the same folder, socket and bridge. */
+  restart(): Promise<void>;
+  /** Stops the daemon and removes its folder and bridge. */
+  cleanup(): Promise<void>;
+}
+
+export interface StartEngineOptions {
+  /** A short label for folder and log names. */
+  name?: string;
+}
+
+/** Takes a free 10.N.0.0/16 range and a bridge named after it; `ip link add` failing means another engine has it. */
+function claimBridge(): { bridge: string; index: number } {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const index = 100 + Math.floor(Math.random() * 150);
+    const bridge = `vigilbr${index}`;
+    const created = spawnSync('ip', ['link', 'add', 'name', bridge, 'type', 'bridge'], { stdio: 'ignore' });
+    if (created.status !== 0) continue;
+    const address = spawnSync('ip', ['addr', 'add', `10.${index}.0.1/24`, 'dev', bridge], { encoding: 'utf8' });
+    const up = spawnSync('ip', ['link', 'set', bridge, 'up'], { encoding: 'utf8' });
+    if (address.status !== 0 || up.status !== 0) {
+      spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
+      throw new Error(`cannot configure bridge ${bridge}: ${address.stderr}${up.stderr}`);
+    }
+    return { bridge, index };
+  }
+  throw new Error('no free 10.N.0.0/16 range for a test Docker engine (50 attempts)');
+}
+
+export async function startDockerEngine(options: StartEngineOptions = {}): Promise<DockerEngine> {
+  const label = options.name ?? 'docker';
+  const dir = makeTempDir(label);
+  const socketPath = join(dir, 'docker.sock');
+  const host = `unix://${socketPath}`;
+  const { bridge, index } = claimBridge();
+
+  const docker = async (args: string[], runOptions: { input?: string; timeoutMs?: number } = {}): Promise<string> => {
+    const child = execFileAsync(DOCKER_CLI, ['-H', host, ...args], {
+      timeout: runOptions.timeoutMs ?? 120_000,
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, DOCKER_BUILDKIT: '0', DOCKER_CLI_HINTS: 'false' },
+    });
+    if (runOptions.input !== undefined) {
+      child.child.stdin?.end(runOptions.input);
+    }
+    try {
+      const { stdout } = await child;
+      return stdout;
+    } catch (error) {
+      const stderr = typeof error === 'object' && error !== null && 'stderr' in error ? String(error.stderr) : '';
+      throw new Error(`docker ${args.join(' ')} failed: ${stderr || String(error)}`, { cause: error });
+    }
+  };
+
+  const daemon = new Daemon({
+    name: `dockerd (${label})`,
+    command: 'dockerd',
+    args: [
+      '--host', host,
+      '--data-root', join(dir, 'data'),
+      '--exec-root', join(dir, 'exec'),
+      '--pidfile', join(dir, 'docker.pid'),
+      '--bridge', bridge,
+      '--default-address-pool', `base=10.${index}.128.0/17,size=24`,
+      '--iptables=false',
+      '--ip-masq=false',
+      // Each engine gets its own containerd: a shared one would mix the engines' containers.
+      '--containerd-namespace', `vigil${index}`,
+      '--containerd-plugins-namespace', `vigil${index}p`,
+    ],
+    logFile: join(dir, 'dockerd.log'),
+    readyTimeoutMs: 60_000,
+    ready: async () => {
+      if (!existsSync(socketPath)) return false;
+      await docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs: 5000 });
+      return true;
+    },
+  });
+  await daemon.start();
+
+  return {
+    host,
+    socketPath,
+    dir,
+    bridge,
+    subnetIndex: index,
+    docker,
+    inspect: async (reference) => {
+      const parsed: unknown = JSON.parse(await docker(['inspect', reference]));
+      if (!Array.isArray(parsed) || typeof parsed[0] !== 'object' || parsed[0] === null) throw new Error(`docker inspect ${reference}: unexpected output`);
+      return parsed[0] as Record<string, unknown>;
+    },
+    stop: () => daemon.stop(30_000),
+    kill: () => daemon.kill(),
+    restart: async () => {
+      await daemon.stop(30_000);
+      await daemon.start();
+    },
+    cleanup: async () => {
+      // Containers first, so that no shim outlives the test.
+      await docker(['ps', '-aq'])
+        .then(async (ids) => {
+          const list = ids.split('\n').filter((id) => id !== '');
+          if (list.length > 0) await docker(['rm', '-f', '-v', ...list], { timeoutMs: 60_000 });
+        })
+        .catch(() => undefined);
+      await docker(['swarm', 'leave', '--force'], { timeoutMs: 20_000 }).catch(() => undefined);
+      await daemon.stop(30_000);
+      spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
+      removeTempDir(dir);
+    },
+  };
+}
+
+/** Turns the engine into a single-node Swarm manager on free loopback ports. */
+export async function initSwarm(engine: DockerEngine): Promise<void> {
+  const port = await freePort();
+  const dataPathPort = await freePort();
+  await engine.docker([
+    'swarm', 'init',
+    '--advertise-addr', `127.0.0.1:${port}`,
+    '--listen-addr', `127.0.0.1:${port}`,
+    '--data-path-port', String(dataPathPort),
+    '--default-addr-pool', `10.${engine.subnetIndex}.64.0/18`,
+  ], { timeoutMs: 60_000 });
+}
+
+export interface TestImageOptions {
+  /** The image reference to tag, e.g. `localhost:5000/team/app:1.2.3` or `vigil-test/app:1`. */
+  tag: string;
+  /** Makes the image's content (and so its ID and digest) distinct; also set as org.opencontainers.image.version. */
+  version: string;
+  /** `ok` (default): a health check that passes; `fail`: one that always fails; `none`: no health check. */
+  health?: 'ok' | 'fail' | 'none';
+  /** CMD as an exec array; default busybox httpd in the foreground on port 80. */
+  cmd?: string[];
+  env?: Record<string, string>;
+  labels?: Record<string, string>;
+  workdir?: string;
+  user?: string;
+  entrypoint?: string[];
+  exposedPorts?: string[];
+  stopSignal?: string;
+  volumes?: string[];
+}
+
+/**
+ * Builds a tiny image from the static busybox (`FROM scratch`, TESTBED.md) on `engine`. Every option ends up in the
+ * image config, so tests can tell the image's defaults from what a container set explicitly.
+ */
+export async function buildTestImage(engine: DockerEngine, options: TestImageOptions): Promise<string> {
+  const context = join(engine.dir, 'build', options.tag.replace(/[^A-Za-z0-9]+/g, '-'));
+  mkdirSync(context, { recursive: true });
+  copyFileSync('/bin/busybox', join(context, 'busybox'));
+  writeFileSync(join(context, 'version'), `${options.version}\n`);
+  const health =
+    options.health === 'none'
+      ? 'HEALTHCHECK NONE'
+      : options.health === 'fail'
+        ? 'HEALTHCHECK --interval=1s --timeout=1s --retries=2 --start-period=1s CMD ["/bin/false"]'
+        : 'HEALTHCHECK --interval=1s --timeout=1s --retries=3 CMD ["/bin/true"]';
+  const lines = [
+    'FROM scratch',
+    'COPY busybox /bin/busybox',
+    'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
+    'COPY version /version',
+    `LABEL org.opencontainers.image.version=${JSON.stringify(options.version)}`,
+    ...Object.entries(options.labels ?? {}).map(([key, value]) => `LABEL ${JSON.stringify(key)}=${JSON.stringify(value)}`),
+    ...Object.entries(options.env ?? {}).map(([key, value]) => `ENV ${key}=${JSON.stringify(value)}`),
+    ...(options.workdir === undefined ? [] : [`WORKDIR ${options.workdir}`]),
+    ...(options.user === undefined ? [] : [`USER ${options.user}`]),
+    ...(options.exposedPorts ?? []).map((port) => `EXPOSE ${port}`),
+    ...(options.volumes ?? []).map((volume) => `VOLUME ${JSON.stringify([volume])}`),
+    ...(options.stopSignal === undefined ? [] : [`STOPSIGNAL ${options.stopSignal}`]),
+    ...(options.entrypoint === undefined ? [] : [`ENTRYPOINT ${JSON.stringify(options.entrypoint)}`]),
+    health,
+    `CMD ${JSON.stringify(options.cmd ?? ['httpd', '-f', '-p', '80'])}`,
+  ];
+  writeFileSync(join(context, 'Dockerfile'), lines.join('\n') + '\n');
+  await engine.docker(['build', '-q', '-t', options.tag, context], { timeoutMs: 180_000 });
+  const id = (await engine.docker(['image', 'inspect', '--format', '{{.Id}}', options.tag])).trim();
+  return id;
+}
