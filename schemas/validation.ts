@@ -27,7 +27,8 @@ export interface ValidateOptions {
 export interface ResourceObject {
   apiVersion: string;
   kind: string;
-  metadata: ObjectMeta;
+  /** A validated object always has a name (generateName is resolved before validation). */
+  metadata: ObjectMeta & { name: string };
   [field: string]: unknown;
 }
 
