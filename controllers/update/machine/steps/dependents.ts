@@ -3,9 +3,9 @@
 // recreated with `container:NEWID`, from a snapshot taken before it is removed, so that a crash between remove and
 // create loses nothing. When the owner kept its ID (a rollback renamed the old one back), a restart is enough: the
 // stop of the owner took the dependents' network away. Pure, like decide.ts.
-import type { StepDecision } from './decide.ts';
-import type { NamespaceDependent, UpdateOperation } from './operation.ts';
-import type { World } from './world.ts';
+import type { StepDecision } from './step-decision.ts';
+import type { NamespaceDependent, UpdateOperation } from '../operation.ts';
+import type { World } from '../world.ts';
 
 function markDone(operation: UpdateOperation, name: string): UpdateOperation {
   const dependents = (operation.details.dependents ?? []).map((dependent) => (dependent.name === name ? { ...dependent, done: true } : dependent));
