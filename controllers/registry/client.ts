@@ -220,7 +220,8 @@ export class RegistryClient implements RegistryReader {
       tags.push(...pageTags);
       path = nextPage(answer, path, repository, pageTags, pageSize);
     }
-    return tags;
+    // A registry that pages inconsistently must not make a tag appear twice.
+    return [...new Set(tags)];
   }
 
   #tagPage(session: RegistrySession, what: string, answer: HttpAnswer): string[] {
@@ -306,7 +307,8 @@ function nextPage(answer: HttpAnswer, path: string, repository: string, pageTags
     return undefined;
   }
   const last = pageTags.at(-1);
-  if (pageTags.length < pageSize || last === undefined) return undefined;
+  // Exactly a full page: there may be more. A registry that ignores `n` (distribution 2.x) answers everything at once.
+  if (pageTags.length !== pageSize || last === undefined) return undefined;
   const next = `/v2/${repository}/tags/list?n=${pageSize}&last=${encodeURIComponent(last)}`;
   return next === path ? undefined : next;
 }

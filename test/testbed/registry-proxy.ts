@@ -33,6 +33,11 @@ export interface RegistryProxy {
   /** Requests received, by method and path. */
   readonly requests: ReadonlyArray<{ method: string; path: string }>;
   setRateLimit(policy: RateLimitPolicy | undefined): void;
+  /**
+   * Pages tag lists as Docker Hub and distribution 3 do (distribution 2.8 ignores `n`): sorted, `n` and `last`
+   * honoured, a `Link: <…>; rel="next"` header while more follow (style link) or no header at all (style last).
+   */
+  paginateTags(style: 'link' | 'last' | undefined): void;
   /** The next `times` requests whose path matches `path` get `fault` instead of (or on top of) the registry's answer. */
   inject(fault: Fault, options?: { path?: RegExp; times?: number }): void;
   stop(): Promise<void>;
@@ -91,6 +96,11 @@ export async function startRegistryProxy(upstream: string): Promise<RegistryProx
       }
       policy.remaining -= 1;
     }
+    const url = new URL(path, 'http://proxy');
+    if (pagination !== undefined && method === 'GET' && url.pathname.endsWith('/tags/list')) {
+      await servePage(url, response, rateLimitHeaders());
+      return;
+    }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(incoming.headers)) {
       if (!HOP_BY_HOP.has(name) && typeof value === 'string') headers[name] = value;
@@ -111,6 +121,23 @@ export async function startRegistryProxy(upstream: string): Promise<RegistryProx
       return;
     }
     response.writeHead(answer.statusCode, { ...outHeaders, 'content-length': String(payload.length) }).end(payload);
+  };
+
+  let pagination: 'link' | 'last' | undefined;
+  const servePage = async (url: URL, response: ServerResponse, extraHeaders: Record<string, string>): Promise<void> => {
+    const answer = await request(`${upstream}${url.pathname}`, { dispatcher });
+    const full = JSON.parse(await answer.body.text()) as { name: string; tags: string[] | null };
+    const all = [...(full.tags ?? [])].sort();
+    const n = Number(url.searchParams.get('n') ?? all.length);
+    const last = url.searchParams.get('last');
+    const rest = last === null ? all : all.filter((tag) => tag > last);
+    const page = rest.slice(0, n);
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...extraHeaders };
+    const lastTag = page.at(-1);
+    if (pagination === 'link' && rest.length > n && lastTag !== undefined) {
+      headers.link = `<${url.pathname}?n=${n}&last=${encodeURIComponent(lastTag)}>; rel="next"`;
+    }
+    response.writeHead(answer.statusCode, headers).end(JSON.stringify({ name: full.name, tags: page }));
   };
 
   const server: Server = createServer((incoming, response) => {
@@ -135,6 +162,9 @@ export async function startRegistryProxy(upstream: string): Promise<RegistryProx
     server: serverName,
     url: `http://${serverName}`,
     requests,
+    paginateTags: (style) => {
+      pagination = style;
+    },
     setRateLimit: (next) => {
       policy = next === undefined ? undefined : { ...next };
     },
