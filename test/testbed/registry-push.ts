@@ -3,6 +3,7 @@
 // its own content, so each tag has its own digest; re-pushing a version to another tag gives the same digest.
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { buildTestImage, type DockerEngine } from './docker.ts';
 import type { TestRegistry } from './registry.ts';
 
 export interface TestPlatform {
@@ -135,4 +136,19 @@ export async function pushIndex(registry: TestRegistry, repository: string, tags
   const digest = digestOf(index);
   for (const tag of tags) await putManifest(registry, repository, tag, TYPES[format].index, index);
   return { digest, manifests };
+}
+
+/**
+ * Builds a busybox test image on `engine` (test/testbed/docker.ts) and `docker push`es it to the registry, as a
+ * user's image gets there. Engines treat registries on 127.0.0.0/8 as insecure, so plain HTTP works (anonymous
+ * mode). Returns the image ID and the digest the engine recorded in RepoDigests.
+ */
+export async function buildAndPush(engine: DockerEngine, registry: TestRegistry, repository: string, tag: string, version: string): Promise<{ reference: string; imageID: string; digest: string }> {
+  const reference = `${registry.server}/${repository}:${tag}`;
+  const imageID = await buildTestImage(engine, { tag: reference, version, health: 'none' });
+  await engine.docker(['push', reference], { timeoutMs: 120_000 });
+  const repoDigests = JSON.parse(await engine.docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', reference])) as string[];
+  const entry = repoDigests.find((value) => value.startsWith(`${registry.server}/${repository}@`));
+  if (entry === undefined) throw new Error(`docker push of ${reference} left no RepoDigest for it: ${JSON.stringify(repoDigests)}`);
+  return { reference, imageID, digest: entry.slice(entry.indexOf('@') + 1) };
 }
