@@ -7,6 +7,7 @@ type Suite = () => Promise<string>;
 
 const suites: Record<string, () => Promise<Suite>> = {
   storage: async () => (await import('./storage.bench.ts')).storageBenchmark,
+  registry: async () => (await import('./registry.bench.ts')).registryBenchmark,
 };
 
 const requested = process.argv.slice(2);
