@@ -6,6 +6,7 @@ import { ResourceRegistry } from './resources/registry.ts';
 import { resourceApi, type ContainerLogsProvider, type WatchTimeoutRange } from './resources/http/resource-api.ts';
 import { versionInfo } from './version.ts';
 import { discoveryRoutes } from './discovery/routes.ts';
+import { openapiRoutes } from './openapi/routes.ts';
 
 export type { ContainerLogsProvider } from './resources/http/resource-api.ts';
 
@@ -43,6 +44,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.get('/version', async () => versionInfo());
   await app.register(discoveryRoutes, {});
+  await app.register(openapiRoutes, {});
   app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok'));
   app.get('/livez', async (_request, reply) => reply.type('text/plain').send('ok'));
   app.get('/readyz', async (_request, reply) => {
