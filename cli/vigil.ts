@@ -3,19 +3,33 @@
 // The shebang caps V8's young generation at 2 MiB per semi-space: Vigil's allocations are small and short-lived, and
 // the default (up to 16 MiB each) kept ~25 MiB more resident for no measurable gain (docs/performance.md).
 import { serveCommand } from './commands/serve.ts';
+import { applyCommand } from './commands/apply.ts';
+import { deleteCommand } from './commands/delete.ts';
+import { getCommand } from './commands/get.ts';
+import { kubeconfigCommand } from './commands/kubeconfig.ts';
 import { vigilVersion } from '../apiserver/version.ts';
 
 const USAGE = `Usage: vigil COMMAND [options]
 
 Commands:
   serve        run the API server and controllers (vigil serve --help)
+  kubeconfig   print the kubeconfig for kubectl and other clients
+  apply        create or update objects from manifests (vigil apply -f FILE|DIR)
+  get          list or show objects (vigil get containers)
+  delete       delete objects (vigil delete container NAME, vigil delete -f FILE|DIR)
   version      print the version
+
+Every command takes --help.
 `;
 
 type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, Command> = {
   serve: serveCommand,
+  kubeconfig: kubeconfigCommand,
+  apply: applyCommand,
+  get: getCommand,
+  delete: deleteCommand,
   version: async () => {
     process.stdout.write(`vigil ${vigilVersion} (node ${process.version})\n`);
     return 0;

@@ -6,6 +6,7 @@ import { openStore } from '../../apiserver/storage/open.ts';
 import { buildApp } from '../../apiserver/app.ts';
 import { vigilVersion } from '../../apiserver/version.ts';
 import { redactPaths } from '../../apiserver/logging.ts';
+import { kubeconfigYaml, localServerUrl, writeKubeconfig } from '../kubeconfig.ts';
 
 export async function serveCommand(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -35,6 +36,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
     await store.close();
     return 1;
   }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const kubeconfig = writeKubeconfig(config.dataDir, kubeconfigYaml({ server: localServerUrl(config.listen, port) }));
+  logger.info({ kubeconfig }, `listening on ${localServerUrl(config.listen, port)}; kubectl --kubeconfig ${kubeconfig} works`);
   if (config.listen !== '127.0.0.1' && config.listen !== '::1' && config.listen !== 'localhost') {
     logger.warn(`listening on ${config.listen} without authentication: anyone who can reach this port controls your containers`);
   }
