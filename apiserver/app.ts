@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { CachedStore } from './storage/cache/cached-store.ts';
 import { ResourceRegistry } from './resources/registry.ts';
 import { resourceApi, type ContainerLogsProvider, type WatchTimeoutRange } from './resources/http/resource-api.ts';
+import { notFoundPath } from './resources/http/targets.ts';
 import { versionInfo } from './version.ts';
 import { discoveryRoutes } from './discovery/routes.ts';
 import { openapiRoutes } from './openapi/routes.ts';
@@ -51,6 +52,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await options.store.currentRevision();
     return reply.type('text/plain').send('ok');
   });
+
+  // Any path nobody serves is answered the way kube-apiserver answers it: a 404 Status (kubectl and client-node parse it).
+  app.setNotFoundHandler((_request, reply) => reply.code(404).type('application/json').send(JSON.stringify(notFoundPath().status)));
 
   await app.register(resourceApi, {
     store: options.store,

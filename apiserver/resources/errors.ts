@@ -112,6 +112,23 @@ export const errors = {
     });
   },
 
+  /** Options of a request (ListOptions, PatchOptions, DeleteOptions...) that apimachinery validation refuses. */
+  invalidOptions: (optionsKind: string, causes: readonly ValidationCause[]): ApiError => {
+    const texts = causes.map(causeText);
+    const what = texts.length === 1 ? (texts[0] ?? '') : `[${texts.join(', ')}]`;
+    return new ApiError(422, 'Invalid', `${optionsKind}.meta.k8s.io "" is invalid: ${what}`, {
+      group: 'meta.k8s.io',
+      kind: optionsKind,
+      causes: causes.map((cause) => ({ reason: cause.reason, message: causeText(cause), field: cause.field })),
+    });
+  },
+
+  /** Unknown fields under fieldValidation=Strict (kube-apiserver's strict decoding). */
+  strictDecoding: (problems: readonly string[]): ApiError => new ApiError(400, 'BadRequest', `strict decoding error: ${problems.join(', ')}`),
+
+  /** A server-side apply that would change fields other managers own (409 Conflict, causes FieldManagerConflict). */
+  applyConflict: (message: string, causes: StatusCause[]): ApiError => new ApiError(409, 'Conflict', message, { causes }),
+
   badRequest: (message: string): ApiError => new ApiError(400, 'BadRequest', message),
 
   expired: (message: string): ApiError => new ApiError(410, 'Expired', message),

@@ -1,16 +1,28 @@
-// The Kubernetes-style resource API over HTTP: collection, item and subresource routes for every kind, with one
-// error handler that answers every failure as a Kubernetes Status. The handlers are a thin layer over the registry.
-import type { FastifyInstance } from 'fastify';
+// The Kubernetes-style resource API over HTTP: collection, item and subresource routes for every kind of schemas/,
+// in the vigil.dev group (/apis/vigil.dev/v1alpha1/...) and the core group (/api/v1/.../secrets), with one error
+// handler that answers every failure as a Kubernetes Status. The handlers are a thin layer over the registry.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { VIGIL_GROUP, VIGIL_VERSION } from '../../../schemas/index.ts';
 import type { CachedStore } from '../../storage/cache/cached-store.ts';
+import { GarbageCollector } from '../../garbage-collector/collector.ts';
 import type { ResourceRegistry } from '../registry.ts';
+import { statusErrorHandler } from './error-handler.ts';
+import {
+  createHandler,
+  deleteCollectionHandler,
+  deleteHandler,
+  getHandler,
+  listHandler,
+  logHandler,
+  patchHandler,
+  replaceHandler,
+  type ContainerLogsProvider,
+  type HandlerContext,
+  type WatchTimeoutRange,
+} from './handlers.ts';
+import { checkMethod, resolveTarget, type PathParams, type Target } from './targets.ts';
 
-/** Reads the last lines of a Container's Docker log; throws an ApiError (NotFound...) when it cannot. */
-export type ContainerLogsProvider = (namespace: string, name: string, options: { tailLines: number }) => Promise<string>;
-
-export interface WatchTimeoutRange {
-  minSeconds: number;
-  maxSeconds: number;
-}
+export type { ContainerLogsProvider, WatchTimeoutRange } from './handlers.ts';
 
 export interface ResourceApiOptions {
   store: CachedStore;
@@ -22,6 +34,85 @@ export interface ResourceApiOptions {
   watchTimeoutSeconds?: WatchTimeoutRange;
 }
 
-export async function resourceApi(_app: FastifyInstance, _options: ResourceApiOptions): Promise<void> {
-  // Routes follow.
+const GROUPS: ReadonlyArray<{ prefix: string; group: string }> = [
+  { prefix: `/apis/${VIGIL_GROUP}/${VIGIL_VERSION}`, group: VIGIL_GROUP },
+  { prefix: '/api/v1', group: '' },
+];
+
+const TEMPLATES = [
+  '/:resource',
+  '/:resource/:name',
+  '/:resource/:name/:subresource',
+  '/namespaces/:namespace/:resource',
+  '/namespaces/:namespace/:resource/:name',
+  '/namespaces/:namespace/:resource/:name/:subresource',
+];
+
+type Handler = (context: HandlerContext, target: Target, request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+
+function handlerFor(target: Target, method: string): Handler {
+  switch (`${target.level}:${method}`) {
+    case 'collection:GET':
+      return listHandler;
+    case 'collection:POST':
+      return createHandler;
+    case 'collection:DELETE':
+      return deleteCollectionHandler;
+    case 'item:GET':
+    case 'status:GET':
+      return getHandler;
+    case 'item:PUT':
+    case 'status:PUT':
+      return replaceHandler;
+    case 'item:PATCH':
+    case 'status:PATCH':
+      return patchHandler;
+    case 'item:DELETE':
+      return deleteHandler;
+    default:
+      return logHandler;
+  }
+}
+
+export async function resourceApi(app: FastifyInstance, options: ResourceApiOptions): Promise<void> {
+  const context: HandlerContext = {
+    resources: options.resources,
+    store: options.store,
+    now: options.now ?? (() => new Date()),
+    watchTimeoutSeconds: options.watchTimeoutSeconds ?? { minSeconds: 1800, maxSeconds: 3600 },
+    containerLogs: options.containerLogs,
+    activeWatches: new Set(),
+    log: app.log,
+  };
+
+  // Bodies arrive as bytes whatever their type, so that decoding (JSON, YAML, the patch types) and its errors are
+  // ours and answered as Status objects; fastify still enforces the body limit (413).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_request, body, done) => done(null, body));
+  app.setErrorHandler((error: FastifyError, request, reply) => statusErrorHandler(error, request, reply, options.bodyLimit));
+
+  for (const { prefix, group } of GROUPS) {
+    for (const template of TEMPLATES) {
+      app.route({
+        method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+        url: `${prefix}${template}`,
+        handler: async (request, reply) => {
+          const target = resolveTarget(group, request.params as PathParams);
+          checkMethod(target, request.method);
+          return await handlerFor(target, request.method)(context, target, request, reply);
+        },
+      });
+    }
+  }
+
+  // Running watches end when the server closes, or it would wait for them (up to an hour).
+  app.addHook('preClose', async () => {
+    for (const stop of [...context.activeWatches]) stop();
+  });
+
+  if (options.garbageCollection) {
+    const collector = new GarbageCollector({ resources: options.resources, store: options.store, log: app.log });
+    app.addHook('onReady', async () => collector.start());
+    app.addHook('onClose', async () => await collector.stop());
+  }
 }

@@ -1,0 +1,137 @@
+// A watch over HTTP as kube-apiserver streams it: 200, application/json, chunked, one {"type","object"} per line.
+// Each event is serialized once and the bytes are shared by every watcher that receives it (the watch cache hands the
+// same frozen event to all of them), so a thousand watchers do not stringify a thousand times. A client that stops
+// reading is cut off: the watch cache ends a watcher whose buffer fills, and a socket that does not drain in time is
+// closed, so a slow client never grows memory without bound.
+import type { FastifyReply } from 'fastify';
+import type { ResourceKind } from '../../../schemas/index.ts';
+import type { ResourceObject } from '../../../schemas/validation.ts';
+import { isStorageError } from '../../storage/errors.ts';
+import type { WatchEvent, Watcher } from '../../storage/interface.ts';
+import { ApiError, errors, type Status } from '../errors.ts';
+import { maskSecret } from '../secrets.ts';
+import { toTable, type IncludeObject, type TableVersion } from './table.ts';
+
+const objectJson = new WeakMap<object, string>();
+const eventLines = new WeakMap<WatchEvent, Buffer>();
+
+/** The JSON of an object as it may leave the server, computed once per (immutable, cached) object. */
+export function objectJsonOf(object: object): string {
+  let json = objectJson.get(object);
+  if (json === undefined) {
+    json = JSON.stringify(maskSecret(object as ResourceObject));
+    objectJson.set(object, json);
+  }
+  return json;
+}
+
+function bookmarkLine(kind: ResourceKind, event: WatchEvent): Buffer {
+  const metadata: Record<string, unknown> = { resourceVersion: String(event.revision) };
+  if (event.initialEventsEnd === true) metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
+  return Buffer.from(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: kind.kind, apiVersion: kind.apiVersion, metadata } })}\n`);
+}
+
+/** The line of one event; shared events are encoded once for all watchers. */
+export function eventLine(kind: ResourceKind, event: WatchEvent): Buffer {
+  if (event.type === 'BOOKMARK') return bookmarkLine(kind, event);
+  let line = eventLines.get(event);
+  if (line === undefined) {
+    line = Buffer.from(`{"type":"${event.type}","object":${objectJsonOf(event.object)}}\n`);
+    eventLines.set(event, line);
+  }
+  return line;
+}
+
+function errorLine(status: Status): Buffer {
+  return Buffer.from(`${JSON.stringify({ type: 'ERROR', object: status })}\n`);
+}
+
+export interface TableWatch {
+  version: TableVersion;
+  includeObject: IncludeObject;
+  now: () => Date;
+}
+
+export interface WatchResponseOptions {
+  kind: ResourceKind;
+  watcher: Watcher;
+  reply: FastifyReply;
+  /** Close the watch after this long (a clean end: clients re-watch from their last resourceVersion). */
+  timeoutMs: number;
+  /** Events at or before this revision are already known to the client (it listed at this revision). */
+  skipThrough: number;
+  table?: TableWatch;
+  /** A socket that does not drain for this long is closed. Default 30 s. */
+  drainTimeoutMs?: number;
+  /** Running watches, so that a closing server can end them. */
+  active: Set<() => void>;
+  onError: (error: unknown) => void;
+}
+
+function tableLine(kind: ResourceKind, event: WatchEvent, table: TableWatch): Buffer {
+  if (event.type === 'BOOKMARK') return bookmarkLine(kind, event);
+  const object = toTable(kind, [event.object as ResourceObject], {
+    version: table.version,
+    includeObject: table.includeObject,
+    now: table.now(),
+    metadata: { resourceVersion: String(event.revision) },
+  });
+  return Buffer.from(`${JSON.stringify({ type: event.type, object })}\n`);
+}
+
+/** Streams the watch into the (hijacked) reply until it ends, times out, the client goes or the server closes. */
+export async function streamWatch(options: WatchResponseOptions): Promise<void> {
+  const { kind, watcher, reply, table } = options;
+  const raw = reply.raw;
+  let closed = false;
+  const stop = (): void => {
+    if (closed) return;
+    closed = true;
+    watcher.stop();
+    // A client that is not reading would keep us waiting for 'drain': cut it off.
+    if (raw.writableNeedDrain) raw.destroy();
+  };
+  options.active.add(stop);
+  const timer = setTimeout(stop, options.timeoutMs);
+  raw.on('close', stop);
+  const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
+  const drained = (): Promise<boolean> => new Promise((resolve) => {
+    const done = (ok: boolean): void => {
+      clearTimeout(deadline);
+      raw.off('drain', onDrain);
+      raw.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = (): void => done(true);
+    const onClose = (): void => done(false);
+    const deadline = setTimeout(() => done(false), drainTimeoutMs);
+    raw.on('drain', onDrain);
+    raw.on('close', onClose);
+  });
+
+  raw.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+  raw.flushHeaders();
+  try {
+    for await (const event of watcher.events) {
+      if (closed) break;
+      if (event.type !== 'BOOKMARK' && event.revision <= options.skipThrough) continue;
+      const line = table === undefined ? eventLine(kind, event) : tableLine(kind, event, table);
+      if (!raw.write(line) && !(await drained())) break;
+    }
+  } catch (error) {
+    if (!closed) {
+      const status = isStorageError(error, 'Expired')
+        ? errors.expired(error.message).status
+        : error instanceof ApiError ? error.status : errors.internal('the watch failed').status;
+      if (!isStorageError(error, 'Expired') && !(error instanceof ApiError)) options.onError(error);
+      raw.write(errorLine(status));
+    }
+  } finally {
+    clearTimeout(timer);
+    options.active.delete(stop);
+    raw.off('close', stop);
+    stop();
+    if (raw.writableNeedDrain) raw.destroy();
+    else raw.end();
+  }
+}
