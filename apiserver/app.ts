@@ -8,6 +8,7 @@ import { notFoundPath } from './resources/http/targets.ts';
 import { versionInfo } from './version.ts';
 import { discoveryRoutes } from './discovery/routes.ts';
 import { openapiRoutes } from './openapi/routes.ts';
+import { namespaceRoutes } from './namespaces/routes.ts';
 
 export type { ContainerLogsProvider } from './resources/http/resource-api.ts';
 
@@ -46,6 +47,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/version', async () => versionInfo());
   await app.register(discoveryRoutes, {});
   await app.register(openapiRoutes, {});
+  await app.register(namespaceRoutes, { resources: options.resources ?? new ResourceRegistry({ store: options.store }) });
   app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok'));
   app.get('/livez', async (_request, reply) => reply.type('text/plain').send('ok'));
   app.get('/readyz', async (_request, reply) => {

@@ -2,6 +2,7 @@
 // APIResourceList), generated once from the kind registry: kubectl resolves every resource name it is given
 // (plural, singular, short name, kind, category) through these, so they must list exactly what the API serves.
 import { resourceKinds, type ResourceKind } from '../../schemas/index.ts';
+import { NAMESPACE_RESOURCE } from '../namespaces/namespaces.ts';
 
 /** Every verb the resource handlers serve on a kind's collection and item paths. */
 export const RESOURCE_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] as const;
@@ -94,7 +95,10 @@ function resourcesOf(kind: ResourceKind): APIResource[] {
 }
 
 export function apiResourceList(groupVersion: GroupVersion): APIResourceList {
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersion.groupVersion, resources: groupVersion.kinds.flatMap(resourcesOf) };
+  const resources = groupVersion.kinds.flatMap(resourcesOf);
+  // Namespaces have no schema (they are implicit, apiserver/namespaces/) but kubectl needs to read them.
+  if (groupVersion.groupVersion === 'v1') resources.push({ ...NAMESPACE_RESOURCE, verbs: [...NAMESPACE_RESOURCE.verbs], shortNames: [...NAMESPACE_RESOURCE.shortNames] });
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersion.groupVersion, resources };
 }
 
 /** The named groups (not the core group, which is discovered through /api), each with its versions. */

@@ -2,11 +2,14 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ResourceKind } from '../../schemas/index.ts';
 import type { ResourceObject } from '../../schemas/validation.ts';
-import { ApplyConflictError, decodeManagedFields, describeManager, encodeManagedFields, recordApply, recordUpdate, type Managers, type Writer } from './apply/managed-fields.ts';
+import { ApplyConflictError, decodeManagedFields, describeManager, encodeManagedFields, recordApply, recordUpdate, withoutPaths, type Managers, type Writer } from './apply/managed-fields.ts';
 import { managedPart, type Subresource } from './apply/managed-part.ts';
-import { pathString } from './apply/field-set.ts';
+import { FieldSet, pathString } from './apply/field-set.ts';
 import { kindShape } from './apply/schema-shape.ts';
 import { errors, type ApiError } from './errors.ts';
+
+/** The metadata node itself is nobody's (fieldmanager stripmeta.go); its fields are. */
+const STRIPPED = FieldSet.of([['f:metadata']]);
 
 export interface Ownership {
   writer: Writer;
@@ -58,7 +61,7 @@ export function trackOwnership(kind: ResourceKind, current: ResourceObject | und
       throw error;
     }
   }
-  const entries = encodeManagedFields(managers);
+  const entries = encodeManagedFields(withoutPaths(managers, STRIPPED));
   if (entries.length === 0) delete result.metadata.managedFields;
   else result.metadata.managedFields = entries;
   return result;

@@ -224,6 +224,16 @@ export function recordApply(input: ApplyInput & { result: unknown }): Managers {
   return next;
 }
 
+/** Managers without `paths` (kube-apiserver strips the metadata node itself from every manager's set). */
+export function withoutPaths(managers: Managers, paths: FieldSet): Managers {
+  const next = cloneManagers(managers);
+  for (const [key, entry] of next) {
+    entry.fields = entry.fields.difference(paths);
+    if (entry.fields.isEmpty()) next.delete(key);
+  }
+  return next;
+}
+
 /** Paths of every non-empty struct and map in `value`, so that an applied empty container can be matched. */
 function containersOf(value: unknown, shape: Shape): FieldSet {
   const all = new FieldSet();

@@ -42,7 +42,8 @@ function query(request: FastifyRequest): Query {
 
 function sendJson(reply: FastifyReply, code: number, body: unknown, warnings: readonly string[] = []): FastifyReply {
   // Warning: 299 - "text" (RFC 7234), the way kube-apiserver reports pruned unknown fields.
-  if (warnings.length > 0) reply.header('Warning', [...new Set(warnings)].map((text) => `299 - "${text.replace(/["\\]/g, (char) => `\\${char}`)}"`));
+  const values = [...new Set(warnings)].map((text) => `299 - "${text.replace(/["\\]/g, (char) => `\\${char}`)}"`);
+  if (values.length > 0) reply.header('Warning', values.length === 1 ? values[0] : values);
   return reply.code(code).type('application/json').send(body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body));
 }
 

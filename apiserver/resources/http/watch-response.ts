@@ -95,9 +95,12 @@ export async function streamWatch(options: WatchResponseOptions): Promise<void> 
   const timer = setTimeout(stop, options.timeoutMs);
   raw.on('close', stop);
   const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
+  // Waits for the socket to take more. Gives up when the client goes, when the watch cache has cut this watcher off
+  // for falling behind (its buffer is bounded), or after the drain timeout: a client that does not read is dropped.
   const drained = (): Promise<boolean> => new Promise((resolve) => {
     const done = (ok: boolean): void => {
       clearTimeout(deadline);
+      clearInterval(poll);
       raw.off('drain', onDrain);
       raw.off('close', onClose);
       resolve(ok);
@@ -105,6 +108,9 @@ export async function streamWatch(options: WatchResponseOptions): Promise<void> 
     const onDrain = (): void => done(true);
     const onClose = (): void => done(false);
     const deadline = setTimeout(() => done(false), drainTimeoutMs);
+    const poll = setInterval(() => {
+      if (watcher.endReason !== undefined) done(false);
+    }, 200);
     raw.on('drain', onDrain);
     raw.on('close', onClose);
   });
