@@ -26,6 +26,8 @@ export interface KubectlStream {
   output(): string;
   /** Resolves with the whole output once it matches; rejects after timeoutMs. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves with the exit code once the process ends by itself; rejects after timeoutMs. */
+  exitCode(timeoutMs?: number): Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -90,7 +92,7 @@ export function streamOf(child: ChildProcess, label: string): KubectlStream {
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return {
     output: () => output,
     waitFor: async (pattern, timeoutMs = 20_000) => {
@@ -101,6 +103,17 @@ export function streamOf(child: ChildProcess, label: string): KubectlStream {
         await sleep(50);
       }
       return output;
+    },
+    exitCode: async (timeoutMs = 20_000) => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`${label} still running after ${timeoutMs} ms; output:\n${output}`)), timeoutMs);
+      });
+      try {
+        return await Promise.race([exited, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -66,13 +66,15 @@ test('/apis/vigil.dev/v1alpha1 lists every vigil kind with its names, scope, ver
   assert.equal(body.resources.length, expected);
 });
 
-test('/api/v1 lists secrets, the core kind Vigil serves', async () => {
+test('/api/v1 lists secrets, the core kind Vigil serves, and the implicit namespaces kubectl reads', async () => {
   const app = await discovery();
   const body = (await app.inject({ url: '/api/v1' })).json();
   assert.equal(body.groupVersion, 'v1');
   const core = resourceKinds.filter((kind) => kind.group === '').map((kind) => kind.plural);
-  assert.deepEqual(body.resources.map((resource: { name: string }) => resource.name), core);
+  assert.deepEqual(body.resources.map((resource: { name: string }) => resource.name), [...core, 'namespaces']);
   assert.ok(core.includes('secrets'));
+  const namespaces = body.resources.find((resource: { name: string }) => resource.name === 'namespaces');
+  assert.deepEqual(namespaces, { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['get', 'list'], shortNames: ['ns'] });
 });
 
 test('an unknown group is not found', async () => {
