@@ -136,8 +136,10 @@ export async function streamWatch(options: WatchResponseOptions): Promise<void> 
     clearTimeout(timer);
     options.active.delete(stop);
     raw.off('close', stop);
+    const tooSlow = watcher.endReason === 'too-slow';
     stop();
-    if (raw.writableNeedDrain) raw.destroy();
+    // A client cut off for not reading gets its connection closed: it cannot be trusted to read the end of the response.
+    if (tooSlow || raw.writableNeedDrain) raw.destroy();
     else raw.end();
   }
 }
