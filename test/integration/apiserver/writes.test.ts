@@ -41,12 +41,12 @@ describe('resource API writes', () => {
     const created = (await api.request('POST', containers, { body: container('gen') })).json();
     const relabelled = await api.request('PUT', `${containers}/gen`, { body: { ...created, metadata: { ...created.metadata, labels: { a: 'b' } } } });
     assert.equal(relabelled.json().metadata.generation, 1, 'a metadata change leaves generation');
-    const respec = await api.request('PUT', `${containers}/gen`, { body: { ...relabelled.json(), spec: { containerName: 'gen', policy: 'auto' }, status: { state: 'ignored' } } });
+    const respec = await api.request('PUT', `${containers}/gen`, { body: { ...relabelled.json<ResourceObject>(), spec: { containerName: 'gen', policy: 'auto' }, status: { state: 'ignored' } } });
     assert.equal(respec.json().metadata.generation, 2);
     assert.equal(respec.json().status, undefined, 'status on the main resource is ignored');
     const condition = { type: 'Ready', status: 'True', reason: 'Running', message: '', lastTransitionTime: '2026-11-22T15:00:00Z', observedGeneration: 2 };
     const statusWrite = await api.request('PUT', `${containers}/gen/status`, {
-      body: { ...respec.json(), spec: { containerName: 'changed-through-status' }, status: { state: 'running', conditions: [condition] } },
+      body: { ...respec.json<ResourceObject>(), spec: { containerName: 'changed-through-status' }, status: { state: 'running', conditions: [condition] } },
     });
     assert.equal(statusWrite.status, 200, statusWrite.text);
     const written = statusWrite.json();
