@@ -39,7 +39,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const kubeconfig = writeKubeconfig(config.dataDir, kubeconfigYaml({ server: localServerUrl(config.listen, port) }));
-  logger.info({ kubeconfig }, `listening on ${localServerUrl(config.listen, port)}; kubectl --kubeconfig ${kubeconfig} works`);
+  logger.info({ kubeconfig }, `kubeconfig for kubectl and the vigil CLI written to ${kubeconfig}`);
   if (config.listen !== '127.0.0.1' && config.listen !== '::1' && config.listen !== 'localhost') {
     logger.warn(`listening on ${config.listen} without authentication: anyone who can reach this port controls your containers`);
   }
