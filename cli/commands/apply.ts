@@ -103,7 +103,9 @@ export async function applyCommand(argv: string[]): Promise<number> {
         process.stdout.write(`${shown} ${changed}${suffix}\n`);
       } catch (error) {
         failures += 1;
-        process.stderr.write(`${shown} (${manifest.file}: document ${manifest.document}): ${describeError(error)}\n`);
+        const hint = error instanceof ApiException && error.code === 409 && /Apply failed with/.test(describeError(error)) && values['force-conflicts'] !== true
+          ? '\n  (another field manager owns these fields: rerun with --force-conflicts to take them over)' : '';
+        process.stderr.write(`${shown} (${manifest.file}: document ${manifest.document}): ${describeError(error)}${hint}\n`);
       }
     }
     return failures === 0 ? 0 : 1;

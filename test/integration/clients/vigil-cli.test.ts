@@ -82,6 +82,29 @@ test('vigil apply -f DIR applies every document in dependency order, then report
   assert.ok(web.metadata.managedFields.some((entry) => entry.manager === 'vigil' && entry.operation === 'Apply'));
 });
 
+test('vigil apply refuses to take over fields another manager applied, until --force-conflicts', async () => {
+  const dir = directory('conflict', { 'c.yaml': containerYaml('contested', 'auto', 'local') });
+  await ok(['apply', '-f', dir]);
+  const response = await fetch(`${server.url}/apis/vigil.dev/v1alpha1/namespaces/local/containers/contested?fieldManager=someone-else`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/apply-patch+yaml' },
+    body: JSON.stringify({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Container', metadata: { name: 'contested', namespace: 'local' }, spec: { hostRef: 'local', policy: 'pinned' } }),
+  });
+  assert.equal(response.status, 409, 'the other manager conflicts with vigil first');
+  await fetch(`${server.url}/apis/vigil.dev/v1alpha1/namespaces/local/containers/contested?fieldManager=someone-else&force=true`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/apply-patch+yaml' },
+    body: JSON.stringify({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Container', metadata: { name: 'contested', namespace: 'local' }, spec: { hostRef: 'local', policy: 'pinned' } }),
+  });
+  const refused = await vigil(['apply', '-f', dir]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /container\.vigil\.dev\/contested \(.*c\.yaml: document 1\): Error from server \(Conflict\): Apply failed with 1 conflict/);
+  assert.match(refused.stderr, /rerun with --force-conflicts/);
+  assert.equal(await ok(['apply', '-f', dir, '--force-conflicts']), 'container.vigil.dev/contested configured\n');
+  const object = JSON.parse(await ok(['get', 'container', 'contested', '-o', 'json'])) as { spec: { policy: string } };
+  assert.equal(object.spec.policy, 'auto');
+});
+
 test('vigil apply writes nothing when one document of the directory is invalid, and names the file and document', async () => {
   const dir = directory('invalid', { 'a.yaml': containerYaml('valid-one'), 'b.yaml': `${containerYaml('fine')}---\n${containerYaml('broken').replace('policy: auto', 'policy: sometimes')}` });
   const result = await vigil(['apply', '-f', dir]);
