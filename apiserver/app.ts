@@ -35,6 +35,10 @@ export interface AppOptions {
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  if (options.resources !== undefined && options.resources.store !== options.store) {
+    // Watches would bypass the cache and writes would not be seen by it: a wiring mistake, not a runtime condition.
+    throw new Error('buildApp: options.resources must be a registry over options.store (the watch cache)');
+  }
   const bodyLimit = options.bodyLimit ?? 3 * 1024 * 1024;
   const app = Fastify({
     ...(options.logger === undefined || options.logger === false ? { logger: false } : { loggerInstance: options.logger }),

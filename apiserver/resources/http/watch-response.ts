@@ -15,8 +15,12 @@ import { toTable, type IncludeObject, type TableVersion } from './table.ts';
 const objectJson = new WeakMap<object, string>();
 const eventLines = new WeakMap<WatchEvent, Buffer>();
 
-/** The JSON of an object as it may leave the server, computed once per (immutable, cached) object. */
+/**
+ * The JSON of an object as it may leave the server. The watch cache's objects are frozen and shared: theirs is
+ * computed once and remembered for as long as the object lives; any other object is serialized each time.
+ */
 export function objectJsonOf(object: object): string {
+  if (!Object.isFrozen(object)) return JSON.stringify(maskSecret(object as ResourceObject));
   let json = objectJson.get(object);
   if (json === undefined) {
     json = JSON.stringify(maskSecret(object as ResourceObject));
