@@ -1,6 +1,7 @@
 // /openapi/v2 (protobuf for kubectl, JSON for people and tools) and /openapi/v3 (index and group documents).
 // Every document is generated and encoded once, when the plugin registers: the kinds never change while the
 // server runs, and kubectl fetches /openapi/v2 on every apply.
+import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { resourceKinds, type ResourceKind } from '../../schemas/index.ts';
 import { encodeOpenAPIV2 } from './gnostic.ts';
@@ -38,6 +39,24 @@ function notAcceptable(reply: FastifyReply, offered: string): FastifyReply {
   }));
 }
 
+/** A document encoded once, plain and gzipped (kubectl, like every Go client, accepts gzip; it is ~6x smaller). */
+interface Encoded {
+  plain: Buffer;
+  gzipped: Buffer;
+}
+
+function encoded(body: string | Uint8Array): Encoded {
+  const plain = Buffer.from(body);
+  return { plain, gzipped: gzipSync(plain) };
+}
+
+function sendEncoded(request: FastifyRequest, reply: FastifyReply, type: string, body: Encoded): FastifyReply {
+  reply.type(type).header('vary', 'Accept-Encoding');
+  const acceptEncoding = request.headers['accept-encoding'];
+  if (typeof acceptEncoding === 'string' && /\bgzip\b/.test(acceptEncoding)) return reply.header('content-encoding', 'gzip').send(body.gzipped);
+  return reply.send(body.plain);
+}
+
 /** Answers 304 when the client already holds this version of the document. */
 function notModified(request: FastifyRequest, reply: FastifyReply, etag: string): boolean {
   reply.header('etag', etag);
@@ -47,16 +66,17 @@ function notModified(request: FastifyRequest, reply: FastifyReply, etag: string)
 export async function openapiRoutes(app: FastifyInstance, options: OpenAPIOptions): Promise<void> {
   const kinds = options.kinds ?? resourceKinds;
   const v2 = openapiV2Document(kinds);
-  const v2Json = JSON.stringify(v2);
-  const v2Protobuf = Buffer.from(encodeOpenAPIV2(v2));
+  const v2Json = encoded(JSON.stringify(v2));
+  const v2Protobuf = encoded(encodeOpenAPIV2(v2));
   const v3 = openapiV3Documents(kinds);
+  const v3Groups = v3.groups.map((group) => ({ ...group, body: encoded(group.json) }));
 
   app.get('/openapi/v2', async (request, reply) => {
     switch (negotiate(request.headers.accept, 'application/com.github.proto-openapi.spec.v2')) {
       case 'protobuf':
-        return reply.type(OPENAPI_V2_PROTOBUF).send(v2Protobuf);
+        return sendEncoded(request, reply, OPENAPI_V2_PROTOBUF, v2Protobuf);
       case 'json':
-        return reply.type('application/json').send(v2Json);
+        return sendEncoded(request, reply, 'application/json', v2Json);
       case 'none':
         return notAcceptable(reply, `application/json, ${OPENAPI_V2_PROTOBUF}`);
     }
@@ -67,7 +87,7 @@ export async function openapiRoutes(app: FastifyInstance, options: OpenAPIOption
     return reply.type('application/json').send(v3.index);
   });
 
-  for (const group of v3.groups) {
+  for (const group of v3Groups) {
     app.get(`/openapi/v3/${group.path}`, async (request, reply) => {
       if (negotiate(request.headers.accept, undefined) === 'none') return notAcceptable(reply, 'application/json');
       const etag = `"${group.hash}"`;
@@ -75,7 +95,7 @@ export async function openapiRoutes(app: FastifyInstance, options: OpenAPIOption
       // A request that names the current hash may keep the answer for good, as kube-apiserver allows.
       const query = request.query as Record<string, unknown>;
       reply.header('cache-control', query.hash === group.hash ? 'public, immutable, max-age=31536000' : 'no-cache, private');
-      return reply.type('application/json').send(group.json);
+      return sendEncoded(request, reply, 'application/json', group.body);
     });
   }
 }

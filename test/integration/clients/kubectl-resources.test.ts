@@ -160,6 +160,18 @@ test('kubectl apply --server-side --dry-run=server changes nothing', async () =>
   assert.equal(object.spec?.policy, 'auto');
 });
 
+test('kubectl diff shows what an apply would change, through a server-side dry run that changes nothing', async () => {
+  const original = manifestFile('diff', containerManifest('diff-web'));
+  await kubectl.ok(['apply', '-f', original]);
+  assert.equal((await kubectl.run(['diff', '-f', original])).code, 0, 'no difference');
+  const changed = await kubectl.run(['diff', '-f', manifestFile('diff', containerManifest('diff-web', { policy: 'manual' }))]);
+  assert.equal(changed.code, 1, changed.stderr);
+  assert.match(changed.stdout, /^- {2}policy: auto$/m);
+  assert.match(changed.stdout, /^\+ {2}policy: manual$/m);
+  const object = await request('GET', `${CONTAINERS}/local/containers/diff-web`) as { spec?: { policy?: string } };
+  assert.equal(object.spec?.policy, 'auto');
+});
+
 test('kubectl delete removes an object at once, and waits for the finalizers of one that has them', async () => {
   await createContainer('delete-plain');
   assert.equal(await kubectl.ok(['delete', 'container', 'delete-plain', '-n', 'local']), 'container.vigil.dev "delete-plain" deleted\n');

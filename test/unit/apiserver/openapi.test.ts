@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
 import Fastify from 'fastify';
 import { parse } from 'yaml';
 import { openapiRoutes, OPENAPI_V2_PROTOBUF } from '../../../apiserver/openapi/routes.ts';
@@ -103,4 +104,14 @@ test('/openapi/v3 indexes each group version by hash, and the group document car
   assert.deepEqual(document.components.schemas['dev.vigil.v1alpha1.Container']['x-kubernetes-group-version-kind'], [{ group: 'vigil.dev', kind: 'Container', version: 'v1alpha1' }]);
   const again = await app.inject({ url: '/openapi/v3/apis/vigil.dev/v1alpha1', headers: { 'if-none-match': String(response.headers.etag) } });
   assert.equal(again.statusCode, 304);
+});
+
+test('the documents are sent gzipped to clients that accept it, identical once decompressed', async () => {
+  const app = await openapi();
+  const plain = await app.inject({ url: '/openapi/v2', headers: { accept: PROTOBUF_ACCEPT } });
+  const gzipped = await app.inject({ url: '/openapi/v2', headers: { accept: PROTOBUF_ACCEPT, 'accept-encoding': 'gzip' } });
+  assert.equal(gzipped.headers['content-encoding'], 'gzip');
+  assert.equal(plain.headers['content-encoding'], undefined);
+  assert.ok(gzipped.rawPayload.length < plain.rawPayload.length / 3, `${gzipped.rawPayload.length} vs ${plain.rawPayload.length} bytes`);
+  assert.deepEqual(gunzipSync(gzipped.rawPayload), plain.rawPayload);
 });
