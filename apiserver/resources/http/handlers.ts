@@ -92,17 +92,34 @@ function listQuery(target: Target, request: FastifyRequest): ListQuery {
 
 export async function listHandler(context: HandlerContext, target: Target, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   if (booleanParam(query(request), 'watch') === true) return await watchHandler(context, target, request, reply);
-  if (single(query(request), 'sendInitialEvents') !== undefined) {
-    validateListOptions({ watch: false, resourceVersion: undefined, resourceVersionMatch: undefined, continue: undefined, sendInitialEvents: true, allowWatchBookmarks: false });
-  }
+  const requested = listQuery(target, request);
+  validateListOptions({
+    watch: false,
+    resourceVersion: requested.resourceVersion,
+    resourceVersionMatch: single(query(request), 'resourceVersionMatch'),
+    continue: requested.continue,
+    sendInitialEvents: booleanParam(query(request), 'sendInitialEvents'),
+    allowWatchBookmarks: false,
+  });
   const table = tableRequest(request);
-  const list: ObjectList = await context.resources.list(target.kind.kind, listQuery(target, request));
+  const list: ObjectList = await context.resources.list(target.kind.kind, await consistentFromCache(context, requested));
   if (table !== undefined) {
     return sendJson(reply, 200, toTable(target.kind, list.items, { ...table, now: context.now(), metadata: list.metadata }));
   }
   // Items are the watch cache's shared, immutable objects: their JSON is computed once and reused.
   const items = list.items.map((item) => objectJsonOf(item)).join(',');
   return sendJson(reply, 200, `{"apiVersion":${JSON.stringify(list.apiVersion)},"kind":${JSON.stringify(list.kind)},"metadata":${JSON.stringify(list.metadata)},"items":[${items}]}`);
+}
+
+/**
+ * A list without resourceVersion must show the newest state. When the watch cache has already applied the store's
+ * newest revision, its memory is that state: served from there (kube-apiserver's ConsistentListFromCache), it costs
+ * no read of the backend and its objects' JSON is already computed. Otherwise the backend answers.
+ */
+async function consistentFromCache(context: HandlerContext, query: ListQuery): Promise<ListQuery> {
+  if (query.resourceVersion !== undefined || query.continue !== undefined) return query;
+  const newest = await context.store.currentRevision();
+  return context.store.revision >= newest ? { ...query, resourceVersion: String(newest) } : query;
 }
 
 function watchTimeoutMs(context: HandlerContext, request: FastifyRequest): number {

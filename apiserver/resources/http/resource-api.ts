@@ -98,8 +98,10 @@ export async function resourceApi(app: FastifyInstance, options: ResourceApiOpti
         url: `${prefix}${template}`,
         handler: async (request, reply) => {
           const target = resolveTarget(group, request.params as PathParams);
-          checkMethod(target, request.method);
-          return await handlerFor(target, request.method)(context, target, request, reply);
+          // fastify answers HEAD through the GET route; it is a GET without a body.
+          const method = request.method === 'HEAD' ? 'GET' : request.method;
+          checkMethod(target, method);
+          return await handlerFor(target, method)(context, target, request, reply);
         },
       });
     }
