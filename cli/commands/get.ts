@@ -168,46 +168,47 @@ export async function getCommand(argv: string[]): Promise<number> {
     const namespace = options.name === undefined ? options.namespace : await locate(reader, options, options.name);
     const scoped = { ...options, namespace };
     const nameSelector = options.name === undefined ? undefined : `metadata.name=${options.name}`;
-    const tableOutput = options.output === 'table' || options.output === 'wide';
-    const printOptions = { wide: options.output === 'wide', namespace: showsNamespaceColumn(scoped), labels: options.showLabels };
-    const widths: number[] = [];
-    const rows = new Map<string, TableRow>();
-    let resourceVersion: string;
+    return options.output === 'table' || options.output === 'wide'
+      ? await getTable(reader, scoped, nameSelector)
+      : await getObjects(reader, scoped, nameSelector);
+  });
+}
 
-    if (tableOutput) {
-      const table = await listTable(reader, scoped, nameSelector);
-      if (options.name !== undefined && table.rows.length === 0) throw notFound(options.kind, options.name);
-      if (table.rows.length === 0 && !options.watch) {
-        process.stderr.write(namespace === undefined ? 'No resources found\n' : `No resources found in ${namespace} namespace.\n`);
-        return 0;
-      }
-      if (table.rows.length > 0 || options.watch) process.stdout.write(formatLines(tableLines(table, printOptions), widths));
-      for (const row of table.rows) rows.set(rowKey(row), row);
-      resourceVersion = table.resourceVersion ?? (await listObjects(reader, scoped, nameSelector)).resourceVersion;
-      if (!options.watch) return 0;
-      return await watchChanges(reader, scoped, nameSelector, resourceVersion, async (type, object) => {
-        const key = `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
-        let row = rows.get(key);
-        if (type !== 'DELETED') {
-          const fresh = await readRow(reader, options.kind, object).catch(() => undefined);
-          if (fresh !== undefined) row = fresh;
-        }
-        if (row === undefined) return;
-        if (type === 'DELETED') rows.delete(key);
-        else rows.set(key, row);
-        process.stdout.write(formatLines(tableLines({ columns: table.columns, rows: [row] }, { ...printOptions, noHeaders: true }), widths));
-      });
-    }
+/** The server's table; with -w, a row per change (fetched as a one-row table, so the cells stay the server's). */
+async function getTable(reader: Reader, options: GetOptions, nameSelector: string | undefined): Promise<number> {
+  const printOptions = { wide: options.output === 'wide', namespace: showsNamespaceColumn(options), labels: options.showLabels };
+  const table = await listTable(reader, options, nameSelector);
+  if (options.name !== undefined && table.rows.length === 0) throw notFound(options.kind, options.name);
+  if (table.rows.length === 0 && !options.watch) {
+    process.stderr.write(options.namespace === undefined ? 'No resources found\n' : `No resources found in ${options.namespace} namespace.\n`);
+    return 0;
+  }
+  // Rows printed while watching line up under the header printed now.
+  const widths: number[] = [];
+  process.stdout.write(formatLines(tableLines(table, printOptions), widths));
+  if (!options.watch) return 0;
+  const rows = new Map(table.rows.map((row) => [rowKey(row), row]));
+  const resourceVersion = table.resourceVersion ?? (await listObjects(reader, options, nameSelector)).resourceVersion;
+  return await watchChanges(reader, options, nameSelector, resourceVersion, async (type, object) => {
+    const key = `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+    // A deleted object cannot be read any more: its last row is printed again, as kubectl does.
+    const row = type === 'DELETED' ? rows.get(key) : (await readRow(reader, options.kind, object).catch(() => undefined)) ?? rows.get(key);
+    if (row === undefined) return;
+    if (type === 'DELETED') rows.delete(key);
+    else rows.set(key, row);
+    process.stdout.write(formatLines(tableLines({ columns: table.columns, rows: [row] }, { ...printOptions, noHeaders: true }), widths));
+  });
+}
 
-    const { items, resourceVersion: listed } = await listObjects(reader, scoped, nameSelector);
-    if (options.name !== undefined && items.length === 0) throw notFound(options.kind, options.name);
-    if (items.length > 0 || !options.watch) printObjects(items, options, options.name !== undefined);
-    resourceVersion = listed;
-    if (!options.watch) return 0;
-    return await watchChanges(reader, scoped, nameSelector, resourceVersion, async (_type, object) => {
-      if (options.output === 'yaml') process.stdout.write(`---\n${stringify(object, { lineWidth: 0 })}`);
-      else printObjects([object], options, true);
-    });
+/** -o yaml|json|name; with -w, each changed object after the list. */
+async function getObjects(reader: Reader, options: GetOptions, nameSelector: string | undefined): Promise<number> {
+  const { items, resourceVersion } = await listObjects(reader, options, nameSelector);
+  if (options.name !== undefined && items.length === 0) throw notFound(options.kind, options.name);
+  if (items.length > 0 || !options.watch) printObjects(items, options, options.name !== undefined);
+  if (!options.watch) return 0;
+  return await watchChanges(reader, options, nameSelector, resourceVersion, async (_type, object) => {
+    if (options.output === 'yaml') process.stdout.write(`---\n${stringify(object, { lineWidth: 0 })}`);
+    else printObjects([object], options, true);
   });
 }
 
