@@ -32,7 +32,6 @@ export class GarbageCollector {
   readonly #abort = new AbortController();
   #wake: (() => void) | undefined;
   #running: Promise<unknown> | undefined;
-  #idleWaiters: Array<() => void> = [];
 
   constructor(options: GarbageCollectorOptions) {
     this.#resources = options.resources;
@@ -49,12 +48,6 @@ export class GarbageCollector {
     this.#abort.abort();
     this.#wake?.();
     await this.#running;
-  }
-
-  /** Resolves when no work is queued (tests and shutdown use it). */
-  idle(): Promise<void> {
-    if (this.#dirty.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   #enqueue(uid: string): void {
@@ -98,7 +91,6 @@ export class GarbageCollector {
     while (!this.#abort.signal.aborted) {
       const next = this.#dirty.values().next();
       if (next.done === true) {
-        for (const resolve of this.#idleWaiters.splice(0)) resolve();
         await new Promise<void>((resolve) => {
           this.#wake = resolve;
         });
@@ -115,7 +107,6 @@ export class GarbageCollector {
         setTimeout(() => this.#enqueue(uid), this.#retryDelayMs).unref();
       }
     }
-    for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 
   async #process(uid: string): Promise<void> {

@@ -18,15 +18,13 @@ import { foldStringData, maskSecret, restoreMasked } from './secrets.ts';
 import { collectionPrefix, objectKey } from './keys.ts';
 import { checkIdentity, prepareCreate, prepareStatusUpdate, prepareUpdate, readyToGo, requireObjectBody, timestamp } from './object-rules.ts';
 import { selectorFilter } from './selectors.ts';
+import { deleteFinalized, deleteObject } from './deletion.ts';
 
 export interface ResourceRegistryOptions {
   store: Store;
   /** The clock for creation and deletion timestamps. */
   now?: () => Date;
 }
-
-/** Thrown inside a store transaction to start over (a finalizer appeared between our read and our delete). */
-class StartOver extends Error {}
 
 export class ResourceRegistry implements ResourceClient {
   readonly #store: Store;
@@ -296,27 +294,13 @@ export class ResourceRegistry implements ResourceClient {
           async (current) => await next(current as ResourceObject),
           preconditions === undefined ? {} : { preconditions },
         )) as ResourceObject;
-        if (readyToGo(written)) written = await this.#deleteFinalized(key, written);
+        if (readyToGo(written)) written = await deleteFinalized(this.#store, key, written);
       }
       for (const warning of warnings) options.onWarning?.(warning);
       return written;
     } catch (error) {
       throw fromStorageError(error, kind, name);
     }
-  }
-
-  /** Deletes an object whose last finalizer was just removed. */
-  async #deleteFinalized(key: string, written: ResourceObject): Promise<ResourceObject> {
-    return (await this.#store.delete(key, {
-      preconditions: { uid: written.metadata.uid ?? '' },
-      validateDeletion: (current) => {
-        if (!readyToGo(current)) throw new StartOver('finalizers were added again');
-      },
-    }).catch((error: unknown) => {
-      // Someone else deleted it or added a finalizer meanwhile: either way what we wrote stands.
-      if (error instanceof StartOver || isStorageError(error, 'NotFound')) return written;
-      throw error;
-    })) as ResourceObject;
   }
 
   async deleteCollection(kindName: string, query: ListQuery = {}, options: DeleteOptions = {}): Promise<ObjectList> {
@@ -337,52 +321,8 @@ export class ResourceRegistry implements ResourceClient {
 
   async delete(kindName: string, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<ResourceObject> {
     const kind = this.kind(kindName);
-    const key = this.#key(kind, namespace, name);
-    const preconditions = options.preconditions;
-    const finalizerFor = options.propagationPolicy === 'Orphan' ? 'orphan' : options.propagationPolicy === 'Foreground' ? 'foregroundDeletion' : undefined;
     try {
-      for (;;) {
-        const current = (await this.#store.get(key)) as ResourceObject;
-        if (preconditions?.uid !== undefined && preconditions.uid !== current.metadata.uid) {
-          throw new StorageError('InvalidPrecondition', 'uid mismatch', { key });
-        }
-        if (preconditions?.resourceVersion !== undefined && preconditions.resourceVersion !== current.metadata.resourceVersion) {
-          throw StorageError.conflict(key);
-        }
-        const finalizers = current.metadata.finalizers ?? [];
-        if (finalizers.length > 0 || finalizerFor !== undefined) {
-          const marked = structuredClone(current);
-          marked.metadata.deletionTimestamp ??= timestamp(this.#now());
-          marked.metadata.deletionGracePeriodSeconds ??= 0;
-          if (finalizerFor !== undefined && !finalizers.includes(finalizerFor) && current.metadata.deletionTimestamp === undefined) {
-            marked.metadata.finalizers = [...finalizers, finalizerFor];
-          }
-          if (options.dryRun === true) return marked;
-          return (await this.#store.guaranteedUpdate(
-            key,
-            (latest) => {
-              const next = cloneObject(latest);
-              next.metadata.deletionTimestamp ??= marked.metadata.deletionTimestamp;
-              next.metadata.deletionGracePeriodSeconds ??= 0;
-              next.metadata.finalizers = [...new Set([...(latest.metadata.finalizers ?? []), ...(marked.metadata.finalizers ?? [])])];
-              return next;
-            },
-            { preconditions: { uid: current.metadata.uid ?? '' } },
-          )) as ResourceObject;
-        }
-        if (options.dryRun === true) return current;
-        try {
-          return (await this.#store.delete(key, {
-            preconditions: { uid: current.metadata.uid ?? '', ...(preconditions?.resourceVersion === undefined ? {} : { resourceVersion: preconditions.resourceVersion }) },
-            validateDeletion: (latest) => {
-              if ((latest.metadata.finalizers ?? []).length > 0) throw new StartOver('a finalizer was added');
-            },
-          })) as ResourceObject;
-        } catch (error) {
-          if (error instanceof StartOver) continue;
-          throw error;
-        }
-      }
+      return await deleteObject(this.#store, this.#key(kind, namespace, name), options, this.#now());
     } catch (error) {
       throw fromStorageError(error, kind, name);
     }

@@ -1,28 +1,20 @@
 // The Kubernetes-style resource API over HTTP: collection, item and subresource routes for every kind of schemas/,
 // in the vigil.dev group (/apis/vigil.dev/v1alpha1/...) and the core group (/api/v1/.../secrets), with one error
 // handler that answers every failure as a Kubernetes Status. The handlers are a thin layer over the registry.
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import { VIGIL_GROUP, VIGIL_VERSION } from '../../../schemas/index.ts';
 import type { CachedStore } from '../../storage/cache/cached-store.ts';
 import { GarbageCollector } from '../../garbage-collector/collector.ts';
 import type { ResourceRegistry } from '../registry.ts';
 import { statusErrorHandler } from './error-handler.ts';
-import {
-  createHandler,
-  deleteCollectionHandler,
-  deleteHandler,
-  getHandler,
-  listHandler,
-  logHandler,
-  patchHandler,
-  replaceHandler,
-  type ContainerLogsProvider,
-  type HandlerContext,
-  type WatchTimeoutRange,
-} from './handlers.ts';
+import type { ContainerLogsProvider, Handler, HandlerContext, WatchTimeoutRange } from './context.ts';
+import { deleteCollectionHandler, deleteHandler } from './delete-handlers.ts';
+import { logHandler } from './log-handler.ts';
+import { getHandler, listHandler } from './read-handlers.ts';
+import { createHandler, patchHandler, replaceHandler } from './write-handlers.ts';
 import { checkMethod, resolveTarget, type PathParams, type Target } from './targets.ts';
 
-export type { ContainerLogsProvider, WatchTimeoutRange } from './handlers.ts';
+export type { ContainerLogsProvider, WatchTimeoutRange } from './context.ts';
 
 export interface ResourceApiOptions {
   store: CachedStore;
@@ -47,8 +39,6 @@ const TEMPLATES = [
   '/namespaces/:namespace/:resource/:name',
   '/namespaces/:namespace/:resource/:name/:subresource',
 ];
-
-type Handler = (context: HandlerContext, target: Target, request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
 
 function handlerFor(target: Target, method: string): Handler {
   switch (`${target.level}:${method}`) {
