@@ -9,7 +9,7 @@ import type { Query } from './query.ts';
 import { integerParam, single } from './query.ts';
 import { requestedTable, toTable, type IncludeObject, type TableVersion } from './table.ts';
 import type { Target } from './targets.ts';
-import { objectJsonOf } from './watch-response.ts';
+import { objectBytesOf } from './watch-response.ts';
 
 /** Reads the last lines of a Container's Docker log; throws an ApiError (NotFound...) when it cannot. */
 export type ContainerLogsProvider = (namespace: string, name: string, options: { tailLines: number }) => Promise<string>;
@@ -39,7 +39,8 @@ export function sendJson(reply: FastifyReply, code: number, body: unknown, warni
   // Warning: 299 - "text" (RFC 7234), the way kube-apiserver reports pruned unknown fields.
   const values = [...new Set(warnings)].map((text) => `299 - "${text.replace(/["\\]/g, (char) => `\\${char}`)}"`);
   if (values.length > 0) reply.header('Warning', values.length === 1 ? values[0] : values);
-  return reply.code(code).type('application/json').send(body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body));
+  const payload = body === undefined ? '' : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  return reply.code(code).type('application/json').send(payload);
 }
 
 export interface TableRequest {
@@ -62,7 +63,7 @@ export function sendObject(context: HandlerContext, request: FastifyRequest, rep
   if (table !== undefined) {
     return sendJson(reply, code, toTable(target.kind, [object], { ...table, now: context.now(), metadata: { resourceVersion: object.metadata.resourceVersion ?? '' } }), warnings);
   }
-  return sendJson(reply, code, objectJsonOf(object), warnings);
+  return sendJson(reply, code, objectBytesOf(object), warnings);
 }
 
 export function listQuery(target: Target, request: FastifyRequest): ListQuery {

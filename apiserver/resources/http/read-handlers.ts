@@ -6,8 +6,11 @@ import { validateListOptions } from '../list-options.ts';
 import { booleanParam, integerParam, single } from './query.ts';
 import { toTable } from './table.ts';
 import type { Target } from './targets.ts';
-import { objectJsonOf, streamWatch } from './watch-response.ts';
+import { objectBytesOf, streamWatch } from './watch-response.ts';
 import { listQuery, query, sendJson, sendObject, tableRequest, type HandlerContext } from './context.ts';
+
+const COMMA = Buffer.from(',');
+const TAIL = Buffer.from(']}');
 
 export async function listHandler(context: HandlerContext, target: Target, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   if (booleanParam(query(request), 'watch') === true) return await watchHandler(context, target, request, reply);
@@ -25,9 +28,15 @@ export async function listHandler(context: HandlerContext, target: Target, reque
   if (table !== undefined) {
     return sendJson(reply, 200, toTable(target.kind, list.items, { ...table, now: context.now(), metadata: list.metadata }));
   }
-  // Items are the watch cache's shared, immutable objects: their JSON is computed once and reused.
-  const items = list.items.map((item) => objectJsonOf(item)).join(',');
-  return sendJson(reply, 200, `{"apiVersion":${JSON.stringify(list.apiVersion)},"kind":${JSON.stringify(list.kind)},"metadata":${JSON.stringify(list.metadata)},"items":[${items}]}`);
+  // Items from the watch cache are shared, immutable objects: their bytes are computed once and reused.
+  const head = Buffer.from(`{"apiVersion":${JSON.stringify(list.apiVersion)},"kind":${JSON.stringify(list.kind)},"metadata":${JSON.stringify(list.metadata)},"items":[`);
+  const parts: Buffer[] = [head];
+  list.items.forEach((item, index) => {
+    if (index > 0) parts.push(COMMA);
+    parts.push(objectBytesOf(item));
+  });
+  parts.push(TAIL);
+  return sendJson(reply, 200, Buffer.concat(parts));
 }
 
 /**

@@ -12,22 +12,29 @@ import { ApiError, errors, type Status } from '../errors.ts';
 import { maskSecret } from '../secrets.ts';
 import { toTable, type IncludeObject, type TableVersion } from './table.ts';
 
-const objectJson = new WeakMap<object, string>();
-const eventLines = new WeakMap<WatchEvent, Buffer>();
+const objectBytes = new WeakMap<object, Buffer>();
 
 /**
- * The JSON of an object as it may leave the server. The watch cache's objects are frozen and shared: theirs is
- * computed once and remembered for as long as the object lives; any other object is serialized each time.
+ * The JSON bytes of an object as it may leave the server. The watch cache's objects are frozen and shared (the same
+ * instance is the cached state, every watcher's event and every list's item): their bytes are computed once and kept
+ * for as long as the object lives. Any other object is serialized each time.
  */
-export function objectJsonOf(object: object): string {
-  if (!Object.isFrozen(object)) return JSON.stringify(maskSecret(object as ResourceObject));
-  let json = objectJson.get(object);
-  if (json === undefined) {
-    json = JSON.stringify(maskSecret(object as ResourceObject));
-    objectJson.set(object, json);
+export function objectBytesOf(object: object): Buffer {
+  if (!Object.isFrozen(object)) return Buffer.from(JSON.stringify(maskSecret(object as ResourceObject)));
+  let bytes = objectBytes.get(object);
+  if (bytes === undefined) {
+    bytes = Buffer.from(JSON.stringify(maskSecret(object as ResourceObject)));
+    objectBytes.set(object, bytes);
   }
-  return json;
+  return bytes;
 }
+
+const PREFIXES = {
+  ADDED: Buffer.from('{"type":"ADDED","object":'),
+  MODIFIED: Buffer.from('{"type":"MODIFIED","object":'),
+  DELETED: Buffer.from('{"type":"DELETED","object":'),
+};
+const SUFFIX = Buffer.from('}\n');
 
 function bookmarkLine(kind: ResourceKind, event: WatchEvent): Buffer {
   const metadata: Record<string, unknown> = { resourceVersion: String(event.revision) };
@@ -35,15 +42,13 @@ function bookmarkLine(kind: ResourceKind, event: WatchEvent): Buffer {
   return Buffer.from(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: kind.kind, apiVersion: kind.apiVersion, metadata } })}\n`);
 }
 
-/** The line of one event; shared events are encoded once for all watchers. */
-export function eventLine(kind: ResourceKind, event: WatchEvent): Buffer {
-  if (event.type === 'BOOKMARK') return bookmarkLine(kind, event);
-  let line = eventLines.get(event);
-  if (line === undefined) {
-    line = Buffer.from(`{"type":"${event.type}","object":${objectJsonOf(event.object)}}\n`);
-    eventLines.set(event, line);
-  }
-  return line;
+/**
+ * The line of one event as chunks written together: a constant prefix, the object's shared bytes, a constant suffix.
+ * Nothing per watcher is serialized or copied.
+ */
+export function eventChunks(kind: ResourceKind, event: WatchEvent): Buffer[] {
+  if (event.type === 'BOOKMARK') return [bookmarkLine(kind, event)];
+  return [PREFIXES[event.type], objectBytesOf(event.object), SUFFIX];
 }
 
 function errorLine(status: Status): Buffer {
@@ -72,15 +77,24 @@ export interface WatchResponseOptions {
   onError: (error: unknown) => void;
 }
 
-function tableLine(kind: ResourceKind, event: WatchEvent, table: TableWatch): Buffer {
-  if (event.type === 'BOOKMARK') return bookmarkLine(kind, event);
+function tableLine(kind: ResourceKind, event: WatchEvent, table: TableWatch): Buffer[] {
+  if (event.type === 'BOOKMARK') return [bookmarkLine(kind, event)];
   const object = toTable(kind, [event.object as ResourceObject], {
     version: table.version,
     includeObject: table.includeObject,
     now: table.now(),
     metadata: { resourceVersion: String(event.revision) },
   });
-  return Buffer.from(`${JSON.stringify({ type: event.type, object })}\n`);
+  return [Buffer.from(`${JSON.stringify({ type: event.type, object })}\n`)];
+}
+
+/** Writes the chunks as one line; false when the socket wants draining first. */
+function writeLine(raw: FastifyReply['raw'], chunks: readonly Buffer[]): boolean {
+  raw.cork();
+  let ok = true;
+  for (const chunk of chunks) ok = raw.write(chunk);
+  raw.uncork();
+  return ok;
 }
 
 /** Streams the watch into the (hijacked) reply until it ends, times out, the client goes or the server closes. */
@@ -125,8 +139,8 @@ export async function streamWatch(options: WatchResponseOptions): Promise<void> 
     for await (const event of watcher.events) {
       if (closed) break;
       if (event.type !== 'BOOKMARK' && event.revision <= options.skipThrough) continue;
-      const line = table === undefined ? eventLine(kind, event) : tableLine(kind, event, table);
-      if (!raw.write(line) && !(await drained())) break;
+      const chunks = table === undefined ? eventChunks(kind, event) : tableLine(kind, event, table);
+      if (!writeLine(raw, chunks) && !(await drained())) break;
     }
   } catch (error) {
     if (!closed) {

@@ -1,9 +1,11 @@
-// Watch lines: one serialization per event shared by every watcher; bookmarks per kind; Secrets masked.
+// Watch lines: an object is serialized once and its bytes shared by every watcher and list; bookmarks per kind;
+// Secrets masked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findKindByName, type ResourceKind } from '../../../../schemas/index.ts';
-import { eventLine } from '../../../../apiserver/resources/http/watch-response.ts';
+import { eventChunks, objectBytesOf } from '../../../../apiserver/resources/http/watch-response.ts';
 import { SECRET_MASK } from '../../../../apiserver/resources/secrets.ts';
+import { deepFreeze } from '../../../../apiserver/storage/objects.ts';
 import type { WatchEvent } from '../../../../apiserver/storage/interface.ts';
 
 function kind(name: string): ResourceKind {
@@ -12,29 +14,33 @@ function kind(name: string): ResourceKind {
   return found;
 }
 
-test('an event is serialized once: every watcher gets the same bytes', () => {
-  const event: WatchEvent = Object.freeze({
-    type: 'MODIFIED',
-    key: '/registry/vigil.dev/updatepolicies/p',
-    revision: 7,
-    object: Object.freeze({ apiVersion: 'vigil.dev/v1alpha1', kind: 'UpdatePolicy', metadata: { name: 'p', resourceVersion: '7' }, spec: { policy: 'auto' } }),
-  });
-  const first = eventLine(kind('UpdatePolicy'), event);
-  assert.equal(eventLine(kind('UpdatePolicy'), event), first, 'the same Buffer, not an equal one');
-  assert.deepEqual(JSON.parse(first.toString('utf8')), { type: 'MODIFIED', object: event.object });
-  assert.ok(first.toString('utf8').endsWith('}\n'));
+const line = (chunks: Buffer[]): string => Buffer.concat(chunks).toString('utf8');
+
+test('a cached (frozen) object is serialized once: every event and list carrying it shares the same bytes', () => {
+  const object = deepFreeze({ apiVersion: 'vigil.dev/v1alpha1', kind: 'UpdatePolicy', metadata: { name: 'p', resourceVersion: '7' }, spec: { policy: 'auto' } });
+  const modified: WatchEvent = { type: 'MODIFIED', key: '/registry/vigil.dev/updatepolicies/p', revision: 7, object };
+  const added: WatchEvent = { type: 'ADDED', key: modified.key, revision: 7, object };
+  const first = eventChunks(kind('UpdatePolicy'), modified);
+  const second = eventChunks(kind('UpdatePolicy'), added);
+  assert.equal(first[1], second[1], 'the same Buffer, not an equal one');
+  assert.equal(objectBytesOf(object), first[1]);
+  assert.deepEqual(JSON.parse(line(first)), { type: 'MODIFIED', object });
+  assert.deepEqual(JSON.parse(line(second)), { type: 'ADDED', object });
+  assert.ok(line(first).endsWith('}\n'));
+  const mutable = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } };
+  assert.notEqual(objectBytesOf(mutable), objectBytesOf(mutable), 'an object that may change is never cached');
 });
 
 test('a bookmark names the watched kind and carries only the resourceVersion (and the initial-events-end mark)', () => {
   const bookmark: WatchEvent = { type: 'BOOKMARK', key: '', revision: 9, object: { apiVersion: '', kind: '', metadata: { name: '', resourceVersion: '9' } } };
-  assert.deepEqual(JSON.parse(eventLine(kind('Container'), bookmark).toString('utf8')), { type: 'BOOKMARK', object: { kind: 'Container', apiVersion: 'vigil.dev/v1alpha1', metadata: { resourceVersion: '9' } } });
-  const end = JSON.parse(eventLine(kind('Hook'), { ...bookmark, initialEventsEnd: true }).toString('utf8')) as { object: { metadata: unknown } };
+  assert.deepEqual(JSON.parse(line(eventChunks(kind('Container'), bookmark))), { type: 'BOOKMARK', object: { kind: 'Container', apiVersion: 'vigil.dev/v1alpha1', metadata: { resourceVersion: '9' } } });
+  const end = JSON.parse(line(eventChunks(kind('Hook'), { ...bookmark, initialEventsEnd: true }))) as { object: { metadata: unknown } };
   assert.deepEqual(end.object.metadata, { resourceVersion: '9', annotations: { 'k8s.io/initial-events-end': 'true' } });
 });
 
 test('a Secret event is masked', () => {
-  const event: WatchEvent = { type: 'ADDED', key: 'k', revision: 3, object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { token: 'aHVudGVyMg==' } } };
-  const line = eventLine(kind('Secret'), event).toString('utf8');
-  assert.doesNotMatch(line, /aHVudGVyMg/);
-  assert.match(line, new RegExp(SECRET_MASK));
+  const event: WatchEvent = { type: 'ADDED', key: 'k', revision: 3, object: deepFreeze({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { token: 'aHVudGVyMg==' } }) };
+  const text = line(eventChunks(kind('Secret'), event));
+  assert.doesNotMatch(text, /aHVudGVyMg/);
+  assert.match(text, new RegExp(SECRET_MASK));
 });
