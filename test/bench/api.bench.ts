@@ -2,6 +2,7 @@
 // 1,000 Containers, write-to-delivery with 1,000 concurrent watch connections, and requests per second for GET of
 // one object. The client side runs in this process with plain node:http, so that what is measured is the server.
 import { Agent, request } from 'node:http';
+import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startVigil } from '../testbed/vigil.ts';
 import { benchObject } from './storage-objects.ts';
@@ -141,6 +142,7 @@ async function getThroughput(base: URL): Promise<string> {
 
 export async function apiBenchmark(): Promise<string> {
   const server = await startVigil();
+  const loadBefore = loadavg()[0] ?? 0;
   try {
     const base = new URL(server.url);
     await populate(base);
@@ -164,7 +166,9 @@ export async function apiBenchmark(): Promise<string> {
         `${OBJECTS.toLocaleString('en')} Containers of ~1.7 KB JSON in one namespace. Lists: ${LIST_RUNS} sequential requests each, timed to the last byte of the body (about 1.7 MB). ` +
         `Delivery: ${WATCHED_WRITES} merge patches ${WRITE_SPACING_MS} ms apart, each timed from just before the PATCH to the arrival of its MODIFIED line ` +
         `on every one of ${WATCHERS.toLocaleString('en')} concurrent watch connections (${(WATCHERS * WATCHED_WRITES).toLocaleString('en')} deliveries; both processes share the 2 cores). ` +
-        `GET: ${GET_REQUESTS.toLocaleString('en')} requests.`,
+        `GET: ${GET_REQUESTS.toLocaleString('en')} requests. ` +
+        // p99 figures on a 2-core machine move with whatever else runs on it; the load says how quiet it was.
+        `Load average (1 min) at the start and the end: ${loadBefore.toFixed(1)}, ${(loadavg()[0] ?? 0).toFixed(1)}.`,
       '',
       table(['vigil serve'], rows),
     ].join('\n');
