@@ -108,7 +108,8 @@ export const errors = {
     return new ApiError(422, 'Invalid', `${qualifiedKind} "${name}" is invalid: ${what}`, {
       ...details(kind, name),
       kind: kind.kind,
-      causes: causes.map((cause) => ({ reason: cause.reason, message: causeText(cause), field: cause.field })),
+      // A cause's message does not repeat its field: kubectl prints `field: message` itself.
+      causes: causes.map((cause) => ({ reason: cause.reason, message: cause.message, field: cause.field })),
     });
   },
 
@@ -119,7 +120,8 @@ export const errors = {
     return new ApiError(422, 'Invalid', `${optionsKind}.meta.k8s.io "" is invalid: ${what}`, {
       group: 'meta.k8s.io',
       kind: optionsKind,
-      causes: causes.map((cause) => ({ reason: cause.reason, message: causeText(cause), field: cause.field })),
+      // A cause's message does not repeat its field: kubectl prints `field: message` itself.
+      causes: causes.map((cause) => ({ reason: cause.reason, message: cause.message, field: cause.field })),
     });
   },
 

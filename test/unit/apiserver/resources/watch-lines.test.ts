@@ -16,17 +16,21 @@ function kind(name: string): ResourceKind {
 
 const line = (chunks: Buffer[]): string => Buffer.concat(chunks).toString('utf8');
 
-test('a cached (frozen) object is serialized once: every event and list carrying it shares the same bytes', () => {
+test('a cached (frozen) object is serialized once, and a cached event is one line shared by every watcher', () => {
   const object = deepFreeze({ apiVersion: 'vigil.dev/v1alpha1', kind: 'UpdatePolicy', metadata: { name: 'p', resourceVersion: '7' }, spec: { policy: 'auto' } });
-  const modified: WatchEvent = { type: 'MODIFIED', key: '/registry/vigil.dev/updatepolicies/p', revision: 7, object };
-  const added: WatchEvent = { type: 'ADDED', key: modified.key, revision: 7, object };
+  const modified: WatchEvent = deepFreeze({ type: 'MODIFIED', key: '/registry/vigil.dev/updatepolicies/p', revision: 7, object });
+  const added: WatchEvent = deepFreeze({ type: 'ADDED', key: modified.key, revision: 7, object });
   const first = eventChunks(kind('UpdatePolicy'), modified);
+  const again = eventChunks(kind('UpdatePolicy'), modified);
   const second = eventChunks(kind('UpdatePolicy'), added);
-  assert.equal(first[1], second[1], 'the same Buffer, not an equal one');
-  assert.equal(objectBytesOf(object), first[1]);
+  assert.equal(first.length, 1, 'one write per watcher');
+  assert.equal(first[0], again[0], 'the same Buffer for every watcher of the event, not an equal one');
+  assert.equal(objectBytesOf(object), objectBytesOf(object), 'the object is serialized once');
   assert.deepEqual(JSON.parse(line(first)), { type: 'MODIFIED', object });
   assert.deepEqual(JSON.parse(line(second)), { type: 'ADDED', object });
   assert.ok(line(first).endsWith('}\n'));
+  const perWatcher: WatchEvent = { ...modified };
+  assert.notEqual(eventChunks(kind('UpdatePolicy'), perWatcher)[0], first[0], 'an event made for one watcher is not cached');
   const mutable = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } };
   assert.notEqual(objectBytesOf(mutable), objectBytesOf(mutable), 'an object that may change is never cached');
 });
