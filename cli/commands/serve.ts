@@ -4,6 +4,8 @@ import { pino, type Logger } from 'pino';
 import { ConfigError, parseServeConfig, SERVE_USAGE, type ServeConfig } from '../serve-config.ts';
 import { openStore } from '../../apiserver/storage/open.ts';
 import { buildApp } from '../../apiserver/app.ts';
+import { ResourceRegistry } from '../../apiserver/resources/registry.ts';
+import { GitopsController } from '../../controllers/gitops/gitops-controller.ts';
 import { vigilVersion } from '../../apiserver/version.ts';
 import { redactPaths } from '../../apiserver/logging.ts';
 import { kubeconfigYaml, localServerUrl, writeKubeconfig } from '../kubeconfig.ts';
@@ -28,7 +30,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const logger = pino({ level: config.logLevel, redact: { paths: redactPaths, censor: '[redacted]' } });
   logger.info({ version: vigilVersion, store: config.store.kind, dataDir: config.dataDir, dockerHost: config.dockerHost }, 'starting vigil');
   const store = await openStore(config.store, { dataDir: config.dataDir, logger });
-  const app = await buildApp({ store, logger });
+  const resources = new ResourceRegistry({ store });
+  const app = await buildApp({ store, resources, logger });
   try {
     await app.listen({ port: config.port, host: config.listen });
   } catch (error) {
@@ -43,7 +46,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (config.listen !== '127.0.0.1' && config.listen !== '::1' && config.listen !== 'localhost') {
     logger.warn(`listening on ${config.listen} without authentication: anyone who can reach this port controls your containers`);
   }
+  // GitOps: ManifestSources, and `default` from --manifests or Settings.manifests.
+  const gitops = new GitopsController({ client: resources, logger, bootstrapDirectory: config.manifests });
+  gitops.start();
   return await waitForShutdown(logger, async () => {
+    await gitops.stop();
     await app.close();
     await store.close();
   });
