@@ -138,20 +138,19 @@ export class GitopsController {
   }
 
   async #pass(name: string): Promise<void> {
+    const state = this.#sources.get(name) ?? { generation: undefined, watcher: undefined, resync: undefined };
+    this.#sources.set(name, state);
     let requeueAfter: number | undefined;
-    let directory: string | undefined;
     try {
-      ({ requeueAfter, directory } = await this.#reconciler.reconcile(name));
+      // The watcher starts before the pass reads the directory, so no change falls between the two.
+      await this.#watchDirectory(name, state, await this.#reconciler.directoryToWatch(name));
+      ({ requeueAfter } = await this.#reconciler.reconcile(name));
     } catch (error) {
       this.#logger?.error({ err: error, source: name }, `ManifestSource ${name}: pass failed`);
       requeueAfter = this.#options.errorRetryMs ?? 10_000;
-      directory = this.#sources.get(name)?.watcher?.directory;
     }
-    const state = this.#sources.get(name) ?? { generation: undefined, watcher: undefined, resync: undefined };
-    this.#sources.set(name, state);
     state.resync?.cancel();
-    state.resync = requeueAfter === undefined ? undefined : this.#clock.setTimeout(() => this.enqueue(name), requeueAfter);
-    await this.#watchDirectory(name, state, directory);
+    state.resync = requeueAfter === undefined || this.#stopped ? undefined : this.#clock.setTimeout(() => this.enqueue(name), requeueAfter);
   }
 
   async #watchDirectory(name: string, state: SourceState, directory: string | undefined): Promise<void> {
@@ -169,8 +168,6 @@ export class GitopsController {
     });
     state.watcher = watcher;
     await watcher.start();
-    // Changes made while the watcher started are caught by one more pass.
-    this.enqueue(name);
   }
 
   /** List, then watch from the list's revision; on any end or error, list again (client-node's informer loop). */

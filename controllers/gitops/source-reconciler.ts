@@ -20,8 +20,6 @@ export const DEFAULT_RESYNC_MS = 5 * 60_000;
 export interface SourceReconcileResult {
   /** Pass again after this long (the resync interval); absent when the source is gone or suspended. */
   requeueAfter?: number;
-  /** The directory to watch; absent when there is none to watch. */
-  directory?: string;
   outcome?: PassOutcome;
 }
 
@@ -52,15 +50,26 @@ export class SourceReconciler {
     this.#target = new ResourceClientTarget(options.client);
   }
 
-  async reconcile(name: string): Promise<SourceReconcileResult> {
+  /** The source to pass over, or undefined when it is gone, being deleted or suspended. */
+  async #activeSource(name: string): Promise<ManifestSource | undefined> {
     let source: ManifestSource;
     try {
       source = (await this.#client.get('ManifestSource', undefined, name)) as unknown as ManifestSource;
     } catch (error) {
-      if (isApiError(error, 'NotFound')) return {};
+      if (isApiError(error, 'NotFound')) return undefined;
       throw error;
     }
-    if (source.spec.suspend === true || source.metadata.deletionTimestamp !== undefined) return {};
+    return source.spec.suspend === true || source.metadata.deletionTimestamp !== undefined ? undefined : source;
+  }
+
+  /** The directory a pass of `name` would read (undefined: no pass would run). */
+  async directoryToWatch(name: string): Promise<string | undefined> {
+    return (await this.#activeSource(name))?.spec.directory;
+  }
+
+  async reconcile(name: string): Promise<SourceReconcileResult> {
+    const source = await this.#activeSource(name);
+    if (source === undefined) return {};
     const tree = readManifestTree(source.spec.directory);
     const revision: SourceRevision = { gitCommit: readGitCommit(tree.resolved), digest: tree.digest };
     const outcome = await runPass({
@@ -76,7 +85,7 @@ export class SourceReconciler {
     });
     await this.#writeStatus(name, (current, generation) => sourceStatus({ previous: current, generation, outcome, revision, nowMs: this.#clock.now() }));
     this.#log(name, outcome);
-    return { requeueAfter: resyncIntervalMs(source), directory: source.spec.directory, outcome };
+    return { requeueAfter: resyncIntervalMs(source), outcome };
   }
 
   async #writeStatus(name: string, compute: (current: ManifestSourceStatus, generation: number | undefined) => ManifestSourceStatus): Promise<void> {
