@@ -63,7 +63,8 @@ export class DirectoryWatcher {
     if (git !== undefined) watchers.push(this.#watch(gitWatchPaths(git), {}, () => this.#changed()));
     // A link swapped for another (git-sync), or a directory that does not exist yet: watch the parent's entries.
     if (isSymlink(directory) || this.#resolved === undefined) {
-      watchers.push(this.#watch([dirname(directory)], { depth: 0 }, (path) => {
+      // Not following links here: chokidar reports a swapped link as a change only when it watches the link itself.
+      watchers.push(this.#watch([dirname(directory)], { depth: 0, followSymlinks: false }, (path) => {
         if (basename(path) === basename(directory)) this.#parentChanged();
       }));
     }
@@ -90,7 +91,7 @@ export class DirectoryWatcher {
     });
   }
 
-  #watch(paths: string[], options: { depth?: number; ignored?: (path: string) => boolean }, onEvent: (path: string, event: string) => void): FSWatcher {
+  #watch(paths: string[], options: { depth?: number; followSymlinks?: boolean; ignored?: (path: string) => boolean }, onEvent: (path: string, event: string) => void): FSWatcher {
     const watcher = watch(paths, { ignoreInitial: true, followSymlinks: true, atomic: true, ...options });
     watcher.on('all', (event, path) => {
       if (!this.#closed) onEvent(path, event);
