@@ -28,9 +28,15 @@ export function vigilCommand(args: readonly string[]): { command: string; args: 
   return { command: process.execPath, args: [vigilCli, ...args] };
 }
 
+export interface StartVigilOptions {
+  /** An existing data directory (a restart): kept when the server stops. Default: a new temporary one, removed. */
+  dataDir?: string;
+}
+
 /** `vigil serve --port P --data-dir D` as a child process; resolves once /readyz answers and the kubeconfig exists. */
-export async function startVigil(extraArgs: readonly string[] = []): Promise<VigilServer> {
-  const dataDir = makeTempDir('vigil');
+export async function startVigil(extraArgs: readonly string[] = [], options: StartVigilOptions = {}): Promise<VigilServer> {
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? makeTempDir('vigil');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const kubeconfig = kubeconfigPath(dataDir);
@@ -45,7 +51,7 @@ export async function startVigil(extraArgs: readonly string[] = []): Promise<Vig
   try {
     await daemon.start();
   } catch (error) {
-    removeTempDir(dataDir);
+    if (ownDataDir) removeTempDir(dataDir);
     throw error;
   }
   return {
@@ -54,7 +60,7 @@ export async function startVigil(extraArgs: readonly string[] = []): Promise<Vig
     kubeconfig,
     stop: async () => {
       await daemon.stop();
-      removeTempDir(dataDir);
+      if (ownDataDir) removeTempDir(dataDir);
     },
   };
 }
