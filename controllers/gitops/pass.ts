@@ -162,7 +162,8 @@ function summary(results: readonly ObjectResult[], dryRun: boolean): string {
   for (const result of results) counts.set(result.action, (counts.get(result.action) ?? 0) + 1);
   const order: ResultAction[] = ['created', 'configured', 'driftCorrected', 'pruned', 'unchanged', 'skipped'];
   const parts = order.filter((action) => (counts.get(action) ?? 0) > 0).map((action) => `${counts.get(action)} ${action === 'driftCorrected' ? 'drift corrected' : action}`);
-  return `${dryRun ? 'would apply' : 'applied'} ${results.filter((result) => result.action !== 'pruned' && result.action !== 'skipped').length} objects${parts.length === 0 ? '' : `: ${parts.join(', ')}`}`;
+  const applied = results.filter((result) => result.action !== 'pruned' && result.action !== 'skipped').length;
+  return `${dryRun ? 'would apply' : 'applied'} ${applied} ${applied === 1 ? 'object' : 'objects'}${parts.length === 0 ? '' : `: ${parts.join(', ')}`}`;
 }
 
 /** created / configured / driftCorrected, with what was taken back from other writers. */

@@ -95,3 +95,9 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** An object's spec as a plain record (undefined objects have an empty one). */
+export function specOf(object: ResourceObject | undefined): Record<string, unknown> {
+  const spec = object?.spec;
+  return typeof spec === 'object' && spec !== null ? (spec as Record<string, unknown>) : {};
+}

@@ -6,7 +6,7 @@ import { SourceReconciler } from '../../../controllers/gitops/source-reconciler.
 import type { ResourceObject } from '../../../apiserver/resources/client.ts';
 import { isApiError } from '../../../apiserver/resources/errors.ts';
 import type { ManifestSourceStatus } from '../../../schemas/generated/types.ts';
-import { containerYaml, makeDir, manifestSource, openTestStore, policyYaml, secretYaml, SteppedClock, writeFiles, type TestStore } from './fixtures.ts';
+import { containerYaml, makeDir, specOf, manifestSource, openTestStore, policyYaml, secretYaml, SteppedClock, writeFiles, type TestStore } from './fixtures.ts';
 
 const work = makeDir('vigil-pass-');
 let db: TestStore;
@@ -92,7 +92,7 @@ test('an edited file writes exactly the object it changed', async () => {
   writeFiles(dir, { 'b.yaml': policyYaml(`${source}-b`, 'manual') });
   const status = await pass();
   assert.equal((await get('UpdatePolicy', `${source}-a`))?.metadata.resourceVersion, before);
-  assert.equal((await get('UpdatePolicy', `${source}-b`))?.spec?.policy, 'manual');
+  assert.equal(specOf(await get('UpdatePolicy', `${source}-b`)).policy, 'manual');
   assert.deepEqual(status.results?.map((result) => `${result.object} ${result.action}`), [`UpdatePolicy/${source}-a unchanged`, `UpdatePolicy/${source}-b configured`]);
 });
 
@@ -115,7 +115,7 @@ test('a broken file: nothing applied, nothing pruned, and the status names the f
   const at = await revision();
   writeFiles(dir, { 'a.yaml': policyYaml(`${source}-a`, 'manual'), 'b.yaml': undefined, 'apps/broken.yaml': policyYaml(`${source}-c`, 'sometimes') });
   const status = await pass();
-  assert.equal((await get('UpdatePolicy', `${source}-a`))?.spec?.policy, 'auto', 'the valid change was not applied either');
+  assert.equal(specOf(await get('UpdatePolicy', `${source}-a`)).policy, 'auto', 'the valid change was not applied either');
   assert.ok(await get('UpdatePolicy', `${source}-b`), 'nothing pruned');
   assert.equal(await revision(), at + 1, 'only the status was written');
   assert.deepEqual({ ...ready(status), lastTransitionTime: undefined, observedGeneration: undefined }, {
@@ -142,11 +142,11 @@ test('a field changed by hand is restored from git, and the result names the fie
   await pass();
   await db.resources.patch('UpdatePolicy', undefined, `${source}-a`, 'merge', { spec: { policy: 'manual' } }, { fieldManager: 'kubectl-edit' });
   const status = await pass();
-  assert.equal((await get('UpdatePolicy', `${source}-a`))?.spec?.policy, 'auto');
+  assert.equal(specOf(await get('UpdatePolicy', `${source}-a`)).policy, 'auto');
   assert.deepEqual(status.results?.[0], { object: `UpdatePolicy/${source}-a`, file: 'a.yaml', line: 1, action: 'driftCorrected', drift: { fields: ['.spec.policy'], managers: ['kubectl-edit'] } });
   await db.resources.patch('UpdatePolicy', undefined, `${source}-a`, 'json', [{ op: 'remove', path: '/spec/priority' }], { fieldManager: 'kubectl-patch' });
   const removed = await pass();
-  assert.equal((await get('UpdatePolicy', `${source}-a`))?.spec?.priority, 5);
+  assert.equal(specOf(await get('UpdatePolicy', `${source}-a`)).priority, 5);
   assert.deepEqual(removed.results?.[0]?.drift, { fields: ['.spec.priority'], managers: [] });
 });
 
@@ -188,7 +188,7 @@ test('a controller applying a field git owns gets a Conflict instead of overwrit
     assert.match(error.message, /conflict with "vigil-gitops": \.spec\.policy/);
     return true;
   });
-  assert.equal((await get('Container', `${source}-app`, 'local'))?.spec?.policy, 'auto');
+  assert.equal(specOf(await get('Container', `${source}-app`, 'local')).policy, 'auto');
 });
 
 test('an object annotated vigil.dev/prune: disabled, or no longer labelled, survives its file\'s removal', async () => {
@@ -238,6 +238,6 @@ test('an object another source applied is refused and nothing is written', async
   const status = (await db.resources.get('ManifestSource', undefined, other)).status as ManifestSourceStatus;
   assert.equal(ready(status)?.reason, 'DryRunFailed');
   assert.match(ready(status)?.message ?? '', new RegExp(`a\\.yaml:1: UpdatePolicy/${source}-shared: already applied by ManifestSource ${source}`));
-  assert.equal((await get('UpdatePolicy', `${source}-shared`))?.spec?.policy, 'auto');
+  assert.equal(specOf(await get('UpdatePolicy', `${source}-shared`)).policy, 'auto');
   assert.equal(await get('UpdatePolicy', `${source}-mine`), undefined);
 });

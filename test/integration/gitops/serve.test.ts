@@ -8,7 +8,7 @@ import { makeTempDir, removeTempDir } from '../../testbed/daemon.ts';
 import { startVigil, type VigilServer } from '../../testbed/vigil.ts';
 import type { ResourceObject } from '../../../apiserver/resources/client.ts';
 import type { ManifestSourceStatus } from '../../../schemas/generated/types.ts';
-import { containerYaml, eventually, policyYaml, secretYaml, writeFiles } from './fixtures.ts';
+import { containerYaml, eventually, specOf, policyYaml, secretYaml, writeFiles } from './fixtures.ts';
 
 const work = makeTempDir('gitops-serve');
 const dataDir = join(work, 'data');
@@ -65,7 +65,7 @@ test('vigil serve --manifests applies the directory, follows it, and refuses bro
 
   writeFiles(dir, { 'policies.yaml': policyYaml('web'), 'secret.yaml': secretYaml('registry', 'pw') });
   await eventually('db and nginx pruned', async () => ((await policy('db')) === undefined && (await getJson(`${GROUP}/namespaces/local/containers/nginx`))?.metadata.labels === undefined) || undefined);
-  assert.equal((await policy('web'))?.spec?.policy, 'auto');
+  assert.equal(specOf(await policy('web')).policy, 'auto');
 });
 
 test('a restart of vigil serve writes nothing: every resourceVersion stays', async () => {

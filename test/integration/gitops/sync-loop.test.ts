@@ -10,7 +10,7 @@ import { systemClock } from '../../../controllers/gitops/clock.ts';
 import { isApiError } from '../../../apiserver/resources/errors.ts';
 import type { ResourceObject } from '../../../apiserver/resources/client.ts';
 import type { ManifestSourceStatus } from '../../../schemas/generated/types.ts';
-import { eventually, makeDir, manifestSource, openTestStore, policyYaml, SteppedClock, writeFiles, type TestStore } from './fixtures.ts';
+import { eventually, makeDir, specOf, manifestSource, openTestStore, policyYaml, SteppedClock, writeFiles, type TestStore } from './fixtures.ts';
 
 const work = makeDir('vigil-loop-');
 const cleanups: (() => Promise<void>)[] = [];
@@ -39,7 +39,7 @@ async function find(db: TestStore, kind: string, name: string): Promise<Resource
 }
 
 async function policyOf(db: TestStore, name: string): Promise<unknown> {
-  return (await find(db, 'UpdatePolicy', name))?.spec?.policy;
+  return specOf(await find(db, 'UpdatePolicy', name)).policy;
 }
 
 test('a file written, edited or deleted in the directory is applied within 2 seconds', async () => {
