@@ -241,3 +241,14 @@ test('an object another source applied is refused and nothing is written', async
   assert.equal(specOf(await get('UpdatePolicy', `${source}-shared`)).policy, 'auto');
   assert.equal(await get('UpdatePolicy', `${source}-mine`), undefined);
 });
+
+test('examples/homelab applies cleanly, and a second pass writes nothing', async () => {
+  await db.resources.patch('ManifestSource', undefined, source, 'merge', { spec: { directory: new URL('../../../examples/homelab', import.meta.url).pathname } });
+  const first = await pass();
+  assert.equal(ready(first)?.status, 'True', ready(first)?.message);
+  assert.equal(first.results?.filter((result) => result.action === 'created').length, 15);
+  await pass();
+  const at = await revision();
+  await pass();
+  assert.equal(await revision(), at);
+});
