@@ -8,6 +8,7 @@ type Suite = () => Promise<string>;
 const suites: Record<string, () => Promise<Suite>> = {
   storage: async () => (await import('./storage.bench.ts')).storageBenchmark,
   api: async () => (await import('./api.bench.ts')).apiBenchmark,
+  gitops: async () => (await import('./gitops.bench.ts')).gitopsBenchmark,
 };
 
 const requested = process.argv.slice(2);
