@@ -76,8 +76,11 @@ export function loadTree(directory: string, nothing: string): ManifestTree {
 
 const SOURCE_HEADER = { apiVersion: `${VIGIL_GROUP}/${VIGIL_VERSION}`, kind: 'ManifestSource' };
 
-/** The source holding this directory's inventory; refuses one the server reconciles (both would write the objects). */
-export async function readCliSource(api: KubernetesObjectApi, name: string): Promise<ManifestSource | undefined> {
+/**
+ * The source holding this directory's inventory. For writing (`apply`), one the server reconciles is refused: both
+ * would write the same objects. `diff` only reads it, so it may preview a source the server keeps.
+ */
+export async function readCliSource(api: KubernetesObjectApi, name: string, options: { forWriting: boolean } = { forWriting: true }): Promise<ManifestSource | undefined> {
   let source: ManifestSource;
   try {
     source = (await api.read({ ...SOURCE_HEADER, metadata: { name } })) as unknown as ManifestSource;
@@ -85,7 +88,7 @@ export async function readCliSource(api: KubernetesObjectApi, name: string): Pro
     if (notFound(error)) return undefined;
     throw error;
   }
-  if (source.spec.suspend !== true) {
+  if (options.forWriting && source.spec.suspend !== true) {
     throw new CliError(`ManifestSource ${name} is kept in sync by the server (spec.suspend is not true): choose another --source, or let the server apply ${source.spec.directory}`);
   }
   return source;

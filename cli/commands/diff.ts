@@ -62,7 +62,7 @@ export async function diffCommand(argv: string[]): Promise<number> {
     const tree = loadTree(values.filename, 'nothing to compare');
     const api = objectApi(loadConnection({ kubeconfig: values.kubeconfig, server: values.server, dataDir: values['data-dir'] }));
     const name = values.source ?? sourceNameFor(values.filename);
-    const source = await readCliSource(api, name);
+    const source = await readCliSource(api, name, { forWriting: false });
     const outcome = await runPass({
       tree,
       sourceName: name,

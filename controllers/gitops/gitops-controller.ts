@@ -189,6 +189,8 @@ export class GitopsController {
         if (signal.aborted) return;
         this.#logger?.warn({ err: error }, `watch of ${kind} ended; listing again`);
       }
+      // A wall-clock pause before listing again: a store that keeps failing must not be hammered (the injected clock
+      // drives the passes; tests never reach this).
       if (!signal.aborted) await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   }

@@ -111,16 +111,16 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
   if ('failed' in plan) {
     return { ok: false, reason: 'DryRunFailed', message: `nothing applied or pruned: ${plan.failed}`, results: plan.results, inventory: previous, changes: 0 };
   }
-  const toWrite = plan.planned.filter((entry) => !unchanged(entry.live, entry.planned));
+  const toWrite = new Set(plan.planned.filter((entry) => !unchanged(entry.live, entry.planned)));
   const stale = staleObjects(options);
-  if (options.dryRun !== true && (toWrite.length > 0 || (options.prune && stale.length > 0))) await options.onWrite?.(toWrite.length + (options.prune ? stale.length : 0));
+  if (options.dryRun !== true && (toWrite.size > 0 || (options.prune && stale.length > 0))) await options.onWrite?.(toWrite.size + (options.prune ? stale.length : 0));
 
   const results: ObjectResult[] = [];
   let changes = 0;
   let applyFailures = 0;
   const previousKeys = new Set(previous.map(refKey));
   for (const entry of plan.planned) {
-    if (!toWrite.includes(entry)) {
+    if (!toWrite.has(entry)) {
       results.push({ ...located(entry.manifest), action: 'unchanged', ...(entry.live === undefined ? {} : { live: entry.live }), planned: entry.planned });
       continue;
     }
@@ -137,7 +137,7 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
   if (applyFailures > 0) {
     // What was applied stays owned; nothing is pruned until a pass applies everything.
     const kept = previous.filter((ref) => !desired.some((wanted) => refKey(wanted) === refKey(ref)));
-    return { ok: false, reason: 'ApplyFailed', message: `${applyFailures} of ${toWrite.length} objects could not be applied; nothing pruned: ${firstError(results)}`, results, inventory: [...desired, ...kept], changes };
+    return { ok: false, reason: 'ApplyFailed', message: `${applyFailures} of ${toWrite.size} objects could not be applied; nothing pruned: ${firstError(results)}`, results, inventory: [...desired, ...kept], changes };
   }
 
   const pruning = await prune(options, stale);
