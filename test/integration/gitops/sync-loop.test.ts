@@ -3,6 +3,7 @@
 // ManifestSource `default` follows Settings.manifests.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { renameSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitopsController } from '../../../controllers/gitops/gitops-controller.ts';
@@ -117,4 +118,27 @@ test('ManifestSource default follows Settings.manifests, and goes when the setti
   await db.resources.patch('Settings', undefined, 'default', 'merge', { spec: { manifests: null } }, { fieldManager: 'kubectl' });
   await eventually('the default source removed', async () => (await find(db, 'ManifestSource', 'default')) === undefined || undefined);
   assert.equal(await policyOf(db, 'from-settings'), 'auto');
+});
+
+test('a git checkout: the status records the commit, and a new commit is applied with its commit', async () => {
+  const repo = join(work.path, 'repo');
+  const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid', GIT_CONFIG_NOSYSTEM: '1', HOME: work.path };
+  const git = (...args: string[]): string => execFileSync('git', args, { cwd: repo, env, encoding: 'utf8' }).trim();
+  writeFiles(repo, { 'vigil/a.yaml': policyYaml('committed') });
+  git('init', '-q', '-b', 'main');
+  git('add', '.');
+  git('commit', '-q', '-m', 'first');
+  const { db, controller } = await setup('git-db');
+  await db.resources.create(manifestSource('repo', join(repo, 'vigil')));
+  controller.start();
+  const statusOf = async (): Promise<ManifestSourceStatus | undefined> => (await find(db, 'ManifestSource', 'repo'))?.status as ManifestSourceStatus | undefined;
+  const first = git('rev-parse', 'HEAD');
+  await eventually('the first commit applied', async () => ((await statusOf())?.lastAppliedRevision === first ? true : undefined));
+  assert.equal((await statusOf())?.gitCommit, first);
+  writeFiles(repo, { 'vigil/a.yaml': policyYaml('committed', 'manual') });
+  git('commit', '-q', '-am', 'second');
+  git('gc', '-q'); // packs refs and objects: churn in .git that must change nothing
+  const second = git('rev-parse', 'HEAD');
+  await eventually('the second commit applied', async () => ((await statusOf())?.lastAppliedRevision === second ? true : undefined));
+  assert.equal(await policyOf(db, 'committed'), 'manual');
 });
