@@ -31,4 +31,7 @@ export {
 } from './conditions.ts';
 export { writeStatus, statusOf, terminalErrorCondition, type Status, type WriteStatusOptions, type TerminalErrorConditionOptions } from './status.ts';
 export { SingleProcessLeader, type LeaderElector, type StartLeading, type StopLeading } from './leader-election.ts';
+export { LeaderFencedClient } from './fenced-client.ts';
+// EtcdLeaderElector lives in './etcd-leader-election.ts', imported only when etcd is configured (etcd3 and gRPC cost
+// about 20 MiB of memory).
 export { Manager, type ManagerOptions, type ManagedControllerOptions, type Runnable } from './manager.ts';

@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import type { ResourceClient } from '../../apiserver/resources/client.ts';
 import { deadline, systemClock, type Clock } from './clock.ts';
 import { Controller, type ControllerOptions, type StopOptions } from './controller.ts';
+import { LeaderFencedClient } from './fenced-client.ts';
 import { SharedInformerFactory } from './informer-factory.ts';
 import { SingleProcessLeader, type LeaderElector } from './leader-election.ts';
 import { ControllerMetrics } from './metrics.ts';
@@ -41,6 +42,7 @@ export interface ManagerOptions {
 export type ManagedControllerOptions = Omit<ControllerOptions, 'clock' | 'logger' | 'metrics'>;
 
 export class Manager {
+  /** What controllers read and write with: writes fail while this process does not lead (LeaderFencedClient). */
   readonly client: ResourceClient;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -54,12 +56,12 @@ export class Manager {
   #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
 
   constructor(options: ManagerOptions) {
-    this.client = options.client;
+    this.#leaderElector = options.leaderElector ?? new SingleProcessLeader();
+    this.client = new LeaderFencedClient(options.client, () => this.#leaderElector.isLeader());
     this.clock = options.clock ?? systemClock;
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'controller-manager' });
     this.metrics = ControllerMetrics.for(options.metricsRegistry);
-    this.informers = new SharedInformerFactory({ client: this.client, clock: this.clock, logger: this.logger });
-    this.#leaderElector = options.leaderElector ?? new SingleProcessLeader();
+    this.informers = new SharedInformerFactory({ client: options.client, clock: this.clock, logger: this.logger });
     this.#shutdownGraceMs = options.shutdownGraceMs ?? 10_000;
     this.#cacheSyncTimeoutMs = options.cacheSyncTimeoutMs ?? 60_000;
   }
