@@ -168,6 +168,13 @@ export function containerFacts(inspect: DockerContainerInspect, image: DockerIma
   });
 }
 
+/** The fact fields of a stored status. */
+export function factsOf(status: ContainerStatus | undefined): ContainerFacts {
+  const facts: Record<string, unknown> = {};
+  for (const field of FACT_FIELDS) if (status?.[field] !== undefined) facts[field] = status[field];
+  return facts as ContainerFacts;
+}
+
 /** The facts of a container that no longer exists: the last known ones, with state gone since `now`. */
 export function goneFacts(previous: ContainerFacts, now: string): ContainerFacts {
   const { health: _health, ...rest } = previous;

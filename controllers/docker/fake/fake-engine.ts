@@ -40,6 +40,7 @@ export class FakeDockerEngine {
   readonly #images = new Map<string, DockerImageInspect>();
   readonly #feed = new EventFeed();
   #running = true;
+  #muted = false;
 
   constructor(options: FakeEngineOptions = {}) {
     this.options = { hostname: 'fake-host', engineVersion: '20.10.24', apiVersion: '1.41', ...options };
@@ -95,7 +96,7 @@ export class FakeDockerEngine {
     this.#containers.set(id, container);
     this.#emit(container, 'create');
     if ((spec.state ?? 'running') !== 'created') this.startContainer(id);
-    if (spec.state === 'exited') this.#exit(container, spec.exitCode ?? 0, false);
+    if (spec.state === 'exited') this.#exit(container, spec.exitCode ?? 0);
     return id;
   }
 
@@ -104,7 +105,7 @@ export class FakeDockerEngine {
     const container = this.#require(idOrName);
     if (container.inspect.State?.Running === true) {
       if (options.force !== true) throw new DockerError('Conflict', `You cannot remove a running container ${container.inspect.Id}. Stop the container before attempting removal or force remove`, { statusCode: 409 });
-      this.#exit(container, 137, true);
+      this.#exit(container, 137);
     }
     this.#containers.delete(container.inspect.Id);
     this.#emit(container, 'destroy');
@@ -130,7 +131,7 @@ export class FakeDockerEngine {
 
   /** The process exits by itself (a crash, or the end of its work). */
   crash(idOrName: string, exitCode: number): void {
-    this.#exit(this.#require(idOrName), exitCode, true);
+    this.#exit(this.#require(idOrName), exitCode);
   }
 
   writeLogs(idOrName: string, lines: LogLine[]): void {
@@ -139,7 +140,7 @@ export class FakeDockerEngine {
 
   /** The daemon stops: running containers are stopped (no live-restore), open event streams end, calls fail. */
   stopEngine(): void {
-    for (const container of this.#containers.values()) if (container.inspect.State?.Running === true) this.#exit(container, 143, true);
+    for (const container of this.#containers.values()) if (container.inspect.State?.Running === true) this.#exit(container, 143);
     this.#running = false;
     this.#feed.finishAll();
   }
@@ -153,6 +154,16 @@ export class FakeDockerEngine {
   /** The connection breaks (e.g. a proxy restarts) while the engine runs: open event streams fail. */
   breakConnections(): void {
     this.#feed.finishAll(new DockerError('Unreachable', 'connection reset by peer'));
+  }
+
+  /** Runs `change` without publishing its events: what a client misses when an event is lost. */
+  withoutEvents(change: () => void): void {
+    this.#muted = true;
+    try {
+      change();
+    } finally {
+      this.#muted = false;
+    }
   }
 
   /** A copy of a container's inspect document, or undefined. */
@@ -207,7 +218,7 @@ export class FakeDockerEngine {
     const timeout = timeoutSeconds ?? container.inspect.Config?.StopTimeout ?? 10;
     container.lastStop = { signal, timeoutSeconds: timeout };
     this.#emit(container, 'kill', { signal });
-    this.#exit(container, container.exitsOn.includes(signal) ? 0 : 137, true);
+    this.#exit(container, container.exitsOn.includes(signal) ? 0 : 137);
     this.#emit(container, 'stop');
   }
 
@@ -247,17 +258,18 @@ export class FakeDockerEngine {
     return container;
   }
 
-  #exit(container: FakeContainer, exitCode: number, emit: boolean): void {
+  #exit(container: FakeContainer, exitCode: number): void {
     const state = container.inspect.State ?? {};
     Object.assign(state, { Status: 'exited', Running: false, Pid: 0, ExitCode: exitCode, FinishedAt: this.#now().toISOString() });
     if (state.StartedAt === undefined) state.StartedAt = ZERO_TIME;
     delete state.Health;
     if (container.inspect.Config?.Healthcheck !== undefined) state.Health = { Status: 'unhealthy', FailingStreak: 0 };
     container.inspect.State = state;
-    if (emit) this.#emit(container, 'die', { exitCode: String(exitCode) });
+    this.#emit(container, 'die', { exitCode: String(exitCode) });
   }
 
   #emit(container: FakeContainer, action: ContainerEventAction, extra: Record<string, string> = {}, dockerAction?: string): void {
+    if (this.#muted) return;
     const time = this.#now();
     const name = container.inspect.Name.slice(1);
     const attributes = { ...container.inspect.Config?.Labels, image: container.inspect.Config?.Image ?? '', name, ...extra };
