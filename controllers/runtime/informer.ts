@@ -132,7 +132,8 @@ export class Informer<T extends ResourceObject = ResourceObject> {
     const initialMs = this.#options.retryInitialMs ?? 100;
     const maxMs = this.#options.retryMaxMs ?? 30_000;
     let retryMs = initialMs;
-    let mustList = true;
+    // A restarted informer resumes from what its cache reflects (and relists only if that is too old).
+    let mustList = this.#revision === undefined;
     while (!signal.aborted) {
       try {
         if (mustList) {
@@ -201,9 +202,13 @@ export class Informer<T extends ResourceObject = ResourceObject> {
       signal,
     });
     let sawEvents = false;
+    // The watch cache may still replay changes the list already showed (it can lag the backend the list read):
+    // anything not newer than the list is old news, and applying it would step the cache back in time.
+    const from = Number(this.#revision ?? '0');
     try {
       for await (const event of watcher.events) {
         sawEvents = true;
+        if (event.type !== 'BOOKMARK' && event.revision <= from) continue;
         this.#handle(event);
       }
     } finally {
