@@ -114,24 +114,23 @@ export class EtcdLeaderElector implements LeaderElector {
 
   /** One candidacy: a lease and a key; waits for its turn, leads until a guard fires or close(); then resigns. */
   async #term(start: StartLeading, stop: StopLeading): Promise<void> {
-    const term = new AbortController();
-    const endTerm = (reason: unknown): void => {
-      if (!term.signal.aborted) term.abort(reason);
+    const closing = this.#closing.signal;
+    if (closing.aborted) return;
+    // Aborted when the lease is (or may be) gone: the end of this term, whatever we were doing.
+    const lost = new AbortController();
+    const loseLease = (reason: unknown): void => {
+      if (!lost.signal.aborted) lost.abort(reason);
     };
-    const onClose = (): void => endTerm(this.#closing.signal.reason);
-    if (this.#closing.signal.aborted) return;
-    this.#closing.signal.addEventListener('abort', onClose, { once: true });
-
     const lease = this.#namespace.lease(this.#ttlSeconds);
     let renewedAt = this.#clock.now();
     let renewGuard: Timer | undefined;
     const armRenewGuard = (): void => {
       renewGuard?.cancel();
       renewGuard = this.#clock.setTimeout(() => {
-        endTerm(new Error(`no lease keepalive for ${this.#clock.now() - renewedAt} ms (renew deadline ${this.#renewDeadlineMs} ms)`));
+        loseLease(new Error(`no lease keepalive for ${this.#clock.now() - renewedAt} ms (renew deadline ${this.#renewDeadlineMs} ms)`));
       }, this.#renewDeadlineMs - (this.#clock.now() - renewedAt));
     };
-    lease.on('lost', (error) => endTerm(error));
+    lease.on('lost', (error) => loseLease(error));
     lease.on('keepaliveSucceeded', () => {
       renewedAt = this.#clock.now();
       armRenewGuard();
@@ -149,35 +148,46 @@ export class EtcdLeaderElector implements LeaderElector {
       const createRevision = created.succeeded ? created.header.revision : created.responses[0]?.response_range.kvs[0]?.create_revision;
       if (createRevision === undefined) throw new Error('the campaign key vanished as it was created');
       ownKeyWatch = await this.#namespace.watch().key(leaseId).startRevision(String(BigInt(createRevision) + 1n)).only('delete').create();
-      ownKeyWatch.on('delete', () => endTerm(new Error('our campaign key was deleted (lease expired or revoked)')));
-      ownKeyWatch.on('error', (error) => endTerm(error));
-      await this.#waitForTurn(createRevision, term.signal);
-      if (term.signal.aborted) return;
-      await this.#lead(term.signal, start, stop);
+      ownKeyWatch.on('delete', () => loseLease(new Error('our campaign key was deleted (lease expired or revoked)')));
+      ownKeyWatch.on('error', (error) => loseLease(error));
+      await this.#waitForTurn(createRevision, AbortSignal.any([lost.signal, closing]));
+      if (lost.signal.aborted || closing.aborted) return;
+      await this.#lead(lost.signal, start, stop);
     } finally {
-      this.#closing.signal.removeEventListener('abort', onClose);
       renewGuard?.cancel();
       await ownKeyWatch?.cancel().catch(() => undefined);
       await this.#resign(lease);
     }
   }
 
-  async #lead(term: AbortSignal, start: StartLeading, stop: StopLeading): Promise<void> {
+  /** Leads until the lease is lost (leadership aborts, then `stop`) or close() (`stop` while leading, then abort). */
+  async #lead(lost: AbortSignal, start: StartLeading, stop: StopLeading): Promise<void> {
+    const closing = this.#closing.signal;
     const leadership = new AbortController();
-    const endLeadership = (): void => leadership.abort(term.reason);
-    if (term.aborted) return;
-    term.addEventListener('abort', endLeadership, { once: true });
+    const onLost = (): void => leadership.abort(lost.reason);
+    lost.addEventListener('abort', onLost, { once: true });
     this.#leadership = leadership;
     this.#logger.info('elected: leading');
     try {
       await start(leadership.signal);
-      if (!leadership.signal.aborted) await new Promise<void>((resolve) => leadership.signal.addEventListener('abort', () => resolve(), { once: true }));
-      this.#logger.warn({ reason: String(leadership.signal.reason) }, 'no longer leading');
+      const ended = AbortSignal.any([lost, closing]);
+      if (!ended.aborted) await new Promise<void>((resolve) => ended.addEventListener('abort', () => resolve(), { once: true }));
     } finally {
-      term.removeEventListener('abort', endLeadership);
-      if (!leadership.signal.aborted) leadership.abort(new Error('term ended'));
-      this.#leadership = undefined;
-      await stop();
+      lost.removeEventListener('abort', onLost);
+      if (leadership.signal.aborted) {
+        this.#logger.warn({ reason: String(leadership.signal.reason) }, 'lost leadership');
+        this.#leadership = undefined;
+        await stop();
+      } else {
+        // Resigning: in-flight work may finish (and write) while we still hold the lease; the guards still apply.
+        this.#logger.info('resigning');
+        try {
+          await stop();
+        } finally {
+          leadership.abort(new DOMException('resigned', 'AbortError'));
+          this.#leadership = undefined;
+        }
+      }
     }
   }
 

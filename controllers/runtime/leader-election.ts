@@ -2,7 +2,10 @@
 // Docker hosts at a time: controllers run only while their process leads (controller-runtime's leader election).
 // With the embedded store there is one process, and it simply leads.
 
-/** Called when this process becomes leader. `leadership` aborts the moment leadership is lost, before `stop` runs. */
+/**
+ * Called when this process becomes leader. `leadership` aborts the moment leadership is lost, before `stop` runs; on
+ * close() (resigning), `stop` runs first, while this process still leads, and `leadership` aborts after it.
+ */
 export type StartLeading = (leadership: AbortSignal) => void | Promise<void>;
 /** Called when this process stops leading (lost or resigned); awaited before it campaigns again. */
 export type StopLeading = () => void | Promise<void>;
@@ -46,7 +49,11 @@ export class SingleProcessLeader implements LeaderElector {
     const leadership = this.#leadership;
     if (leadership === undefined || leadership.signal.aborted) return;
     await this.#started?.catch(() => undefined);
-    leadership.abort(new DOMException('resigned', 'AbortError'));
-    await this.#stop?.();
+    // Resigning is not losing: stop runs while this process still leads, so that in-flight work may finish.
+    try {
+      await this.#stop?.();
+    } finally {
+      leadership.abort(new DOMException('resigned', 'AbortError'));
+    }
   }
 }
