@@ -6,6 +6,7 @@ import { openStore } from '../../apiserver/storage/open.ts';
 import { buildApp } from '../../apiserver/app.ts';
 import { vigilVersion } from '../../apiserver/version.ts';
 import { redactPaths } from '../../apiserver/logging.ts';
+import { startControllers } from '../controllers.ts';
 
 export async function serveCommand(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -38,7 +39,18 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (config.listen !== '127.0.0.1' && config.listen !== '::1' && config.listen !== 'localhost') {
     logger.warn(`listening on ${config.listen} without authentication: anyone who can reach this port controls your containers`);
   }
+  let controllers: Awaited<ReturnType<typeof startControllers>>;
+  try {
+    controllers = await startControllers({ store, config, logger });
+  } catch (error) {
+    logger.fatal({ err: error }, 'cannot start the controllers');
+    await app.close();
+    await store.close();
+    return 1;
+  }
   return await waitForShutdown(logger, async () => {
+    // Controllers first (they finish or abort what they do), then the API, then the store they all use.
+    await controllers.stop();
     await app.close();
     await store.close();
   });

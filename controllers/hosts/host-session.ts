@@ -167,7 +167,9 @@ export class HostSession {
     }
   }
 
-  async #resync(client: DockerClient, signal: AbortSignal): Promise<void> {
+  /** Relists the containers; a periodic relist also reads the engine facts again (a Swarm join, an upgrade). */
+  async #resync(client: DockerClient, signal: AbortSignal, refreshEngine = false): Promise<void> {
+    if (refreshEngine) this.#engine = await this.#call((callSignal) => client.engineInfo({ signal: callSignal }), signal);
     const summaries = await this.#call((callSignal) => client.listContainers({ signal: callSignal }), signal);
     const vanished = this.index.replaceAll(summaries);
     this.#lastResync = this.#options.clock.now();
@@ -183,7 +185,7 @@ export class HostSession {
     const arm = (): void => {
       timer = this.#options.clock.setTimeout(() => {
         if (signal.aborted) return;
-        this.#resync(client, signal).then(arm, (error: unknown) => {
+        this.#resync(client, signal, true).then(arm, (error: unknown) => {
           // A failed relist on a live connection: the event stream fails too if the engine is gone; else try later.
           if (signal.aborted) return;
           this.#options.logger.warn({ host: this.hostName, err: error }, 'periodic relist failed');

@@ -94,7 +94,10 @@ export class ContainerReconciler implements Reconciler {
     const now = (): number => context.clock.now();
     if (cached === undefined) {
       const created = await this.#create(session, hostName, name, observed, now());
-      if (created) return;
+      if (created) {
+        context.logger.debug({ host: hostName, container: name, id: observed.inspect.Id }, 'container discovered');
+        return;
+      }
     }
     let facts = containerFacts(observed.inspect, observed.image);
     let lifecycle: LifecycleOutcome | undefined;

@@ -4,7 +4,8 @@
 //   compose project's other containers when one appears or goes (their effective dependsOn may change);
 // - every relist of a host (on connect and every Host spec.resyncInterval): every container it lists and every
 //   resource of the namespace (a resource whose container was missed going is found gone);
-// - a Container resource created, deleted or with a new spec (generation): not the controller's own status writes;
+// - a Container resource created (by someone else), deleted or with a new spec (generation): not the controller's
+//   own writes;
 // - any UpdatePolicy or Settings change: every container (effective settings).
 import type { Container, Host, Settings, UpdatePolicy } from '../../schemas/generated/types.ts';
 import { containerResourceName } from '../../schemas/container-name.ts';
@@ -53,7 +54,11 @@ export function registerInventoryController(options: InventoryControllerOptions)
   });
 
   containers.addEventHandler({
-    onAdd: (container) => controller.enqueue(keyOf(container)),
+    // A resource that arrives with status.id was created by a pass of this controller, status included: nothing to do.
+    // One made by a user (the API drops status on create) gets its pass.
+    onAdd: (container) => {
+      if (container.status?.id === undefined) controller.enqueue(keyOf(container));
+    },
     onDelete: (container) => controller.enqueue(keyOf(container)),
     onUpdate: (before, after) => {
       if (before.metadata.generation !== after.metadata.generation) controller.enqueue(keyOf(after));
