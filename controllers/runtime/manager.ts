@@ -12,7 +12,10 @@ import { SharedInformerFactory } from './informer-factory.ts';
 import { SingleProcessLeader, type LeaderElector } from './leader-election.ts';
 import { ControllerMetrics } from './metrics.ts';
 
-/** Something that runs only while this process leads (a controller, a Docker event stream per host, ...). */
+/**
+ * Something that runs only while this process leads (a controller, a Docker event stream per host, ...). Runnables
+ * start in the order added and stop in reverse order, so add what others use first.
+ */
 export interface Runnable {
   readonly name: string;
   /** Starts in the background; `leadership` aborts when leadership is lost. */
@@ -121,7 +124,8 @@ export class Manager {
   async #startLeading(leadership: AbortSignal): Promise<void> {
     this.#leadership = leadership;
     this.logger.info({ identity: this.#leaderElector.identity }, 'leading: starting controllers');
-    await Promise.all(this.#runnables.map((runnable) => this.#startOne(runnable, leadership)));
+    // In the order added: what others depend on (e.g. Docker sessions) is added, and started, first.
+    for (const runnable of [...this.#runnables]) await this.#startOne(runnable, leadership);
   }
 
   async #stopLeading(): Promise<void> {
@@ -129,11 +133,15 @@ export class Manager {
     const graceMs = this.#state === 'stopping' ? this.#shutdownGraceMs : 0;
     this.#leadership = undefined;
     this.logger.info({ graceMs }, 'no longer leading: stopping controllers');
-    await Promise.all(
-      this.#runnables.map((runnable) =>
-        runnable.stop({ graceMs }).catch((error: unknown) => this.logger.error({ err: error, runnable: runnable.name }, 'could not stop')),
-      ),
-    );
+    // In reverse order (controllers before what they use), within one grace period for all of them.
+    const graceEndsAt = this.clock.now() + graceMs;
+    for (const runnable of [...this.#runnables].reverse()) {
+      try {
+        await runnable.stop({ graceMs: Math.max(0, graceEndsAt - this.clock.now()) });
+      } catch (error) {
+        this.logger.error({ err: error, runnable: runnable.name }, 'could not stop');
+      }
+    }
   }
 
   async #startOne(runnable: Runnable, leadership: AbortSignal): Promise<void> {

@@ -147,4 +147,23 @@ describe('Manager', () => {
     await stack.registry.create(host('seen-by-late'));
     await eventually('the late controller reconciled', () => world.endpoints.has('seen-by-late'));
   });
+
+  test('runnables start in the order added and stop in reverse order, sharing one grace period', async () => {
+    const clock = new FakeClock();
+    const { manager } = await setup({ clock, shutdownGraceMs: 1_000 });
+    const steps: string[] = [];
+    for (const name of ['sessions', 'bootstrap']) {
+      manager.add({
+        name,
+        start: () => void steps.push(`start ${name}`),
+        stop: async ({ graceMs }) => {
+          steps.push(`stop ${name} within ${graceMs} ms`);
+          if (name === 'bootstrap') await clock.advance(400);
+        },
+      });
+    }
+    await manager.start();
+    await manager.stop();
+    assert.deepEqual(steps, ['start sessions', 'start bootstrap', 'stop bootstrap within 1000 ms', 'stop sessions within 600 ms']);
+  });
 });
