@@ -264,7 +264,7 @@ export class Controller {
       queue.forget(key);
       return 'terminal';
     }
-    if (this.#exists !== undefined && !this.#exists(key)) {
+    if (this.#objectGone(key)) {
       context.logger.debug({ err: error }, 'pass failed, but the object is gone: done');
       queue.forget(key);
       return 'success';
@@ -272,6 +272,16 @@ export class Controller {
     context.logger.error({ err: error, retries: queue.numRequeues(key) }, 'reconcile failed: retrying with backoff');
     queue.addRateLimited(key);
     return 'error';
+  }
+
+  /** Whether the key's object is known to be gone (a throwing `exists` is a bug: it counts as "not known"). */
+  #objectGone(key: string): boolean {
+    try {
+      return this.#exists !== undefined && !this.#exists(key);
+    } catch (error) {
+      this.#logger.error({ err: error, key }, 'exists() threw');
+      return false;
+    }
   }
 
   /** The pass's result; or `abandoned` when `signal` aborted and the pass still ran `abandonAfterMs` later. */
