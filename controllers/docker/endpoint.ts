@@ -2,6 +2,28 @@
 // material comes from Secrets the Host references; the host controller reads them). Turned into docker-modem options.
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { inspect } from 'node:util';
+
+/**
+ * docker-modem renders every request's options with util.inspect (showHidden, unlimited depth) for a debug line, even
+ * when debugging is off; with a keep-alive agent in the options that walks every socket of the agent: it was most of
+ * the CPU time of a 500-container discovery. These agents render as one word, which also keeps TLS keys out of it.
+ */
+class QuietHttpAgent extends HttpAgent {
+  [inspect.custom](): string {
+    return '[HttpAgent]';
+  }
+}
+
+class QuietHttpsAgent extends HttpsAgent {
+  [inspect.custom](): string {
+    return '[HttpsAgent]';
+  }
+}
+
+function httpAgent(): HttpAgent {
+  return new QuietHttpAgent({ keepAlive: true });
+}
 
 export interface DockerTLS {
   /** PEM CA bundle that signed the engine's certificate; absent = the system's roots. */
@@ -54,7 +76,7 @@ export function modemOptions(endpoint: DockerEndpoint): ModemOptions {
     const socketPath = url.slice('unix://'.length);
     if (!socketPath.startsWith('/')) throw new EndpointError(`invalid Docker endpoint ${JSON.stringify(url)}: expected unix:///absolute/path`);
     if (tls !== undefined) throw new EndpointError(`TLS applies to tcp:// endpoints, not to the socket ${url}`);
-    return { ...UNSET, socketPath, host: undefined, port: undefined, protocol: 'http', agent: new HttpAgent({ keepAlive: true }) };
+    return { ...UNSET, socketPath, host: undefined, port: undefined, protocol: 'http', agent: httpAgent() };
   }
   const match = /^tcp:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})\/?$/.exec(url);
   const port = Number(match?.[2]);
@@ -62,13 +84,13 @@ export function modemOptions(endpoint: DockerEndpoint): ModemOptions {
     throw new EndpointError(`invalid Docker endpoint ${JSON.stringify(url)}: expected unix:///PATH or tcp://HOST:PORT`);
   }
   const host = match[1].replace(/^\[(.*)\]$/, '$1');
-  if (tls === undefined) return { ...UNSET, socketPath: undefined, host, port, protocol: 'http', agent: new HttpAgent({ keepAlive: true }) };
+  if (tls === undefined) return { ...UNSET, socketPath: undefined, host, port, protocol: 'http', agent: httpAgent() };
   if ((tls.cert === undefined) !== (tls.key === undefined)) {
     throw new EndpointError(`TLS for ${url}: a client certificate needs its key and a key its certificate`);
   }
   // The agent carries all TLS settings: docker-modem has no option for rejectUnauthorized, and an agent's options
   // take precedence over the request's.
-  const agent = new HttpsAgent({
+  const agent = new QuietHttpsAgent({
     keepAlive: true,
     ...(tls.ca === undefined ? {} : { ca: tls.ca }),
     ...(tls.cert === undefined ? {} : { cert: tls.cert }),
