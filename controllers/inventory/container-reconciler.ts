@@ -6,7 +6,7 @@
 import type { ResourceClient } from '../../apiserver/resources/client.ts';
 import { isApiError } from '../../apiserver/resources/errors.ts';
 import { containerResourceName } from '../../schemas/container-name.ts';
-import type { Container, ContainerStatus, Host, Settings, UpdatePolicy } from '../../schemas/generated/types.ts';
+import type { Container, ContainerStatus, Host, LifecycleRequest, Settings, UpdatePolicy } from '../../schemas/generated/types.ts';
 import { splitKey, statusOf, timestamp, writeStatus, type Lister, type ReconcileContext, type ReconcileResult, type Reconciler } from '../runtime/index.ts';
 import { isDockerError, type DockerClient, type DockerContainerInspect, type DockerImageInspect } from '../docker/client.ts';
 import type { HostSession } from '../hosts/host-session.ts';
@@ -101,7 +101,7 @@ export class ContainerReconciler implements Reconciler {
     }
     let facts = containerFacts(observed.inspect, observed.image);
     let lifecycle: LifecycleOutcome | undefined;
-    const pending = pendingLifecycle(cached?.spec, cached?.status);
+    const pending = await this.#pendingLifecycle(hostName, name, cached);
     if (pending !== undefined) {
       lifecycle = await runLifecycle(client, observed.inspect.Id, pending, facts.self === true, now, context.signal);
       context.logger.info({ action: pending.action, outcome: lifecycle.outcome, error: lifecycle.error }, 'lifecycle request');
@@ -128,6 +128,22 @@ export class ContainerReconciler implements Reconciler {
       if (!isApiError(error, 'NotFound')) throw error;
     }
     return facts.state === 'gone' ? { requeueAfter: this.#options.goneRetentionMs } : undefined;
+  }
+
+  /**
+   * The lifecycle request to carry out now. The cache may not have seen this controller's last status write yet (a
+   * die event can bring the next pass before the watch delivers it): a request that looks pending is checked against
+   * the stored object, so that it never runs twice.
+   */
+  async #pendingLifecycle(hostName: string, name: string, cached: Stored<Container> | undefined): Promise<LifecycleRequest | undefined> {
+    if (pendingLifecycle(cached?.spec, cached?.status) === undefined) return undefined;
+    try {
+      const stored = (await this.#options.client.get('Container', hostName, name)) as Stored<Container>;
+      return pendingLifecycle(stored.spec, stored.status);
+    } catch (error) {
+      if (isApiError(error, 'NotFound')) return undefined;
+      throw error;
+    }
   }
 
   /** A new resource with its status, in one write. False when it exists already (the cache was behind). */

@@ -14,7 +14,8 @@ import { registerDockerControllers, type DockerControllers } from '../../../cont
 import type { DockerClient } from '../../../controllers/docker/client.ts';
 import type { DockerEndpoint } from '../../../controllers/docker/endpoint.ts';
 import { FakeDockerEngine } from '../../../controllers/docker/fake/fake-engine.ts';
-import type { ResourceObject } from '../../../apiserver/resources/client.ts';
+import type { ResourceClient, ResourceObject, WatchQuery } from '../../../apiserver/resources/client.ts';
+import type { WatchEvent, Watcher } from '../../../apiserver/storage/interface.ts';
 
 export const LOCAL_ENDPOINT = 'unix:///fake/local.sock';
 
@@ -34,6 +35,8 @@ export interface DockerStack {
 
 export interface DockerStackOptions {
   goneRetentionMs?: number;
+  /** Delays every watch event the informers receive (real time), as a remote store (etcd) may. */
+  watchDelayMs?: number;
   /** Engines by endpoint URL; default one engine at LOCAL_ENDPOINT. */
   engines?: Record<string, FakeDockerEngine>;
 }
@@ -44,7 +47,8 @@ export async function startDockerStack(options: DockerStackOptions = {}): Promis
   const engines = new Map(Object.entries(options.engines ?? { [LOCAL_ENDPOINT]: new FakeDockerEngine({ now: () => new Date(clock.now()) }) }));
   const store = await CachedStore.open({ backend: openEmbeddedStore({ path: join(dir, 'vigil.db'), compactionIntervalMs: 0 }) });
   const registry = new ResourceRegistry({ store, now: () => new Date(clock.now()) });
-  const manager = new Manager({ client: registry, metricsRegistry: new Registry(), clock });
+  const client = options.watchDelayMs === undefined ? registry : new SlowWatchClient(registry, options.watchDelayMs);
+  const manager = new Manager({ client, metricsRegistry: new Registry(), clock });
   const connections: DockerEndpoint[] = [];
   const connect = (endpoint: DockerEndpoint): DockerClient => {
     connections.push(endpoint);
@@ -120,3 +124,40 @@ export async function find(registry: ResourceRegistry, kind: string, namespace: 
   }
 }
 
+
+/** A ResourceClient whose watches deliver each event `delayMs` late (reads and writes are immediate). */
+class SlowWatchClient implements ResourceClient {
+  readonly #client: ResourceClient;
+  readonly #delayMs: number;
+
+  constructor(client: ResourceClient, delayMs: number) {
+    this.#client = client;
+    this.#delayMs = delayMs;
+  }
+
+  get: ResourceClient['get'] = (...args) => this.#client.get(...args);
+  list: ResourceClient['list'] = (...args) => this.#client.list(...args);
+  create: ResourceClient['create'] = (...args) => this.#client.create(...args);
+  update: ResourceClient['update'] = (...args) => this.#client.update(...args);
+  updateStatus: ResourceClient['updateStatus'] = (...args) => this.#client.updateStatus(...args);
+  modify: ResourceClient['modify'] = (...args) => this.#client.modify(...args);
+  delete: ResourceClient['delete'] = (...args) => this.#client.delete(...args);
+
+  watch(kind: string, query?: WatchQuery): Watcher {
+    const inner = this.#client.watch(kind, query);
+    const delayMs = this.#delayMs;
+    async function* delayed(): AsyncIterable<WatchEvent> {
+      for await (const event of inner.events) {
+        await sleep(delayMs);
+        yield event;
+      }
+    }
+    return {
+      events: delayed(),
+      stop: () => inner.stop(),
+      get endReason() {
+        return inner.endReason;
+      },
+    };
+  }
+}

@@ -230,3 +230,23 @@ describe('inventory controller (fake engine)', () => {
     await assert.rejects(logs('local', 'chatty', { tailLines: 5 }), (error: unknown) => isApiError(error, 'ServiceUnavailable'));
   });
 });
+
+describe('inventory controller with a lagging cache', () => {
+  test('a restart request runs once, although its own events bring the next pass before the cache has the handled mark', async () => {
+    const stack = await startDockerStack({ watchDelayMs: 50 });
+    try {
+      const engine = stack.engines.get(LOCAL_ENDPOINT) as FakeDockerEngine;
+      engine.run({ name: 'bouncer', image: 'busybox' });
+      const discovered = async (): Promise<Container | undefined> => (await find(stack.registry, 'Container', 'local', 'bouncer')) as Container | undefined;
+      await eventually('bouncer is discovered', discovered);
+      const requestedAt = '2025-01-01T00:00:09Z';
+      await stack.registry.modify('Container', 'local', 'bouncer', (current) => ({ ...current, spec: { ...(current.spec as object), lifecycle: { action: 'restart', requestedAt } } }));
+      await eventually('the restart is handled', async () => (await discovered())?.status?.handledRequests?.lifecycle === requestedAt);
+      await stack.idle();
+      const records = (await stack.registry.list('UpdateRecord', { namespace: 'local' })).items;
+      assert.equal(records.length, 1);
+    } finally {
+      await stack.close();
+    }
+  });
+});
