@@ -27,9 +27,13 @@ export class FakeDockerClient implements DockerClient {
     this.endpoint = endpoint;
   }
 
-  /** Yields once, so that a call is asynchronous as a real round trip is, then checks signal, client and engine. */
+  /**
+   * Waits for the next turn of the event loop, as a real round trip does, then checks signal, client and engine. A
+   * microtask would do for ordering, but code that loops over the fake (a controller bug) would then starve timers,
+   * test time limits included.
+   */
   async #enter(what: string, signal: AbortSignal): Promise<void> {
-    await Promise.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
     if (signal.aborted) throw new DockerError('Aborted', `${what} on ${this.endpoint}: aborted`);
     if (this.#closed) throw new DockerError('Unreachable', `${what} on ${this.endpoint}: the client is closed`);
     this.#engine.checkRunning();
