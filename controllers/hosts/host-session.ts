@@ -144,7 +144,7 @@ export class HostSession {
         this.#onEvent(next.value);
         next = await events.next();
       }
-      this.#lastError = 'the engine closed its event stream';
+      if (!stop.aborted) this.#lastError = 'the engine closed its event stream';
     } catch (error) {
       if (!stop.aborted) this.#lastError = error instanceof Error ? error.message : String(error);
     } finally {
