@@ -208,6 +208,9 @@ export class Controller {
         return;
       }
       await this.#process(queue, key, stopSignal);
+      // A pass made only of promise continuations (a fake, a cache hit) never yields to the event loop by itself: a
+      // hot key would starve timers, I/O and the HTTP server. One turn of the loop per pass keeps everyone served.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
