@@ -106,6 +106,8 @@ describe('host controller (fake engines)', () => {
     const engine = stack.engines.get(LOCAL_ENDPOINT) as FakeDockerEngine;
     engine.run({ name: 'quiet', image: 'busybox' });
     await eventually('quiet is discovered', async () => (await names('local')).includes('quiet'));
+    // Let the inventory finish its pass over the new resource before the container vanishes without an event.
+    await stack.idle();
     engine.withoutEvents(() => engine.remove('quiet', { force: true }));
     await stack.idle();
     assert.equal(((await find(stack.registry, 'Container', 'local', 'quiet')) as Container | undefined)?.status?.state, 'running');
