@@ -22,11 +22,18 @@ async function leaderElector(config: ServeConfig, logger: Logger): Promise<Leade
   return new EtcdLeaderElector({ endpoints: config.store.endpoints, logger });
 }
 
-export async function startControllers(options: { store: Store; config: ServeConfig; logger: Logger; metricsRegistry?: Registry }): Promise<RunningControllers> {
+export async function startControllers(options: {
+  store: Store;
+  /** The registry the API serves too; default a new one over `store`. */
+  resources?: ResourceRegistry;
+  config: ServeConfig;
+  logger: Logger;
+  metricsRegistry?: Registry;
+}): Promise<RunningControllers> {
   const { store, config, logger } = options;
   const elector = await leaderElector(config, logger);
   const manager = new Manager({
-    client: new ResourceRegistry({ store }),
+    client: options.resources ?? new ResourceRegistry({ store }),
     metricsRegistry: options.metricsRegistry ?? new Registry(),
     logger,
     ...(elector === undefined ? {} : { leaderElector: elector }),

@@ -4,12 +4,15 @@
 // A soft fence: it acts on what this process knows; the window between etcd expiring the lease and this process
 // noticing is bounded by the elector's renew deadline (etcd-leader-election.ts).
 import type {
+  ApplyOptions,
   CreateOptions,
   DeleteOptions,
   ListQuery,
   ModifyOptions,
   Mutation,
   ObjectList,
+  PatchOptions,
+  PatchType,
   ResourceClient,
   ResourceObject,
   WatchQuery,
@@ -66,6 +69,21 @@ export class LeaderFencedClient implements ResourceClient {
       this.#fence();
       return desired;
     }, options);
+  }
+
+  async patch(kind: string, namespace: string | undefined, name: string, type: PatchType, patch: unknown, options?: PatchOptions): Promise<ResourceObject> {
+    this.#fence();
+    return await this.#client.patch(kind, namespace, name, type, patch, options);
+  }
+
+  async apply(configuration: unknown, options: ApplyOptions): Promise<ResourceObject> {
+    this.#fence();
+    return await this.#client.apply(configuration, options);
+  }
+
+  async deleteCollection(kind: string, query?: ListQuery, options?: DeleteOptions): Promise<ObjectList> {
+    this.#fence();
+    return await this.#client.deleteCollection(kind, query, options);
   }
 
   async delete(kind: string, namespace: string | undefined, name: string, options?: DeleteOptions): Promise<ResourceObject> {

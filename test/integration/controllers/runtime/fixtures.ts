@@ -66,6 +66,9 @@ export class WatchTap implements ResourceClient {
   update: ResourceClient['update'] = (...args) => this.#client.update(...args);
   updateStatus: ResourceClient['updateStatus'] = (...args) => this.#client.updateStatus(...args);
   modify: ResourceClient['modify'] = (...args) => this.#client.modify(...args);
+  patch: ResourceClient['patch'] = (...args) => this.#client.patch(...args);
+  apply: ResourceClient['apply'] = (...args) => this.#client.apply(...args);
+  deleteCollection: ResourceClient['deleteCollection'] = (...args) => this.#client.deleteCollection(...args);
   delete: ResourceClient['delete'] = (...args) => this.#client.delete(...args);
 
   watch(kind: string, query?: WatchQuery): Watcher {
