@@ -7,6 +7,10 @@ type Suite = () => Promise<string>;
 
 const suites: Record<string, () => Promise<Suite>> = {
   storage: async () => (await import('./storage.bench.ts')).storageBenchmark,
+  api: async () => (await import('./api.bench.ts')).apiBenchmark,
+  docker: async () => (await import('./docker.bench.ts')).dockerBenchmark,
+  gitops: async () => (await import('./gitops.bench.ts')).gitopsBenchmark,
+  registry: async () => (await import('./registry.bench.ts')).registryBenchmark,
   update: async () => (await import('./update.bench.ts')).updateBenchmark,
 };
 
