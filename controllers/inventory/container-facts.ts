@@ -7,7 +7,7 @@ import type { DockerContainerInspect, DockerImageInspect, DockerMountPoint, Dock
 /** The status fields the inventory controller derives from inspect (and owns: it replaces them all on every pass). */
 export const FACT_FIELDS = [
   'id', 'name', 'image', 'imageID', 'repoDigests', 'state', 'goneSince', 'health', 'exitCode', 'restartCount', 'labels', 'ports',
-  'networks', 'mounts', 'networkMode', 'compose', 'createdAt', 'startedAt', 'finishedAt', 'self',
+  'networks', 'mounts', 'networkMode', 'links', 'compose', 'createdAt', 'startedAt', 'finishedAt', 'self',
 ] as const satisfies readonly (keyof ContainerStatus)[];
 
 export type ContainerFacts = Pick<ContainerStatus, (typeof FACT_FIELDS)[number]>;
@@ -116,6 +116,17 @@ function mount(point: DockerMountPoint): Mount | undefined {
   });
 }
 
+/**
+ * The Docker names a container links to: HostConfig.Links holds `/target:/self/alias` (the target's name at the time;
+ * Docker rewrites it when the target is renamed).
+ */
+function links(inspect: DockerContainerInspect): string[] | undefined {
+  const raw = inspect.HostConfig?.Links;
+  if (!Array.isArray(raw)) return undefined;
+  const targets = raw.flatMap((link) => (typeof link === 'string' && link.startsWith('/') ? [link.slice(1).split(':')[0] ?? ''] : [])).filter((name) => name !== '');
+  return targets.length === 0 ? undefined : [...new Set(targets)].sort();
+}
+
 /** The service names of `com.docker.compose.depends_on` ("db:service_started:false,cache:service_healthy:true"). */
 export function composeDependsOn(label: string | undefined): string[] {
   if (label === undefined) return [];
@@ -160,6 +171,7 @@ export function containerFacts(inspect: DockerContainerInspect, image: DockerIma
     networks,
     mounts,
     networkMode: nonEmpty(inspect.HostConfig?.NetworkMode),
+    links: links(inspect),
     compose: compose(labels),
     createdAt: time(inspect.Created),
     startedAt: time(state.StartedAt),

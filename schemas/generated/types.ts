@@ -453,6 +453,10 @@ export interface ContainerStatus {
    * HostConfig.NetworkMode, e.g. bridge, host, container:NAME.
    */
   networkMode?: string;
+  /**
+   * Docker names of the containers this one links to (HostConfig.Links, legacy --link), sorted; a dependency source.
+   */
+  links?: string[];
   compose?: ComposeInfo;
   createdAt?: string;
   startedAt?: string;

@@ -13,7 +13,7 @@ function inspect(): DockerContainerInspect {
     Image: 'sha256:f9a920c92f48f63821a97275f41f7499372a7302e61a38c1f50e2cd50f5cad43',
     RestartCount: 2,
     State: { Status: 'running', Running: true, ExitCode: 0, StartedAt: '2026-11-22T15:43:10.736566747Z', FinishedAt: '0001-01-01T00:00:00Z', Health: { Status: 'healthy', FailingStreak: 0 } },
-    HostConfig: { NetworkMode: 'front' },
+    HostConfig: { NetworkMode: 'front', Links: ['/db:/web/database', '/cache:/web/cache', '/db:/web/db'] },
     Mounts: [
       { Type: 'volume', Name: 'vol1', Source: '/var/lib/docker/volumes/vol1/_data', Destination: '/data', Driver: 'local', Mode: 'z', RW: true, Propagation: '' },
       { Type: 'bind', Source: '/srv/conf', Destination: '/conf', Mode: 'ro', RW: false, Propagation: 'rprivate' },
@@ -79,6 +79,7 @@ describe('container facts from inspect', () => {
         { type: 'volume', name: 'vol1', source: '/var/lib/docker/volumes/vol1/_data', destination: '/data', driver: 'local', mode: 'z', rw: true, propagation: '' },
       ],
       networkMode: 'front',
+      links: ['cache', 'db'],
       compose: {
         project: 'shop',
         service: 'web',
