@@ -46,13 +46,17 @@ const EVENT_FILTERS = JSON.stringify({ type: ['container'], event: [...CONTAINER
 
 export class DockerodeClient implements DockerClient {
   readonly endpoint: string;
-  readonly #modem: DockerModem;
+  /**
+   * The connection (endpoint, TLS, keep-alive agent), shared with the update's Docker calls (updateDockerFor in
+   * controllers/update/docker/dockerode-update-docker.ts), so that one engine has one connection pool.
+   */
+  readonly modem: DockerModem;
   readonly #closeAgent: () => void;
 
   constructor(endpoint: DockerEndpoint) {
     const options = modemOptions(endpoint);
     this.endpoint = endpoint.url;
-    this.#modem = new Dockerode(options).modem;
+    this.modem = new Dockerode(options).modem;
     this.#closeAgent = () => options.agent.destroy();
   }
 
@@ -170,7 +174,7 @@ export class DockerodeClient implements DockerClient {
       statusCodes[status] ??= reason;
     }
     return new Promise((resolve, reject) => {
-      this.#modem.dial(
+      this.modem.dial(
         {
           // A "?" tells the modem to append the query string.
           path: `${request.path}?`,

@@ -2,15 +2,15 @@
 // each) and prints the wall time and this process's peak resident memory.
 // Usage: node update-concurrent.child.ts '{"host": "unix:///…", "journal": DIR, "target": REF, "names": [...]}'
 import { join } from 'node:path';
-import { systemClock } from '../../controllers/update/clock.ts';
-import { DockerodeUpdateDocker, dockerodeFor } from '../../controllers/update/docker/dockerode-update-docker.ts';
+import { systemClock } from '../../controllers/runtime/index.ts';
+import { connectUpdateDocker } from '../../controllers/update/docker/dockerode-update-docker.ts';
 import { FileJournal } from '../../controllers/update/machine/file-journal.ts';
 import { newUpdateOperation } from '../../controllers/update/machine/operation.ts';
 import { runUpdate } from '../../controllers/update/machine/run.ts';
 import { QUICK } from '../integration/update/update-testbed.ts';
 
 const { host, journal, target, names } = JSON.parse(process.argv[2] ?? '{}') as { host: string; journal: string; target: string; names: string[] };
-const docker = new DockerodeUpdateDocker({ docker: dockerodeFor(host) });
+const { docker } = connectUpdateDocker({ url: host });
 const baseRss = process.memoryUsage().rss;
 const started = performance.now();
 const outcomes = await Promise.all(

@@ -2,8 +2,8 @@
 // networks as state, merges image defaults into a container's Config at create the way the engine does, and lets
 // health evolve with an injected clock. Tests assert the state it ends in, never the calls made to it.
 import { createHash } from 'node:crypto';
-import type { Clock } from '../../controllers/update/clock.ts';
-import { DockerConflictError, DockerError, DockerNotFoundError } from '../../controllers/update/docker/errors.ts';
+import type { Clock } from '../../controllers/runtime/index.ts';
+import { DockerError } from '../../controllers/docker/client.ts';
 import type { ContainerConfig, ContainerInspect, ContainerSummary, CreateContainerRequest, EndpointSettings, ImageInspect } from '../../controllers/update/docker/types.ts';
 import type { ExecResult, ImageRemoval, RegistryAuth, UpdateDocker } from '../../controllers/update/docker/update-docker.ts';
 
@@ -121,7 +121,7 @@ export class FakeUpdateDocker implements UpdateDocker {
 
   #require(idOrName: string): ContainerInspect {
     const container = this.#find(idOrName);
-    if (container === undefined) throw new DockerNotFoundError(`No such container: ${idOrName}`);
+    if (container === undefined) throw new DockerError('NotFound', `No such container: ${idOrName}`);
     return container;
   }
 
@@ -165,7 +165,7 @@ export class FakeUpdateDocker implements UpdateDocker {
     this.#fault('pullImage');
     this.pulls.push({ reference, auth });
     const image = this.remote.get(reference);
-    if (image === undefined) throw new DockerError(`pull ${reference}: manifest unknown`, 500);
+    if (image === undefined) throw new DockerError('NotFound', `pull ${reference}: manifest unknown`);
     const digest = `sha256:${sha(JSON.stringify(image.config))}`;
     const { repository } = repositoryAndTag(reference);
     const existing = [...this.images.values()].find((stored) => stored.RepoDigests.includes(`${repository}@${digest}`));
@@ -180,7 +180,7 @@ export class FakeUpdateDocker implements UpdateDocker {
   async tagImage(imageID: string, repository: string, tag: string, _signal: AbortSignal): Promise<void> {
     this.#fault('tagImage');
     const image = this.#image(imageID);
-    if (image === undefined) throw new DockerNotFoundError(`No such image: ${imageID}`);
+    if (image === undefined) throw new DockerError('NotFound', `No such image: ${imageID}`);
     const reference = `${repository}:${tag}`;
     for (const stored of this.images.values()) stored.RepoTags = stored.RepoTags.filter((existing) => existing !== reference);
     image.RepoTags.push(reference);
@@ -189,7 +189,7 @@ export class FakeUpdateDocker implements UpdateDocker {
   async exec(containerID: string, command: string[], timeoutMs: number, signal: AbortSignal): Promise<ExecResult> {
     this.#fault('exec');
     const container = this.#require(containerID);
-    if (!container.State.Running) throw new DockerConflictError(`Container ${containerID} is not running`);
+    if (!container.State.Running) throw new DockerError('Conflict', `Container ${containerID} is not running`);
     const result = this.#exec(container, command);
     const duration = result.durationMs ?? 0;
     if (duration > timeoutMs) {
@@ -213,18 +213,18 @@ export class FakeUpdateDocker implements UpdateDocker {
     this.#fault('renameContainer');
     const container = this.#require(id);
     const taken = this.#find(newName);
-    if (taken !== undefined && taken.Name === `/${newName}`) throw new DockerConflictError(`Conflict. The container name "/${newName}" is already in use`);
+    if (taken !== undefined && taken.Name === `/${newName}`) throw new DockerError('Conflict', `Conflict. The container name "/${newName}" is already in use`);
     container.Name = `/${newName}`;
   }
 
   async createContainer(request: CreateContainerRequest, _signal: AbortSignal): Promise<string> {
     this.#fault('createContainer');
     const existing = this.#find(request.name);
-    if (existing !== undefined && existing.Name === `/${request.name}`) throw new DockerConflictError(`Conflict. The container name "/${request.name}" is already in use`);
+    if (existing !== undefined && existing.Name === `/${request.name}`) throw new DockerError('Conflict', `Conflict. The container name "/${request.name}" is already in use`);
     const image = this.#image(request.config.Image ?? '');
-    if (image === undefined) throw new DockerNotFoundError(`No such image: ${request.config.Image ?? ''}`);
+    if (image === undefined) throw new DockerError('NotFound', `No such image: ${request.config.Image ?? ''}`);
     const mode = typeof request.hostConfig.NetworkMode === 'string' ? request.hostConfig.NetworkMode : 'default';
-    if (mode.startsWith('container:') && this.#find(mode.slice('container:'.length)) === undefined) throw new DockerNotFoundError(`No such container: ${mode.slice(10)}`);
+    if (mode.startsWith('container:') && this.#find(mode.slice('container:'.length)) === undefined) throw new DockerError('NotFound', `No such container: ${mode.slice(10)}`);
     const id = sha(`${request.name}-${this.#counter++}`);
     const networks: Record<string, EndpointSettings> = {};
     for (const [network, endpoint] of Object.entries(request.networkingConfig.EndpointsConfig)) networks[network] = this.#endpoint(endpoint, id);
@@ -252,9 +252,9 @@ export class FakeUpdateDocker implements UpdateDocker {
   async connectNetwork(network: string, containerID: string, endpoint: EndpointSettings, _signal: AbortSignal): Promise<void> {
     this.#fault('connectNetwork');
     const container = this.#require(containerID);
-    if (!this.networks.has(network)) throw new DockerNotFoundError(`network ${network} not found`);
+    if (!this.networks.has(network)) throw new DockerError('NotFound', `network ${network} not found`);
     const networks = container.NetworkSettings.Networks ?? {};
-    if (networks[network] !== undefined) throw new DockerError(`endpoint with name ${container.Name} already exists in network ${network}`, 403);
+    if (networks[network] !== undefined) throw new DockerError('EngineError', `endpoint with name ${container.Name} already exists in network ${network}`, { statusCode: 403 });
     networks[network] = this.#endpoint(endpoint, container.Id);
     container.NetworkSettings.Networks = networks;
   }
@@ -272,8 +272,8 @@ export class FakeUpdateDocker implements UpdateDocker {
     const mode = typeof container.HostConfig.NetworkMode === 'string' ? container.HostConfig.NetworkMode : '';
     if (mode.startsWith('container:')) {
       const owner = this.#find(mode.slice('container:'.length));
-      if (owner === undefined) throw new DockerNotFoundError(`No such container: ${mode.slice(10)}`);
-      if (!owner.State.Running) throw new DockerConflictError(`cannot join network of a non running container: ${owner.Id}`);
+      if (owner === undefined) throw new DockerError('NotFound', `No such container: ${mode.slice(10)}`);
+      if (!owner.State.Running) throw new DockerError('Conflict', `cannot join network of a non running container: ${owner.Id}`);
     }
     const now = this.#clock.now();
     container.State = { ...container.State, Running: true, Restarting: false, Status: 'running', StartedAt: new Date(now).toISOString(), Health: null };
@@ -285,7 +285,7 @@ export class FakeUpdateDocker implements UpdateDocker {
     this.#fault('removeContainer');
     const container = this.#find(id);
     if (container === undefined) return;
-    if (container.State.Running && !options.force) throw new DockerConflictError(`You cannot remove a running container ${container.Id}`);
+    if (container.State.Running && !options.force) throw new DockerError('Conflict', `You cannot remove a running container ${container.Id}`);
     this.containers.delete(container.Id);
     this.#startedAt.delete(container.Id);
   }

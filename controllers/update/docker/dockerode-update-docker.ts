@@ -1,22 +1,28 @@
 // UpdateDocker over dockerode. Requests go through dockerode's modem (connection over a unix socket, TCP or TLS,
 // X-Registry-Auth encoding, stream demultiplexing) with one small request helper instead of dockerode's per-method
 // wrappers: those report "already stopped/started" (304) as errors and send create's Config both as query and body,
-// and this code needs one uniform rule for status codes, errors and AbortSignals.
+// and this code needs one uniform rule for status codes, errors and AbortSignals. It shares the modem (and so the
+// keep-alive connections) of the Host session's DockerClient: one connection pool per engine, two concerns on it
+// (discovery and lifecycle in DockerClient, the update's calls here), one error type (DockerError with a code).
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { IncomingMessage } from 'node:http';
-import Dockerode from 'dockerode';
 import type DockerModem from 'docker-modem';
 import { isObject } from '../../../schemas/json.ts';
-import { DockerError, statusCodeOf, toDockerError } from './errors.ts';
+import { DockerError, isDockerError, type DockerClient } from '../../docker/client.ts';
+import { DockerodeClient } from '../../docker/dockerode-client.ts';
+import type { DockerEndpoint } from '../../docker/endpoint.ts';
+import { toDockerError } from '../../docker/errors.ts';
 import { parseContainerInspect, parseImageInspect, type ContainerSummary, type CreateContainerRequest, type EndpointSettings } from './types.ts';
 import type { ExecResult, ImageRemoval, RegistryAuth, UpdateDocker } from './update-docker.ts';
 
 const OUTPUT_LIMIT = 4096;
 
 export interface DockerodeUpdateDockerOptions {
-  /** A connected dockerode client (its modem carries the host, TLS and API version). */
-  docker: Dockerode;
+  /** The modem of a DockerodeClient (it carries the endpoint, TLS and keep-alive agent). */
+  modem: DockerModem;
+  /** Names the engine in error messages. */
+  endpoint: string;
 }
 
 interface Request {
@@ -44,9 +50,11 @@ function path(template: string, ...parts: string[]): string {
 
 export class DockerodeUpdateDocker implements UpdateDocker {
   readonly #modem: DockerModem;
+  readonly #endpoint: string;
 
   constructor(options: DockerodeUpdateDockerOptions) {
-    this.#modem = options.docker.modem;
+    this.#modem = options.modem;
+    this.#endpoint = options.endpoint;
   }
 
   /** One HTTP request to the engine; resolves with the parsed JSON (or the response stream), rejects with a DockerError. */
@@ -67,7 +75,7 @@ export class DockerodeUpdateDocker implements UpdateDocker {
     signal.throwIfAborted();
     return new Promise((resolve, reject) => {
       this.#modem.dial(options, (error: unknown, data: unknown) => {
-        if (error !== null && error !== undefined) reject(toDockerError(error, what));
+        if (error !== null && error !== undefined) reject(toDockerError(error, `${what} on ${this.#endpoint}`, signal));
         else resolve(data);
       });
     });
@@ -78,7 +86,7 @@ export class DockerodeUpdateDocker implements UpdateDocker {
     try {
       return await this.#request(request, what, signal);
     } catch (error) {
-      if (statusCodeOf(error) === 404) return undefined;
+      if (isDockerError(error, 'NotFound')) return undefined;
       throw error;
     }
   }
@@ -120,9 +128,9 @@ export class DockerodeUpdateDocker implements UpdateDocker {
       }
       take(pending);
     } catch (error) {
-      throw toDockerError(error, what);
+      throw toDockerError(error, `${what} on ${this.#endpoint}`, signal);
     }
-    if (failure !== undefined) throw new DockerError(`${what}: ${failure}`, 500);
+    if (failure !== undefined) throw new DockerError('EngineError', `${what}: ${failure}`);
   }
 
   async tagImage(imageID: string, repository: string, tag: string, signal: AbortSignal): Promise<void> {
@@ -136,7 +144,7 @@ export class DockerodeUpdateDocker implements UpdateDocker {
       what,
       signal,
     );
-    if (!isObject(created) || typeof created.Id !== 'string') throw new DockerError(`${what}: no exec ID in the answer`, 500);
+    if (!isObject(created) || typeof created.Id !== 'string') throw new DockerError('Protocol', `${what}: no exec ID in the answer`);
     const execID = created.Id;
     let output = '';
     const sink = new Writable({
@@ -170,7 +178,7 @@ export class DockerodeUpdateDocker implements UpdateDocker {
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    throw new DockerError(`${what}: the exec ended but reports no exit code`, 500);
+    throw new DockerError('Protocol', `${what}: the exec ended but reports no exit code`);
   }
 
   async stopContainer(id: string, signal: AbortSignal): Promise<void> {
@@ -185,7 +193,7 @@ export class DockerodeUpdateDocker implements UpdateDocker {
   async createContainer(request: CreateContainerRequest, signal: AbortSignal): Promise<string> {
     const body = { ...request.config, HostConfig: request.hostConfig, NetworkingConfig: request.networkingConfig };
     const data = await this.#request({ method: 'POST', path: '/containers/create', query: { name: request.name }, body }, `create ${request.name}`, signal);
-    if (!isObject(data) || typeof data.Id !== 'string') throw new DockerError(`create ${request.name}: no ID in the answer`, 500);
+    if (!isObject(data) || typeof data.Id !== 'string') throw new DockerError('Protocol', `create ${request.name}: no ID in the answer`);
     return data.Id;
   }
 
@@ -222,14 +230,14 @@ export class DockerodeUpdateDocker implements UpdateDocker {
       return removed === undefined ? 'absent' : 'removed';
     } catch (error) {
       // 409: a container was created from it meanwhile, or another image builds on it.
-      if (statusCodeOf(error) === 409) return 'inUse';
+      if (isDockerError(error, 'Conflict')) return 'inUse';
       throw error;
     }
   }
 
   async #listContainers(signal: AbortSignal): Promise<ContainerSummary[]> {
     const data = await this.#request({ method: 'GET', path: '/containers/json', query: { all: true } }, 'list containers', signal);
-    if (!Array.isArray(data)) throw new DockerError('list containers: not a list', 500);
+    if (!Array.isArray(data)) throw new DockerError('Protocol', 'list containers: not a list');
     return data.filter(isObject).map((row) => {
       const names = Array.isArray(row.Names) ? row.Names.filter((name): name is string => typeof name === 'string') : [];
       const hostConfig = isObject(row.HostConfig) ? row.HostConfig : {};
@@ -252,9 +260,24 @@ export class DockerodeUpdateDocker implements UpdateDocker {
   }
 }
 
-/** A dockerode client for `unix:///path`, `tcp://host:port` (plain) — TLS hosts pass their own Dockerode. */
-export function dockerodeFor(host: string): Dockerode {
-  if (host.startsWith('unix://')) return new Dockerode({ socketPath: host.slice('unix://'.length) });
-  const url = new URL(host.replace(/^tcp:/, 'http:'));
-  return new Dockerode({ host: url.hostname, port: Number(url.port), protocol: 'http' });
+const updateDockers = new WeakMap<DockerClient, UpdateDocker>();
+
+/**
+ * The update calls over the same connection as a Host session's client (one per client, made on first use), or
+ * undefined for a client that is not the dockerode one (tests give the update controller their own fake).
+ */
+export function updateDockerFor(client: DockerClient): UpdateDocker | undefined {
+  if (!(client instanceof DockerodeClient)) return undefined;
+  let docker = updateDockers.get(client);
+  if (docker === undefined) {
+    docker = new DockerodeUpdateDocker({ modem: client.modem, endpoint: client.endpoint });
+    updateDockers.set(client, docker);
+  }
+  return docker;
+}
+
+/** A connection of its own to `endpoint` (tools, tests, benchmarks); `close` ends it. */
+export function connectUpdateDocker(endpoint: DockerEndpoint): { docker: UpdateDocker; close(): void } {
+  const client = new DockerodeClient(endpoint);
+  return { docker: new DockerodeUpdateDocker({ modem: client.modem, endpoint: client.endpoint }), close: () => client.close() };
 }

@@ -1,7 +1,9 @@
 // The Docker operations an update needs, and nothing else: a narrow, domain-shaped interface with an AbortSignal on
 // every call, implemented over dockerode (dockerode-update-docker.ts) and by a fake that keeps state (test/fakes).
 // Every method is idempotent where Docker allows it, because the update machine repeats a step after a crash:
-// stopping a stopped container, starting a running one, removing a missing one succeed.
+// stopping a stopped container, starting a running one, removing a missing one succeed. Failures are the DockerError
+// of controllers/docker/client.ts (code NotFound, Conflict, Unreachable, Aborted, EngineError, Protocol), the same as
+// the discovery client's: both run over one connection per Host (updateDockerFor).
 import type { ContainerInspect, ContainerSummary, CreateContainerRequest, EndpointSettings, ImageInspect } from './types.ts';
 
 /** Credentials for a pull, sent as X-Registry-Auth. */
@@ -39,7 +41,7 @@ export interface UpdateDocker {
    */
   stopContainer(id: string, signal: AbortSignal): Promise<void>;
   renameContainer(id: string, newName: string, signal: AbortSignal): Promise<void>;
-  /** Creates a container and returns its ID. Rejects with DockerConflictError when the name is taken. */
+  /** Creates a container and returns its ID. Rejects with DockerError Conflict when the name is taken. */
   createContainer(request: CreateContainerRequest, signal: AbortSignal): Promise<string>;
   connectNetwork(network: string, containerID: string, endpoint: EndpointSettings, signal: AbortSignal): Promise<void>;
   disconnectNetwork(network: string, containerID: string, signal: AbortSignal): Promise<void>;

@@ -2,7 +2,7 @@
 // the only memory: a process that starts `runUpdate` with what the journal last saved continues where a killed one
 // stopped. (The update controller runs the same loop one step per reconcile; this loop serves the Docker-level tests,
 // the benchmark and tools.)
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../runtime/index.ts';
 import type { ContainerInspect } from '../docker/types.ts';
 import type { RegistryAuth, UpdateDocker } from '../docker/update-docker.ts';
 import type { Action, ActionResult } from './actions.ts';

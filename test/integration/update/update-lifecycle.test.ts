@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { DockerodeUpdateDocker, dockerodeFor } from '../../../controllers/update/docker/dockerode-update-docker.ts';
+import { connectUpdateDocker } from '../../../controllers/update/docker/dockerode-update-docker.ts';
 import type { UpdateOperation } from '../../../controllers/update/machine/operation.ts';
 import { IDLE, NEW_IMAGE, OLD_IMAGE, startUpdateTestbed, type UpdateTestbed } from './update-testbed.ts';
 
@@ -47,11 +47,11 @@ describe('the update lifecycle on a real engine', () => {
   });
 
   test('a tag moved in the registry between update and rollback: the rollback still runs the old image', async () => {
-    const moving = await bed.registry.push(bed.engine, 'vigil-test/app:1', 'team/app:moving');
+    const moving = await bed.push('vigil-test/app:1', 'team/app:moving');
     const id = (await docker(['run', '-d', '--name', 'moving', moving])).trim();
     // The tag now names the failing image in the registry; the update pulls it, so locally it moves too.
     await docker(['pull', badReference]);
-    await bed.registry.push(bed.engine, badReference, 'team/app:moving');
+    await bed.push(badReference, 'team/app:moving');
     const result = await bed.update('moving', moving, { healthTimeoutMs: 20_000 });
     assert.equal(result.details.outcome, 'rollback');
     assert.equal(await idOf(moving), await idOf(badReference), 'the tag names the new image now');
@@ -161,14 +161,18 @@ describe('the update lifecycle on a real engine', () => {
     });
     await new Promise<void>((resolve) => proxy.listen(socketPath, resolve));
     try {
-      const recorded = new DockerodeUpdateDocker({ docker: dockerodeFor(`unix://${socketPath}`) });
-      await recorded.pullImage(bed.newReference, { serveraddress: bed.registry.host, username: 'vigil', password: 'secret-password' }, AbortSignal.timeout(60_000));
+      const recorded = connectUpdateDocker({ url: `unix://${socketPath}` });
+      try {
+        await recorded.docker.pullImage(bed.newReference, { serveraddress: bed.registry.server, username: 'vigil', password: 'secret-password' }, AbortSignal.timeout(60_000));
+      } finally {
+        recorded.close();
+      }
     } finally {
       await new Promise((resolve) => proxy.close(resolve));
     }
     assert.equal(seen.length, 1);
     const decoded: unknown = JSON.parse(Buffer.from(seen[0] ?? '', 'base64url').toString('utf8'));
-    assert.deepEqual(decoded, { serveraddress: bed.registry.host, username: 'vigil', password: 'secret-password' });
+    assert.deepEqual(decoded, { serveraddress: bed.registry.server, username: 'vigil', password: 'secret-password' });
   });
 
   test('the engine is left with exactly one container per name and no recovery copies', async () => {

@@ -4,13 +4,14 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { systemClock } from '../../../controllers/update/clock.ts';
-import { DockerodeUpdateDocker, dockerodeFor } from '../../../controllers/update/docker/dockerode-update-docker.ts';
+import { systemClock } from '../../../controllers/runtime/index.ts';
+import { connectUpdateDocker } from '../../../controllers/update/docker/dockerode-update-docker.ts';
+import type { UpdateDocker } from '../../../controllers/update/docker/update-docker.ts';
 import { FileJournal } from '../../../controllers/update/machine/file-journal.ts';
 import { newUpdateOperation, type UpdateOperation, type UpdateOptions } from '../../../controllers/update/machine/operation.ts';
 import { runUpdate } from '../../../controllers/update/machine/run.ts';
 import { buildTestImage, startDockerEngine, type DockerEngine, type TestImageOptions } from '../../testbed/docker.ts';
-import { startLocalRegistry, type LocalRegistry } from './local-registry.ts';
+import { startRegistry, type TestRegistry } from '../../testbed/registry.ts';
 
 /** PID 1 of a test container: a shell that serves HTTP on 8080 and exits at once on the usual stop signals. */
 export const SERVE = 'trap "exit 0" TERM INT USR1 USR2; httpd -f -p 8080 & wait';
@@ -56,14 +57,17 @@ export const QUICK: UpdateOptions = {
 
 export interface UpdateTestbed {
   engine: DockerEngine;
-  registry: LocalRegistry;
-  docker: DockerodeUpdateDocker;
-  /** localhost:PORT/team/app:1 and :2 in the registry (and pulled: app:1 is on the engine). */
+  /** The shared registry test bed (anonymous, plain HTTP on 127.0.0.1, which engines treat as insecure). */
+  registry: TestRegistry;
+  docker: UpdateDocker;
+  /** 127.0.0.1:PORT/team/app:1 and :2 in the registry (and pulled: app:1 is on the engine). */
   oldReference: string;
   newReference: string;
   oldImageID: string;
   /** Pushes an image built from `options` as team/app:TAG and returns its reference. */
   publish(tag: string, options: Omit<TestImageOptions, 'tag'>): Promise<string>;
+  /** Tags the local image `image` as REGISTRY/REPOSITORY:TAG and pushes it; returns the pushed reference. */
+  push(image: string, repositoryAndTag: string): Promise<string>;
   /** Runs the update machine on container `name` to `target`, with a journal of its own. */
   update(name: string, target: string, options?: Partial<UpdateOptions>): Promise<UpdateOperation>;
   /** `docker inspect` of a container, parsed. */
@@ -88,11 +92,18 @@ export async function cleanupEngine(engine: DockerEngine): Promise<void> {
 
 export async function startUpdateTestbed(name: string): Promise<UpdateTestbed> {
   const engine = await startDockerEngine({ name });
-  const registry = await startLocalRegistry();
-  const docker = new DockerodeUpdateDocker({ docker: dockerodeFor(engine.host) });
+  const registry = await startRegistry();
+  const connection = connectUpdateDocker({ url: engine.host });
+  const docker = connection.docker;
+  const push = async (image: string, repositoryAndTag: string): Promise<string> => {
+    const reference = `${registry.server}/${repositoryAndTag}`;
+    await engine.docker(['tag', image, reference]);
+    await engine.docker(['push', reference], { timeoutMs: 120_000 });
+    return reference;
+  };
   const publish = async (tag: string, options: Omit<TestImageOptions, 'tag'>): Promise<string> => {
     await buildTestImage(engine, { ...options, tag: `vigil-test/app:${tag}` });
-    return await registry.push(engine, `vigil-test/app:${tag}`, `team/app:${tag}`);
+    return await push(`vigil-test/app:${tag}`, `team/app:${tag}`);
   };
   const oldReference = await publish('1', OLD_IMAGE);
   const newReference = await publish('2', NEW_IMAGE);
@@ -107,6 +118,7 @@ export async function startUpdateTestbed(name: string): Promise<UpdateTestbed> {
     newReference,
     oldImageID,
     publish,
+    push,
     update: async (container, target, options = {}) => {
       const inspected = await docker.inspectContainer(container, AbortSignal.timeout(10_000));
       if (inspected === undefined) throw new Error(`no container ${container}`);
@@ -116,6 +128,7 @@ export async function startUpdateTestbed(name: string): Promise<UpdateTestbed> {
     },
     inspect: (reference) => engine.inspect(reference),
     cleanup: async () => {
+      connection.close();
       await registry.cleanup();
       await cleanupEngine(engine);
     },

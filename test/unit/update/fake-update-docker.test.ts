@@ -1,5 +1,5 @@
 // The fake engine of the machine's unit tests passes the same UpdateDocker contract as the real adapter.
-import { FakeClock } from '../../fakes/clock.ts';
+import { SkippingClock } from '../../fakes/clock.ts';
 import { FakeUpdateDocker } from '../../fakes/update-docker.ts';
 import { updateDockerContract } from '../../contract/update-docker-contract.ts';
 
@@ -19,7 +19,7 @@ function shell(command: string[]): { exitCode: number; output: string; durationM
 }
 
 updateDockerContract('fake', async () => {
-  const clock = new FakeClock();
+  const clock = new SkippingClock();
   const docker = new FakeUpdateDocker({ clock, exec: (_container, command) => shell(command) });
   const imageID = docker.addImage(['vigil-test/contract:1'], { config: { Cmd: ['httpd', '-f', '-p', '80'], Env: ['PATH=/bin'] } });
   docker.publish('registry.test/contract:2', { config: { Cmd: ['httpd', '-f', '-p', '80'], Env: ['PATH=/bin', 'VERSION=2'] } });

@@ -4,7 +4,7 @@ import type { ContainerConfig } from '../../../controllers/update/docker/types.t
 import type { Action } from '../../../controllers/update/machine/actions.ts';
 import { newUpdateOperation, type UpdateOperation, type UpdateOptions } from '../../../controllers/update/machine/operation.ts';
 import { runUpdate } from '../../../controllers/update/machine/run.ts';
-import { FakeClock } from '../../fakes/clock.ts';
+import { SkippingClock } from '../../fakes/clock.ts';
 import { MemoryJournal } from '../../fakes/memory-journal.ts';
 import { FakeUpdateDocker, type FakeExec, type FakeImageBehaviour } from '../../fakes/update-docker.ts';
 
@@ -45,7 +45,7 @@ export interface WorldOptions {
 }
 
 export class MachineWorld {
-  readonly clock = new FakeClock();
+  readonly clock = new SkippingClock();
   readonly docker: FakeUpdateDocker;
   readonly journal = new MemoryJournal();
   oldImageID = '';

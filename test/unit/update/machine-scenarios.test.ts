@@ -1,7 +1,7 @@
 // The update machine end to end on the fake engine: what the world looks like after each kind of update.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DockerError } from '../../../controllers/update/docker/errors.ts';
+import { DockerError } from '../../../controllers/docker/client.ts';
 import { convergenceProblems } from '../../../controllers/update/machine/invariant.ts';
 import type { UpdateOperation } from '../../../controllers/update/machine/operation.ts';
 import { imageConfig, MachineWorld, NEW_REFERENCE, OLD_REFERENCE } from './machine-fixture.ts';
@@ -183,7 +183,7 @@ describe('update machine on a fake engine', () => {
 
   test('a pull that fails twice is retried and the update goes on', async () => {
     const world = await new MachineWorld().setUp();
-    world.docker.failures.push({ method: 'pullImage', error: new DockerError('registry hiccup', 500) }, { method: 'pullImage', error: new DockerError('registry hiccup', 500) });
+    world.docker.failures.push({ method: 'pullImage', error: new DockerError('EngineError', 'registry hiccup') }, { method: 'pullImage', error: new DockerError('EngineError', 'registry hiccup') });
     const result = await world.run(world.operation());
     assert.equal(result.details.outcome, 'success');
     assert.equal(world.docker.pulls.length, 1);
@@ -200,7 +200,7 @@ describe('update machine on a fake engine', () => {
 
   test('a create that keeps failing rolls back to the old container', async () => {
     const world = await new MachineWorld().setUp();
-    for (let i = 0; i < 3; i += 1) world.docker.failures.push({ method: 'createContainer', error: new DockerError('no space left on device', 500) });
+    for (let i = 0; i < 3; i += 1) world.docker.failures.push({ method: 'createContainer', error: new DockerError('EngineError', 'no space left on device') });
     const result = await world.run(world.operation());
     assert.equal(result.details.outcome, 'failed', 'nothing was replaced');
     assert.match(result.details.error ?? '', /no space left/);
@@ -211,7 +211,7 @@ describe('update machine on a fake engine', () => {
     const world = await new MachineWorld({ newBehaviour: { health: 'unhealthy' } }).setUp();
     const result = await world.run(world.operation(), (operation, action) => {
       if (operation.step === 'rollbackRename' && action.kind === 'rename' && operation.attempt === 0) {
-        for (let i = 0; i < 5; i += 1) world.docker.failures.push({ method: 'renameContainer', error: new DockerError('engine busy', 500) });
+        for (let i = 0; i < 5; i += 1) world.docker.failures.push({ method: 'renameContainer', error: new DockerError('EngineError', 'engine busy') });
       }
     });
     assert.equal(result.details.outcome, 'rollback');
