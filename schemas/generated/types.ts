@@ -1324,6 +1324,10 @@ export interface SnapshotSpec {
    * The image ID to roll back to (not the possibly moved tag).
    */
   imageID: string;
+  /**
+   * RepoDigests of that image at the time (REPO@DIGEST): how a rollback pulls the exact image again once image cleanup removed it.
+   */
+  repoDigests?: string[];
   takenAt: string;
   /**
    * Default pre-update.

@@ -81,6 +81,21 @@ export function updateDockerContract(implementation: string, setUp: () => Promis
       assert.equal(await docker.inspectContainer(id, signal()), undefined);
     });
 
+    test('a link follows its target\'s ID: renamed with it, stale once it is removed, and refusing to start without it', async () => {
+      const target = await docker.createContainer(request('c-target', harness.image), signal());
+      await docker.startContainer(target, signal());
+      const linker = await docker.createContainer(request('c-linking', harness.image, { hostConfig: { NetworkMode: 'default', Links: ['c-target:db'] } }), signal());
+      await docker.startContainer(linker, signal());
+      assert.deepEqual((await docker.inspectContainer(linker, signal()))?.HostConfig.Links, ['/c-target:/c-linking/db']);
+      await docker.renameContainer(target, 'c-target-aside', signal());
+      assert.deepEqual((await docker.inspectContainer(linker, signal()))?.HostConfig.Links, ['/c-target-aside:/c-linking/db']);
+      await docker.removeContainer(target, { removeVolumes: true, force: true }, signal());
+      assert.deepEqual((await docker.inspectContainer(linker, signal()))?.HostConfig.Links, ['/c-target-aside:/c-linking/db']);
+      await docker.stopContainer(linker, signal());
+      await assert.rejects(docker.startContainer(linker, signal()), (error: unknown) => isDockerError(error) && /Cannot link to a non running container/.test(error.message));
+      await docker.removeContainer(linker, { removeVolumes: true, force: true }, signal());
+    });
+
     test('networks are connected with their aliases and disconnected', async () => {
       const id = await docker.createContainer(request('c-net', harness.image), signal());
       await docker.connectNetwork(harness.network, id, { Aliases: ['contract-alias'] }, signal());
@@ -127,13 +142,15 @@ export function updateDockerContract(implementation: string, setUp: () => Promis
       assert.equal(await docker.removeImageIfUnused(imageID, signal()), 'absent');
     });
 
-    test('containers in another container\'s network namespace are listed as its dependents', async () => {
+    test('containers in another container\'s network namespace, and containers linking to it, are listed as its dependents', async () => {
       const owner = await docker.createContainer(request('c-owner', harness.image), signal());
       await docker.startContainer(owner, signal());
       const dependent = await docker.createContainer(request('c-dependent', harness.image, { hostConfig: { NetworkMode: `container:${owner}` } }), signal());
+      const linker = await docker.createContainer(request('c-linker', harness.image, { hostConfig: { NetworkMode: 'default', Links: ['c-owner:db'] } }), signal());
       await docker.createContainer(request('c-unrelated', harness.image), signal());
-      const dependents = await docker.listNetworkDependents(owner, signal());
-      assert.deepEqual(dependents.map((row) => ({ id: row.id, name: row.name })), [{ id: dependent, name: 'c-dependent' }]);
+      const dependents = await docker.listDependents(owner, signal());
+      assert.deepEqual(dependents.map((row) => ({ id: row.id, name: row.name, kind: row.kind })), [{ id: dependent, name: 'c-dependent', kind: 'network' }, { id: linker, name: 'c-linker', kind: 'link' }]);
+      await docker.removeContainer('c-linker', { removeVolumes: true, force: true }, signal());
       for (const name of ['c-dependent', 'c-unrelated', 'c-owner']) await docker.removeContainer(name, { removeVolumes: true, force: true }, signal());
     });
   });

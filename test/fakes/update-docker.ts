@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../controllers/runtime/index.ts';
 import { DockerError } from '../../controllers/docker/client.ts';
-import type { ContainerConfig, ContainerInspect, ContainerSummary, CreateContainerRequest, EndpointSettings, ImageInspect } from '../../controllers/update/docker/types.ts';
-import type { ExecResult, ImageRemoval, RegistryAuth, UpdateDocker } from '../../controllers/update/docker/update-docker.ts';
+import type { ContainerConfig, ContainerInspect, CreateContainerRequest, EndpointSettings, ImageInspect } from '../../controllers/update/docker/types.ts';
+import type { DependentSummary, ExecResult, ImageRemoval, RegistryAuth, UpdateDocker } from '../../controllers/update/docker/update-docker.ts';
 
 /** How a container of an image behaves once started. */
 export interface FakeImageBehaviour {
@@ -20,6 +20,8 @@ export interface FakeImageBehaviour {
 export interface FakeImage {
   config: ContainerConfig;
   behaviour?: FakeImageBehaviour;
+  /** The image ID a pull gives (a real engine derives it from the content); default a new one. */
+  id?: string;
 }
 
 interface StoredImage extends ImageInspect {
@@ -77,6 +79,8 @@ export class FakeUpdateDocker implements UpdateDocker {
   readonly remote = new Map<string, FakeImage>();
   readonly networks = new Set(['bridge', 'host', 'none']);
   readonly #startedAt = new Map<string, number>();
+  /** Legacy links by container ID: Docker binds a link to the target's ID and shows the target's name (its last one once removed). */
+  readonly #links = new Map<string, Array<{ targetID: string; lastName: string; alias: string }>>();
   #counter = 0;
   /** Makes the next calls of `method` fail (fault injection for unit tests); consumed one per call. */
   readonly failures: Array<{ method: keyof UpdateDocker; error: Error }> = [];
@@ -88,7 +92,7 @@ export class FakeUpdateDocker implements UpdateDocker {
 
   /** Adds a local image (as if built or pulled before) and returns its ID. */
   addImage(tags: string[], image: FakeImage, repoDigests: string[] = []): string {
-    const id = `sha256:${sha(JSON.stringify(image.config) + tags.join(',') + String(this.#counter++))}`;
+    const id = image.id ?? `sha256:${sha(JSON.stringify(image.config) + tags.join(',') + String(this.#counter++))}`;
     for (const stored of this.images.values()) stored.RepoTags = stored.RepoTags.filter((tag) => !tags.includes(tag));
     this.images.set(id, { Id: id, RepoTags: [...tags], RepoDigests: repoDigests, Config: image.config, behaviour: image.behaviour ?? {} });
     return id;
@@ -109,7 +113,7 @@ export class FakeUpdateDocker implements UpdateDocker {
   #image(reference: string): StoredImage | undefined {
     if (this.images.has(reference)) return this.images.get(reference);
     const tagged = reference.includes(':') && !reference.startsWith('sha256:') ? reference : `${reference}:latest`;
-    return [...this.images.values()].find((image) => image.RepoTags.includes(tagged) || image.Id.startsWith(`sha256:${reference}`));
+    return [...this.images.values()].find((image) => image.RepoTags.includes(tagged) || image.RepoDigests.includes(reference) || image.Id.startsWith(`sha256:${reference}`));
   }
 
   #find(idOrName: string): ContainerInspect | undefined {
@@ -150,7 +154,14 @@ export class FakeUpdateDocker implements UpdateDocker {
     const container = this.#find(idOrName);
     if (container === undefined) return undefined;
     this.#refresh(container);
-    return structuredClone(container);
+    const inspect = structuredClone(container);
+    const links = this.#links.get(container.Id);
+    if (links !== undefined) inspect.HostConfig.Links = links.map((link) => `/${this.#linkTargetName(link)}:${container.Name}/${link.alias}`);
+    return inspect;
+  }
+
+  #linkTargetName(link: { targetID: string; lastName: string }): string {
+    return this.containers.get(link.targetID)?.Name.slice(1) ?? link.lastName;
   }
 
   async inspectImage(reference: string, _signal: AbortSignal): Promise<ImageInspect | undefined> {
@@ -166,15 +177,15 @@ export class FakeUpdateDocker implements UpdateDocker {
     this.pulls.push({ reference, auth });
     const image = this.remote.get(reference);
     if (image === undefined) throw new DockerError('NotFound', `pull ${reference}: manifest unknown`);
-    const digest = `sha256:${sha(JSON.stringify(image.config))}`;
-    const { repository } = repositoryAndTag(reference);
+    const digest = reference.includes('@') ? reference.slice(reference.indexOf('@') + 1) : `sha256:${sha(JSON.stringify(image.config))}`;
+    const { repository } = repositoryAndTag(reference.split('@')[0] ?? reference);
     const existing = [...this.images.values()].find((stored) => stored.RepoDigests.includes(`${repository}@${digest}`));
     if (existing !== undefined) {
       for (const stored of this.images.values()) stored.RepoTags = stored.RepoTags.filter((tag) => tag !== reference);
       existing.RepoTags.push(reference);
       return;
     }
-    this.addImage([reference], image, [`${repository}@${digest}`]);
+    this.addImage(reference.includes('@') ? [] : [reference], image, [`${repository}@${digest}`]);
   }
 
   async tagImage(imageID: string, repository: string, tag: string, _signal: AbortSignal): Promise<void> {
@@ -226,6 +237,13 @@ export class FakeUpdateDocker implements UpdateDocker {
     const mode = typeof request.hostConfig.NetworkMode === 'string' ? request.hostConfig.NetworkMode : 'default';
     if (mode.startsWith('container:') && this.#find(mode.slice('container:'.length)) === undefined) throw new DockerError('NotFound', `No such container: ${mode.slice(10)}`);
     const id = sha(`${request.name}-${this.#counter++}`);
+    const links = (Array.isArray(request.hostConfig.Links) ? request.hostConfig.Links : []).map((link: unknown) => {
+      const [targetName = '', alias = targetName] = String(link).split(':');
+      const target = this.#find(targetName);
+      if (target === undefined || target.Name !== `/${targetName}`) throw new DockerError('EngineError', `Could not get container for ${targetName}`, { statusCode: 400 });
+      return { targetID: target.Id, lastName: targetName, alias };
+    });
+    if (links.length > 0) this.#links.set(id, links);
     const networks: Record<string, EndpointSettings> = {};
     for (const [network, endpoint] of Object.entries(request.networkingConfig.EndpointsConfig)) networks[network] = this.#endpoint(endpoint, id);
     const primary = mode === 'default' ? 'bridge' : mode;
@@ -275,6 +293,11 @@ export class FakeUpdateDocker implements UpdateDocker {
       if (owner === undefined) throw new DockerError('NotFound', `No such container: ${mode.slice(10)}`);
       if (!owner.State.Running) throw new DockerError('Conflict', `cannot join network of a non running container: ${owner.Id}`);
     }
+    for (const link of this.#links.get(container.Id) ?? []) {
+      if (this.containers.get(link.targetID)?.State.Running !== true) {
+        throw new DockerError('EngineError', `Cannot link to a non running container: /${this.#linkTargetName(link)} AS ${container.Name}/${link.alias}`, { statusCode: 500 });
+      }
+    }
     const now = this.#clock.now();
     container.State = { ...container.State, Running: true, Restarting: false, Status: 'running', StartedAt: new Date(now).toISOString(), Health: null };
     this.#startedAt.set(container.Id, now);
@@ -286,6 +309,9 @@ export class FakeUpdateDocker implements UpdateDocker {
     const container = this.#find(id);
     if (container === undefined) return;
     if (container.State.Running && !options.force) throw new DockerError('Conflict', `You cannot remove a running container ${container.Id}`);
+    // Links to it keep showing its last name.
+    for (const links of this.#links.values()) for (const link of links) if (link.targetID === container.Id) link.lastName = container.Name.slice(1);
+    this.#links.delete(container.Id);
     this.containers.delete(container.Id);
     this.#startedAt.delete(container.Id);
   }
@@ -298,13 +324,17 @@ export class FakeUpdateDocker implements UpdateDocker {
     return 'removed';
   }
 
-  async listNetworkDependents(containerID: string, _signal: AbortSignal): Promise<ContainerSummary[]> {
-    this.#fault('listNetworkDependents');
+  async listDependents(containerID: string, _signal: AbortSignal): Promise<DependentSummary[]> {
+    this.#fault('listDependents');
     const owner = this.#find(containerID);
     const modes = new Set([`container:${containerID}`, ...(owner === undefined ? [] : [`container:${owner.Name.slice(1)}`])]);
-    return [...this.containers.values()]
-      .filter((container) => typeof container.HostConfig.NetworkMode === 'string' && modes.has(container.HostConfig.NetworkMode))
-      .map((container) => ({ id: container.Id, name: container.Name.slice(1), imageID: container.Image, state: container.State.Status, networkMode: String(container.HostConfig.NetworkMode) }));
+    const summary = (container: ContainerInspect, kind: 'network' | 'link'): DependentSummary =>
+      ({ id: container.Id, name: container.Name.slice(1), imageID: container.Image, state: container.State.Status, networkMode: String(container.HostConfig.NetworkMode), kind });
+    const all = [...this.containers.values()];
+    return [
+      ...all.filter((container) => typeof container.HostConfig.NetworkMode === 'string' && modes.has(container.HostConfig.NetworkMode)).map((container) => summary(container, 'network')),
+      ...all.filter((container) => owner !== undefined && (this.#links.get(container.Id) ?? []).some((link) => link.targetID === owner.Id)).map((container) => summary(container, 'link')),
+    ];
   }
 
   /** `docker run -d`: creates and starts a container from a local image, returns its ID. */

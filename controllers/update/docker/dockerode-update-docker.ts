@@ -14,7 +14,7 @@ import { DockerodeClient } from '../../docker/dockerode-client.ts';
 import type { DockerEndpoint } from '../../docker/endpoint.ts';
 import { toDockerError } from '../../docker/errors.ts';
 import { parseContainerInspect, parseImageInspect, type ContainerSummary, type CreateContainerRequest, type EndpointSettings } from './types.ts';
-import type { ExecResult, ImageRemoval, RegistryAuth, UpdateDocker } from './update-docker.ts';
+import type { DependentSummary, ExecResult, ImageRemoval, RegistryAuth, UpdateDocker } from './update-docker.ts';
 
 const OUTPUT_LIMIT = 4096;
 
@@ -235,7 +235,7 @@ export class DockerodeUpdateDocker implements UpdateDocker {
     }
   }
 
-  async #listContainers(signal: AbortSignal): Promise<ContainerSummary[]> {
+  async #listContainers(signal: AbortSignal): Promise<Array<ContainerSummary & { names: string[] }>> {
     const data = await this.#request({ method: 'GET', path: '/containers/json', query: { all: true } }, 'list containers', signal);
     if (!Array.isArray(data)) throw new DockerError('Protocol', 'list containers: not a list');
     return data.filter(isObject).map((row) => {
@@ -245,6 +245,7 @@ export class DockerodeUpdateDocker implements UpdateDocker {
         id: typeof row.Id === 'string' ? row.Id : '',
         // Names holds link aliases too (/other/alias); the container's own name has a single slash.
         name: (names.find((name) => name.lastIndexOf('/') === 0) ?? names[0] ?? '').replace(/^\//, ''),
+        names,
         imageID: typeof row.ImageID === 'string' ? row.ImageID : '',
         state: typeof row.State === 'string' ? row.State : '',
         networkMode: typeof hostConfig.NetworkMode === 'string' ? hostConfig.NetworkMode : '',
@@ -252,11 +253,17 @@ export class DockerodeUpdateDocker implements UpdateDocker {
     });
   }
 
-  async listNetworkDependents(containerID: string, signal: AbortSignal): Promise<ContainerSummary[]> {
+  async listDependents(containerID: string, signal: AbortSignal): Promise<DependentSummary[]> {
     const containers = await this.#listContainers(signal);
     const owner = containers.find((container) => container.id === containerID);
     const modes = new Set([`container:${containerID}`, ...(owner === undefined ? [] : [`container:${owner.name}`])]);
-    return containers.filter((container) => modes.has(container.networkMode));
+    // A container another one links to lists `/LINKER/ALIAS` among its names.
+    const linkers = new Set((owner?.names ?? []).filter((name) => name.lastIndexOf('/') > 0).map((name) => name.split('/')[1] ?? ''));
+    const summary = ({ names: _names, ...container }: ContainerSummary & { names: string[] }, kind: DependentSummary['kind']): DependentSummary => ({ ...container, kind });
+    return [
+      ...containers.filter((container) => modes.has(container.networkMode)).map((container) => summary(container, 'network')),
+      ...containers.filter((container) => linkers.has(container.name)).map((container) => summary(container, 'link')),
+    ];
   }
 }
 

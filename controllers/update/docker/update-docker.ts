@@ -24,6 +24,11 @@ export interface ExecResult {
 
 export type ImageRemoval = 'removed' | 'inUse' | 'absent';
 
+/** A container joined to another: in its network namespace (`network`) or linking to it (legacy `--link`, `link`). */
+export interface DependentSummary extends ContainerSummary {
+  kind: 'network' | 'link';
+}
+
 export interface UpdateDocker {
   /** Undefined when no container has this ID or name. */
   inspectContainer(idOrName: string, signal: AbortSignal): Promise<ContainerInspect | undefined>;
@@ -51,6 +56,9 @@ export interface UpdateDocker {
   removeContainer(id: string, options: { removeVolumes: boolean; force: boolean }, signal: AbortSignal): Promise<void>;
   /** Removes an image (by ID, with all its tags) unless a container of any state uses it or an image builds on it. */
   removeImageIfUnused(imageID: string, signal: AbortSignal): Promise<ImageRemoval>;
-  /** Containers (any state) that run in the network namespace of `containerID` (`network_mode: container:…`). */
-  listNetworkDependents(containerID: string, signal: AbortSignal): Promise<ContainerSummary[]>;
+  /**
+   * Containers (any state) joined to `containerID`: in its network namespace (`network_mode: container:…`) or linking
+   * to it (`--link`). Docker binds both to the container's ID, so they must be recreated once it is replaced.
+   */
+  listDependents(containerID: string, signal: AbortSignal): Promise<DependentSummary[]>;
 }

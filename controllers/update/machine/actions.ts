@@ -12,11 +12,13 @@ export type Action =
   | { kind: 'snapshot'; containerID: string }
   | { kind: 'tag'; imageID: string; repository: string; tag: string }
   | { kind: 'pull'; reference: string }
+  /** Make sure image `imageID` is on the engine, pulling `pullReference` (REPO@DIGEST) if it is not. */
+  | { kind: 'ensureImage'; imageID: string; pullReference?: string }
   | { kind: 'stop'; containerID: string }
   | { kind: 'rename'; containerID: string; name: string }
   /**
    * Create `name` from a snapshot: Config.Image `image`, image defaults of `imageID` (both absent: the snapshot's own
-   * image). With `preferReference`, that reference is used instead of the ID when it still names `imageID` (a
+   * image). With `preferReferences`, the first of them that still names `imageID` is used instead of the ID (a
    * rollback shows the tag, not an ID, unless the tag has moved on).
    */
   | {
@@ -26,9 +28,11 @@ export type Action =
       name: string;
       image?: string;
       imageID?: string;
-      preferReference?: string;
+      preferReferences?: string[];
       removeVolumes: boolean;
       networkMode?: string;
+      /** Links to container `from` (a recovery name the old container had) point to `to` in the new container. */
+      renameLinks?: { from: string; to: string };
     }
   | { kind: 'connect'; containerID: string; network: string; endpoint: EndpointSettings }
   | { kind: 'disconnect'; containerID: string; network: string }
@@ -52,7 +56,7 @@ export interface ActionResult {
   imageID?: string;
   image?: string;
   running?: boolean;
-  dependents?: Array<{ id: string; name: string; running: boolean }>;
+  dependents?: Array<{ id: string; name: string; running: boolean; kind: 'network' | 'link' }>;
   /** pull */
   repoDigests?: string[];
   /** create */

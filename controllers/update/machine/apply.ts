@@ -84,7 +84,7 @@ export function applyResult(operation: UpdateOperation, action: Action, result: 
       if (result.snapshot === undefined) return succeeded;
       const next: UpdateOperation = { ...succeeded, snapshot: result.snapshot };
       if (result.imageID !== undefined) next.oldImageID = result.imageID;
-      const dependents = (result.dependents ?? []).map((dependent) => ({ name: dependent.name, id: dependent.id, wasRunning: dependent.running }));
+      const dependents = (result.dependents ?? []).map((dependent) => ({ name: dependent.name, id: dependent.id, wasRunning: dependent.running, ...(dependent.kind === 'link' ? { kind: 'link' as const } : {}) }));
       const details: Partial<UpdateOperation['details']> = { oldWasRunning: result.running !== false, dependents };
       if (result.image !== undefined) details.oldImage = result.image;
       return withDetails(next, details);
@@ -92,6 +92,7 @@ export function applyResult(operation: UpdateOperation, action: Action, result: 
     case 'tag':
       return withDetails(succeeded, { backupDone: true });
     case 'pull':
+    case 'ensureImage':
       return withDetails(succeeded, { ...(result.imageID === undefined ? {} : { newImageID: result.imageID }), newRepoDigests: result.repoDigests ?? [] });
     case 'create':
       if (action.purpose === 'new' && result.containerID !== undefined) return { ...succeeded, newContainerID: result.containerID };

@@ -4,7 +4,7 @@ import type { ContainerConfig } from '../docker/types.ts';
 import type { RegistryAuth, UpdateDocker } from '../docker/update-docker.ts';
 import { buildRecreatePlan } from '../recreate/create-request.ts';
 import type { Action, ActionResult } from './actions.ts';
-import type { OperationJournal } from './journal.ts';
+import type { OperationJournal, SnapshotRecord } from './journal.ts';
 import type { UpdateOperation } from './operation.ts';
 
 export interface ExecuteContext {
@@ -23,13 +23,18 @@ async function imageConfig(docker: UpdateDocker, imageID: string, signal: AbortS
   return image === undefined ? undefined : (image.Config ?? {});
 }
 
-async function snapshotOf(containerID: string, reason: 'pre-update', context: ExecuteContext): Promise<ActionResult & { snapshot: string }> {
+async function snapshotOf(containerID: string, context: ExecuteContext): Promise<ActionResult & { snapshot: string }> {
   const { docker, journal, signal } = context;
   const inspect = await docker.inspectContainer(containerID, signal);
   if (inspect === undefined) throw new Error(`container ${containerID} no longer exists`);
   const name = inspect.Name.replace(/^\//, '');
-  const record = { containerName: name, containerID: inspect.Id, imageID: inspect.Image, takenAt: new Date(context.now()).toISOString(), reason, operation: context.operation.startedAt, inspect };
-  const snapshot = await journal.saveSnapshot(inspect.Config.Image === undefined ? record : { ...record, image: inspect.Config.Image });
+  // The image's digests say how to pull it again once image cleanup removed it (a later rollback request).
+  const repoDigests = (await docker.inspectImage(inspect.Image, signal))?.RepoDigests ?? [];
+  const reason: SnapshotRecord['reason'] = context.operation.type === 'rollback' ? 'pre-rollback' : 'pre-update';
+  const record: SnapshotRecord = { containerName: name, containerID: inspect.Id, imageID: inspect.Image, takenAt: new Date(context.now()).toISOString(), reason, operation: context.operation.startedAt, inspect };
+  if (inspect.Config.Image !== undefined) record.image = inspect.Config.Image;
+  if (repoDigests.length > 0) record.repoDigests = [...repoDigests];
+  const snapshot = await journal.saveSnapshot(record);
   const result: ActionResult & { snapshot: string } = { snapshot, imageID: inspect.Image, running: inspect.State.Running || inspect.State.Restarting };
   if (inspect.Config.Image !== undefined) result.image = inspect.Config.Image;
   return result;
@@ -42,7 +47,11 @@ async function create(action: Extract<Action, { kind: 'create' }>, context: Exec
   const container = snapshot.inspect;
   const imageID = action.imageID ?? container.Image;
   let image = action.image ?? container.Config.Image ?? imageID;
-  if (action.preferReference !== undefined && (await docker.inspectImage(action.preferReference, signal))?.Id === imageID) image = action.preferReference;
+  for (const reference of action.preferReferences ?? []) {
+    if ((await docker.inspectImage(reference, signal))?.Id !== imageID) continue;
+    image = reference;
+    break;
+  }
   // Without the old image's defaults every value counts as the user's: the container comes back the same, only
   // with the defaults written out.
   const oldImage = (await imageConfig(docker, container.Image, signal)) ?? {};
@@ -51,7 +60,27 @@ async function create(action: Extract<Action, { kind: 'create' }>, context: Exec
   const input: Parameters<typeof buildRecreatePlan>[0] = { container, oldImage, newImage, image, removeVolumes: action.removeVolumes, name: action.name };
   if (action.networkMode !== undefined) input.networkMode = action.networkMode;
   const plan = buildRecreatePlan(input);
+  const { renameLinks } = action;
+  if (renameLinks !== undefined && Array.isArray(plan.request.hostConfig.Links)) {
+    // The dependent was snapshotted after the container it links to was renamed aside: link the new one instead.
+    plan.request.hostConfig.Links = plan.request.hostConfig.Links.map((link: unknown) => {
+      const text = String(link);
+      return text.startsWith(`${renameLinks.from}:`) ? `${renameLinks.to}:${text.slice(renameLinks.from.length + 1)}` : text;
+    });
+  }
   return { containerID: await docker.createContainer(plan.request, signal) };
+}
+
+async function ensureImage(action: Extract<Action, { kind: 'ensureImage' }>, context: ExecuteContext): Promise<ActionResult> {
+  const { docker, signal } = context;
+  let image = await docker.inspectImage(action.imageID, signal);
+  if (image === undefined && action.pullReference !== undefined) {
+    await docker.pullImage(action.pullReference, await context.credentialsFor?.(action.pullReference), signal);
+    image = await docker.inspectImage(action.imageID, signal);
+    if (image === undefined) throw new Error(`pulled ${action.pullReference}, but image ${action.imageID} is still not on the engine`);
+  }
+  if (image === undefined) throw new Error(`image ${action.imageID} is no longer on the engine and no registry digest of it is known`);
+  return { imageID: image.Id, repoDigests: image.RepoDigests ?? [] };
 }
 
 async function perform(action: Action, context: ExecuteContext): Promise<ActionResult> {
@@ -65,12 +94,15 @@ async function perform(action: Action, context: ExecuteContext): Promise<ActionR
       return result.exitCode === undefined ? { timedOut: true, output: result.output } : { exitCode: result.exitCode, timedOut: false, output: result.output };
     }
     case 'snapshot': {
-      const result = await snapshotOf(action.containerID, 'pre-update', context);
-      const dependents = await docker.listNetworkDependents(action.containerID, signal);
-      return { ...result, dependents: dependents.map((dependent) => ({ id: dependent.id, name: dependent.name, running: dependent.state === 'running' || dependent.state === 'restarting' })) };
+      const result = await snapshotOf(action.containerID, context);
+      const dependents = await docker.listDependents(action.containerID, signal);
+      const running = (state: string): boolean => state === 'running' || state === 'restarting';
+      return { ...result, dependents: dependents.map((dependent) => ({ id: dependent.id, name: dependent.name, running: running(dependent.state), kind: dependent.kind })) };
     }
     case 'snapshotDependent':
-      return { snapshot: (await snapshotOf(action.dependent, 'pre-update', context)).snapshot };
+      return { snapshot: (await snapshotOf(action.dependent, context)).snapshot };
+    case 'ensureImage':
+      return await ensureImage(action, context);
     case 'tag':
       await docker.tagImage(action.imageID, action.repository, action.tag, signal);
       return {};

@@ -10,6 +10,8 @@ export interface SnapshotRecord {
   containerID: string;
   image?: string;
   imageID: string;
+  /** RepoDigests of the image at the time: how to pull it again once it was removed. */
+  repoDigests?: string[];
   takenAt: string;
   reason: 'pre-update' | 'pre-rollback' | 'manual';
   /** startedAt of the operation it was taken for. */

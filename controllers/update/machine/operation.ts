@@ -65,14 +65,32 @@ export interface StepRecord {
   message?: string;
 }
 
-/** A container in the network namespace of the updated one (`network_mode: container:…`). */
+/**
+ * A container joined to the updated one: in its network namespace (`network_mode: container:…`, kind `network`, the
+ * default) or linking to it (legacy `--link`, kind `link`). Docker binds both to the container's ID, so the dependent
+ * is recreated once the container is replaced, and restarted after a rollback (same ID).
+ */
 export interface NamespaceDependent {
   name: string;
   id: string;
   wasRunning: boolean;
+  /** Absent: network. */
+  kind?: 'network' | 'link';
   /** Snapshot taken before it is recreated. */
   snapshot?: string;
   done?: boolean;
+}
+
+/** What a rollback request restores: a snapshot's configuration on its exact image ID. */
+export interface RestoreTarget {
+  /** The Snapshot to recreate the container from. */
+  snapshot: string;
+  /** The image ID the snapshot's container ran. */
+  imageID: string;
+  /** Config.Image at the time (shown again if it still names imageID). */
+  image?: string;
+  /** `REPO@DIGEST` to pull when the image is no longer on the engine. */
+  pullReference?: string;
 }
 
 // A type alias, not an interface: status.operation.details is an open object, and only aliases fit its index signature.
@@ -82,6 +100,8 @@ export type UpdateDetails = {
   /** The name the old container carries while the new one takes its place. */
   recoveryName: string;
   options: UpdateOptions;
+  /** Only for a rollback request (operation type rollback): what it restores, instead of pulling a target. */
+  restore?: RestoreTarget;
   /** Config.Image of the old container. */
   oldImage?: string;
   oldWasRunning?: boolean;
@@ -111,7 +131,8 @@ export type UpdateDetails = {
 
 /** status.operation of a Container, typed for the update. */
 export interface UpdateOperation extends Operation {
-  type: 'update';
+  /** update: to a newer image; rollback: a rollback request, back to a snapshot (details.restore). */
+  type: 'update' | 'rollback';
   phase: Phase;
   step: Step;
   attempt: number;
@@ -130,6 +151,8 @@ export interface NewUpdateInput {
   reason?: Operation['reason'];
   request?: string;
   options: UpdateOptions;
+  /** Makes it a rollback request's operation. */
+  restore?: RestoreTarget;
   now: number;
 }
 
@@ -147,7 +170,7 @@ export function recoveryNameFor(containerName: string, containerID: string): str
 export function newUpdateOperation(input: NewUpdateInput): UpdateOperation {
   const at = new Date(input.now).toISOString();
   const operation: UpdateOperation = {
-    type: 'update',
+    type: input.restore === undefined ? 'update' : 'rollback',
     phase: 'Running',
     step: FORWARD_STEPS[0],
     startedAt: at,
@@ -159,6 +182,7 @@ export function newUpdateOperation(input: NewUpdateInput): UpdateOperation {
       containerName: input.containerName,
       recoveryName: recoveryNameFor(input.containerName, input.containerID),
       options: input.options,
+      ...(input.restore === undefined ? {} : { restore: input.restore }),
       steps: [],
     },
   };

@@ -23,6 +23,8 @@ export interface ContainerFacts {
   started: boolean;
   networkMode: string;
   networks: string[];
+  /** HostConfig.Links as inspect shows them: `/TARGET:/SELF/ALIAS`. */
+  links: string[];
 }
 
 export interface World {
@@ -34,6 +36,11 @@ export interface World {
   holder: ContainerFacts | undefined;
   /** The snapshot's inspect, once taken. */
   snapshot: ContainerInspect | undefined;
+  /**
+   * What the new container is created from: the snapshot, or for a rollback request the snapshot it restores (its
+   * networks are the ones to connect).
+   */
+  source: ContainerInspect | undefined;
   /** The namespace dependents by name, once listed. */
   dependents: Record<string, ContainerFacts | undefined>;
 }
@@ -54,6 +61,7 @@ export function factsOf(inspect: ContainerInspect): ContainerFacts {
     started: startedAt !== '' && !startedAt.startsWith('0001-01-01'),
     networkMode: typeof inspect.HostConfig.NetworkMode === 'string' ? inspect.HostConfig.NetworkMode : 'default',
     networks: Object.keys(inspect.NetworkSettings.Networks ?? {}).sort(),
+    links: Array.isArray(inspect.HostConfig.Links) ? inspect.HostConfig.Links.filter((link): link is string => typeof link === 'string') : [],
   };
 }
 
@@ -73,6 +81,8 @@ export async function observeWorld(operation: UpdateOperation, context: ObserveC
   // A name lookup also matches ID prefixes; only an exact name is the holder.
   const holds = holder !== undefined && containerName(holder) === operation.details.containerName;
   const snapshot = operation.snapshot === undefined ? undefined : await context.loadSnapshot(operation.snapshot);
+  const restore = operation.details.restore;
+  const source = restore === undefined ? snapshot : await context.loadSnapshot(restore.snapshot);
   const dependents: Record<string, ContainerFacts | undefined> = {};
   for (const dependent of operation.details.dependents ?? []) {
     const inspected = await docker.inspectContainer(dependent.name, signal);
@@ -83,6 +93,7 @@ export async function observeWorld(operation: UpdateOperation, context: ObserveC
     old: old === undefined ? undefined : factsOf(old),
     holder: holds ? factsOf(holder) : undefined,
     snapshot,
+    source,
     dependents,
   };
 }

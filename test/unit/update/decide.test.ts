@@ -38,6 +38,7 @@ function facts(overrides: Partial<ContainerFacts>): ContainerFacts {
     started: true,
     networkMode: 'front',
     networks: ['back', 'front'],
+    links: [],
     ...overrides,
   };
 }
@@ -50,7 +51,7 @@ const newConnected = { ...newCreated, networks: ['back', 'front'] };
 const newRunning = facts({ id: NEW_ID, imageID: 'sha256:new', health: 'starting', networks: ['back', 'front'] });
 
 function world(parts: Partial<World>): World {
-  return { now: NOW, old: undefined, holder: undefined, snapshot: SNAPSHOT, dependents: {}, ...parts };
+  return { now: NOW, old: undefined, holder: undefined, snapshot: SNAPSHOT, source: parts.snapshot === undefined ? SNAPSHOT : parts.snapshot, dependents: {}, ...parts };
 }
 
 /** An operation persisted with `step` as its intent, everything before it recorded. */
@@ -237,7 +238,7 @@ describe('decide: validation and rollback', () => {
   test('an old container that is gone is recreated from the snapshot on the exact old image ID', () => {
     const operation = at('rollbackRename', { error: 'unhealthy' }, { newContainerID: NEW_ID });
     assert.deepEqual(next(operation, world({})).action, {
-      kind: 'create', purpose: 'restore', snapshot: 'web-1', name: 'web', image: 'sha256:old', imageID: 'sha256:old', removeVolumes: false, preferReference: 'app:1',
+      kind: 'create', purpose: 'restore', snapshot: 'web-1', name: 'web', image: 'sha256:old', imageID: 'sha256:old', removeVolumes: false, preferReferences: ['app:1'],
     });
   });
 

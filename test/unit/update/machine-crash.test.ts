@@ -1,7 +1,8 @@
 // Crash recovery, exhaustively: for every action of an update, the runner is killed before the action, in the middle
 // of it (after its first Docker call), and after it (before its result is persisted); a new runner then resumes from
 // what the journal last saved. Whatever the point, the update converges: the container exists exactly once, under its
-// name, on the old or the new image as the outcome says, and the namespace dependent is joined to it and running.
+// name, on the old or the new image as the outcome says, and the namespace and link dependents are joined to it and
+// running.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { UpdateDocker } from '../../../controllers/update/docker/update-docker.ts';
@@ -28,8 +29,8 @@ const HOOKS: Partial<UpdateOptions> = {
 };
 
 const SCENARIOS: Scenario[] = [
-  { name: 'a successful update with hooks, backup tag and a namespace dependent', world: {}, options: HOOKS, outcome: 'success', sidecar: true },
-  { name: 'an update rolled back for an unhealthy container, with a namespace dependent', world: { newBehaviour: { health: 'unhealthy' } }, options: HOOKS, outcome: 'rollback', sidecar: true },
+  { name: 'a successful update with hooks, backup tag, a namespace and a link dependent', world: {}, options: HOOKS, outcome: 'success', sidecar: true },
+  { name: 'an update rolled back for an unhealthy container, with a namespace and a link dependent', world: { newBehaviour: { health: 'unhealthy' } }, options: HOOKS, outcome: 'rollback', sidecar: true },
   { name: 'an auto-removed container rolled back from its snapshot', world: { newBehaviour: { crashes: true }, hostConfig: { AutoRemove: true } }, options: {}, outcome: 'rollback', sidecar: false },
 ];
 
@@ -58,7 +59,10 @@ function crashingDocker(docker: UpdateDocker, controller: AbortController): { do
 
 async function setUp(scenario: Scenario): Promise<{ world: MachineWorld; start: UpdateOperation }> {
   const world = await new MachineWorld(scenario.world).setUp();
-  if (scenario.sidecar) await world.docker.run('sidecar', OLD_REFERENCE, { hostConfig: { NetworkMode: `container:${world.webID}` } });
+  if (scenario.sidecar) {
+    await world.docker.run('sidecar', OLD_REFERENCE, { hostConfig: { NetworkMode: `container:${world.webID}` } });
+    await world.docker.run('linker', OLD_REFERENCE, { hostConfig: { Links: ['web:db'] } });
+  }
   return { world, start: world.operation(scenario.options) };
 }
 
@@ -96,12 +100,15 @@ async function runAndCrash(world: MachineWorld, operation: UpdateOperation, mode
 async function assertConverged(world: MachineWorld, scenario: Scenario, result: UpdateOperation, where: string): Promise<void> {
   assert.equal(result.details.outcome, scenario.outcome, `${where}: outcome (${result.details.error ?? ''})`);
   assert.deepEqual(await convergenceProblems(world.docker, result, AbortSignal.timeout(1000)), [], where);
-  assert.deepEqual(world.containerNames(), scenario.sidecar ? ['sidecar', 'web'] : ['web'], `${where}: containers`);
+  assert.deepEqual(world.containerNames(), scenario.sidecar ? ['linker', 'sidecar', 'web'] : ['web'], `${where}: containers`);
   if (scenario.sidecar) {
     const web = await world.inspect('web');
     const sidecar = await world.inspect('sidecar');
     assert.equal(sidecar?.HostConfig.NetworkMode, `container:${web?.Id}`, `${where}: sidecar joined to web`);
     assert.equal(sidecar?.State.Running, true, `${where}: sidecar running`);
+    const linker = await world.inspect('linker');
+    assert.deepEqual(linker?.HostConfig.Links, ['/web:/linker/db'], `${where}: linker linked to web`);
+    assert.equal(linker?.State.Running, true, `${where}: linker running`);
   }
 }
 

@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DockerError } from '../../../controllers/docker/client.ts';
 import { convergenceProblems } from '../../../controllers/update/machine/invariant.ts';
-import type { UpdateOperation } from '../../../controllers/update/machine/operation.ts';
-import { imageConfig, MachineWorld, NEW_REFERENCE, OLD_REFERENCE } from './machine-fixture.ts';
+import { newUpdateOperation, type UpdateOperation } from '../../../controllers/update/machine/operation.ts';
+import { DEFAULT_OPTIONS, imageConfig, MachineWorld, NEW_REFERENCE, OLD_REFERENCE } from './machine-fixture.ts';
 
 async function converged(world: MachineWorld, operation: UpdateOperation): Promise<void> {
   assert.deepEqual(await convergenceProblems(world.docker, operation, AbortSignal.timeout(1000)), []);
@@ -232,5 +232,82 @@ describe('update machine on a fake engine', () => {
       else assert.equal(sidecar?.Id, sidecarID, 'the owner kept its ID: a restart is enough');
       assert.equal(world.docker.images.has(world.oldImageID), true, 'the sidecar still uses the old image');
     }
+  });
+
+  test('a container linking to the updated one is recreated linking to the new container, and restarted after a rollback', async () => {
+    for (const [behaviour, outcome] of [[{}, 'success'], [{ health: 'unhealthy' as const }, 'rollback']] as const) {
+      const world = await new MachineWorld({ newBehaviour: behaviour }).setUp();
+      const linkerID = await world.docker.run('linker', OLD_REFERENCE, { hostConfig: { Links: ['web:db'] } });
+      const result = await world.run(world.operation());
+      assert.equal(result.details.outcome, outcome, result.details.error);
+      await converged(world, result);
+      const linker = await world.inspect('linker');
+      assert.deepEqual(linker?.HostConfig.Links, ['/web:/linker/db']);
+      assert.equal(linker?.State.Running, true);
+      if (outcome === 'success') {
+        assert.notEqual(linker?.Id, linkerID, 'recreated: Docker binds a link to the replaced container\'s ID');
+        // Restarting it proves the link is to the running new container.
+        await world.docker.stopContainer('linker', AbortSignal.timeout(100));
+        await world.docker.startContainer('linker', AbortSignal.timeout(100));
+      } else {
+        assert.equal(linker?.Id, linkerID, 'the linked container kept its ID: a restart is enough');
+      }
+      assert.deepEqual(world.containerNames(), ['linker', 'web']);
+    }
+  });
+
+  test('a rollback request restores the snapshot\'s settings on its exact image ID, pulled by digest after image cleanup removed it', async () => {
+    const world = await new MachineWorld().setUp();
+    const updated = await world.run(world.operation());
+    assert.equal(updated.details.outcome, 'success');
+    assert.equal(world.docker.images.has(world.oldImageID), false, 'image cleanup removed the old image');
+    const snapshot = updated.snapshot ?? '';
+    const record = await world.journal.loadSnapshot(snapshot);
+    assert.deepEqual(record?.repoDigests, ['registry.test/team/app@sha256:1111']);
+    // The registry still serves the old image by digest; the tag has moved on to another image.
+    world.docker.publish('registry.test/team/app@sha256:1111', { config: imageConfig('1'), id: world.oldImageID });
+    const current = await world.inspect();
+    const restore = newUpdateOperation({
+      containerName: 'web',
+      containerID: current?.Id ?? '',
+      targetImage: OLD_REFERENCE,
+      reason: 'Rollback',
+      options: DEFAULT_OPTIONS,
+      restore: { snapshot, imageID: world.oldImageID, image: OLD_REFERENCE, pullReference: 'registry.test/team/app@sha256:1111' },
+      now: world.clock.now(),
+    });
+    assert.equal(restore.type, 'rollback');
+    const result = await world.run(restore);
+    assert.equal(result.details.outcome, 'success', result.details.error);
+    await converged(world, result);
+    const web = await world.inspect();
+    assert.equal(web?.Image, world.oldImageID);
+    assert.equal(web?.Config.Image, 'registry.test/team/app@sha256:1111', 'the tag no longer names the image: its digest does');
+    assert.ok(web?.Config.Env?.includes('VERSION=1'));
+    assert.ok(web?.Config.Env?.includes('MODE=production'));
+    assert.equal(web?.Config.WorkingDir, '/srv/1');
+    assert.deepEqual(web?.NetworkSettings.Networks?.back?.IPAMConfig, { IPv4Address: '10.9.0.5' });
+    const rollbackSnapshot = await world.journal.loadSnapshot(result.snapshot ?? '');
+    assert.equal(rollbackSnapshot?.reason, 'pre-rollback');
+    assert.equal(rollbackSnapshot?.imageID, updated.details.newImageID);
+  });
+
+  test('a rollback request for an image the engine no longer has and no digest names fails without touching the container', async () => {
+    const world = await new MachineWorld().setUp();
+    const updated = await world.run(world.operation());
+    const current = await world.inspect();
+    const restore = newUpdateOperation({
+      containerName: 'web',
+      containerID: current?.Id ?? '',
+      targetImage: OLD_REFERENCE,
+      options: DEFAULT_OPTIONS,
+      restore: { snapshot: updated.snapshot ?? '', imageID: world.oldImageID },
+      now: world.clock.now(),
+    });
+    const result = await world.run(restore);
+    assert.equal(result.details.outcome, 'failed');
+    assert.match(result.details.error ?? '', /no longer on the engine/);
+    assert.equal((await world.inspect())?.Id, current?.Id);
+    assert.equal((await world.inspect())?.State.Running, true);
   });
 });

@@ -1,21 +1,40 @@
-// Containers in the network namespace of the updated one (`network_mode: container:…`). Docker records that mode by
-// container ID, so once the owner is replaced a dependent cannot even be restarted ("No such container"): it is
-// recreated with `container:NEWID`, from a snapshot taken before it is removed, so that a crash between remove and
-// create loses nothing. When the owner kept its ID (a rollback renamed the old one back), a restart is enough: the
-// stop of the owner took the dependents' network away. Pure, like decide.ts.
+// Containers joined to the updated one: in its network namespace (`network_mode: container:…`) or linking to it
+// (legacy `--link`). Docker binds both to the container's ID, so once it is replaced a dependent cannot even be
+// restarted ("No such container", "Cannot link to a non running container"): it is recreated, joined to the new
+// container, from a snapshot taken before it is removed, so that a crash between remove and create loses nothing.
+// When the container kept its ID (a rollback renamed the old one back), a restart is enough: the stop took the
+// dependents' network away, and a restart gives a linking container the new address. Pure, like decide.ts.
+import type { Action } from '../actions.ts';
 import type { StepDecision } from './step-decision.ts';
 import type { NamespaceDependent, UpdateOperation } from '../operation.ts';
-import type { World } from '../world.ts';
+import type { ContainerFacts, World } from '../world.ts';
 
 function markDone(operation: UpdateOperation, name: string): UpdateOperation {
   const dependents = (operation.details.dependents ?? []).map((dependent) => (dependent.name === name ? { ...dependent, done: true } : dependent));
   return { ...operation, details: { ...operation.details, dependents } };
 }
 
-function nextFor(world: World, dependent: NamespaceDependent, ownerID: string): StepDecision | undefined {
+/** Whether the dependent is joined to the container that now holds the name (`owner`). */
+function joined(facts: ContainerFacts, dependent: NamespaceDependent, operation: UpdateOperation, owner: ContainerFacts): boolean {
+  if (dependent.kind !== 'link') return facts.networkMode === `container:${owner.id}`;
+  // Inspect names a link's target by its current name, or by its last one once it is gone: a link still to the
+  // container's own name is to the same ID only if the dependent was not recreated and the owner kept its ID.
+  const name = operation.details.containerName;
+  const linksOwner = facts.links.some((link) => link.startsWith(`/${name}:`));
+  const linksRecovery = facts.links.some((link) => link.startsWith(`/${operation.details.recoveryName}:`));
+  return linksOwner && !linksRecovery && (facts.id !== dependent.id || owner.id === operation.oldContainerID);
+}
+
+function recreate(dependent: NamespaceDependent, operation: UpdateOperation, ownerID: string): Action | undefined {
+  if (dependent.snapshot === undefined) return undefined;
+  const base = { kind: 'create' as const, purpose: 'dependent' as const, snapshot: dependent.snapshot, name: dependent.name, removeVolumes: false };
+  if (dependent.kind === 'link') return { ...base, renameLinks: { from: operation.details.recoveryName, to: operation.details.containerName } };
+  return { ...base, networkMode: `container:${ownerID}` };
+}
+
+function nextFor(world: World, dependent: NamespaceDependent, operation: UpdateOperation, owner: ContainerFacts): StepDecision | undefined {
   const facts = world.dependents[dependent.name];
-  const joined = `container:${ownerID}`;
-  if (facts !== undefined && facts.networkMode === joined) {
+  if (facts !== undefined && joined(facts, dependent, operation, owner)) {
     if (facts.id === dependent.id) {
       // Same dependent, same owner ID: it only needs its network back.
       return dependent.wasRunning ? { kind: 'act', action: { kind: 'restart', containerID: facts.id, dependent: dependent.name } } : undefined;
@@ -27,18 +46,9 @@ function nextFor(world: World, dependent: NamespaceDependent, ownerID: string): 
     if (dependent.snapshot === undefined) return { kind: 'act', action: { kind: 'snapshotDependent', dependent: dependent.name } };
     return { kind: 'act', action: { kind: 'remove', containerID: facts.id, removeVolumes: false } };
   }
-  if (dependent.snapshot === undefined) return undefined; // gone before it was touched: nothing to restore
-  return {
-    kind: 'act',
-    action: {
-      kind: 'create',
-      purpose: 'dependent',
-      snapshot: dependent.snapshot,
-      name: dependent.name,
-      removeVolumes: false,
-      networkMode: joined,
-    },
-  };
+  // Gone before it was touched: nothing to restore.
+  const action = recreate(dependent, operation, owner.id);
+  return action === undefined ? undefined : { kind: 'act', action };
 }
 
 export function decideDependents(operation: UpdateOperation, world: World): StepDecision {
@@ -48,7 +58,7 @@ export function decideDependents(operation: UpdateOperation, world: World): Step
   let current = operation;
   for (const dependent of operation.details.dependents ?? []) {
     if (dependent.done === true) continue;
-    const next = nextFor(world, dependent, owner.id);
+    const next = nextFor(world, dependent, operation, owner);
     if (next === undefined) {
       current = markDone(current, dependent.name);
       continue;

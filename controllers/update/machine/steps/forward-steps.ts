@@ -47,7 +47,14 @@ export const FORWARD: Record<ForwardStep, StepHandler> = {
     return act({ kind: 'tag', imageID: operation.oldImageID, repository, tag }, withTag);
   },
 
-  pull: (operation) => (operation.details.newImageID !== undefined ? done() : act({ kind: 'pull', reference: operation.targetImage })),
+  pull: (operation) => {
+    const { details } = operation;
+    if (details.newImageID !== undefined) return done();
+    const restore = details.restore;
+    // A rollback request restores an exact image ID: what the engine still has, or its digest pulled again.
+    if (restore !== undefined) return act({ kind: 'ensureImage', imageID: restore.imageID, ...(restore.pullReference === undefined ? {} : { pullReference: restore.pullReference }) });
+    return act({ kind: 'pull', reference: operation.targetImage });
+  },
 
   compare: (operation, world) => {
     const { details } = operation;
@@ -90,19 +97,24 @@ export const FORWARD: Record<ForwardStep, StepHandler> = {
       return operation.newContainerID === owned.id ? done() : { kind: 'done', operation: { ...operation, newContainerID: owned.id } };
     }
     if (operation.snapshot === undefined || details.newImageID === undefined) return { kind: 'to', operation: fail(operation, world.now, 'nothing to create from') };
-    const action: Action = {
-      kind: 'create',
-      purpose: 'new',
-      snapshot: operation.snapshot,
-      name: details.containerName,
-      image: operation.targetImage,
-      imageID: details.newImageID,
-      removeVolumes: details.options.removeVolumes,
-    };
+    const restore = details.restore;
+    const action: Action = restore === undefined
+      ? { kind: 'create', purpose: 'new', snapshot: operation.snapshot, name: details.containerName, image: operation.targetImage, imageID: details.newImageID, removeVolumes: details.options.removeVolumes }
+      : {
+          // The restored container is the snapshot's, on its exact image ID, shown as its old tag while that still names it.
+          kind: 'create',
+          purpose: 'new',
+          snapshot: restore.snapshot,
+          name: details.containerName,
+          image: restore.imageID,
+          imageID: restore.imageID,
+          preferReferences: [restore.image, restore.pullReference].filter((reference): reference is string => reference !== undefined),
+          removeVolumes: details.options.removeVolumes,
+        };
     return act(action, { ...operation, details: { ...details, createIssued: true } });
   },
 
-  connect: (operation, world) => networksStep(ownedHolder(operation, world), operation, world),
+  connect: (operation, world) => networksStep(ownedHolder(operation, world), operation, world, world.source),
 
   start: (operation, world) => {
     if (!wasRunning(operation)) return done('the old container was not running: the new one is left stopped');

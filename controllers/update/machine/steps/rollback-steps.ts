@@ -41,11 +41,11 @@ export const ROLLBACK: Record<RollbackStep, StepHandler> = {
       imageID: operation.oldImageID,
       removeVolumes: false,
     };
-    if (details.oldImage !== undefined) action.preferReference = details.oldImage;
+    if (details.oldImage !== undefined) action.preferReferences = [details.oldImage];
     return act(action);
   },
 
-  rollbackConnect: (operation, world) => networksStep(world.holder, operation, world),
+  rollbackConnect: (operation, world) => networksStep(world.holder, operation, world, world.snapshot),
 
   rollbackStart: (operation, world) => {
     if (!wasRunning(operation)) return done();

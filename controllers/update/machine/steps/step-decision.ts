@@ -1,6 +1,7 @@
 // What one step of the update machine decides, and the helpers the forward and rollback steps share. Each step
 // handler is pure: it looks at the persisted operation and the observed world and says whether its effect is there.
 import { planNetworks } from '../../recreate/networking.ts';
+import type { ContainerInspect } from '../../docker/types.ts';
 import type { Action } from '../actions.ts';
 import type { UpdateOperation } from '../operation.ts';
 import { fail, rollingBack } from '../transitions.ts';
@@ -31,14 +32,13 @@ export function wasRunning(operation: UpdateOperation): boolean {
   return operation.details.oldWasRunning !== false;
 }
 
-/** Connects the networks the snapshot had and drops those the mode attached by itself, one per action. */
-export function networksStep(target: ContainerFacts | undefined, operation: UpdateOperation, world: World): StepDecision {
+/** Connects the networks `snapshot` had and drops those the mode attached by itself, one per action. */
+export function networksStep(target: ContainerFacts | undefined, operation: UpdateOperation, world: World, snapshot: ContainerInspect | undefined): StepDecision {
   if (target === undefined) {
     // In a rollback, a missing container is what the rename back (or the recreate from the snapshot) repairs.
     if (rollingBack(operation)) return { kind: 'to', operation: { ...operation, step: 'rollbackRename' } };
     return { kind: 'to', operation: fail(operation, world.now, `container ${operation.details.containerName} is missing`) };
   }
-  const snapshot = world.snapshot;
   if (snapshot === undefined) return done('no snapshot: networks left as created');
   const plan = planNetworks(snapshot, target.networkMode);
   const missing = plan.connect.find((attachment) => !target.networks.includes(attachment.network));
