@@ -82,3 +82,24 @@ export function inMaintenanceWindow(windows: readonly MaintenanceWindowRange[], 
 function within(value: number, start: number, end: number, size: number): boolean {
   return ((value - start + size) % size) < ((end - start + size) % size);
 }
+
+/**
+ * When the windows next let an update in, at or after `date`: `date` itself when it is inside one, else the earliest
+ * start of a window to come (a window opens only at its start, so the candidates are the starts of the next eight
+ * days, built in local time so that a daylight-saving change moves them as it moves the clock on the wall).
+ */
+export function nextMaintenanceWindowStart(windows: readonly MaintenanceWindowRange[], date: Date): Date {
+  if (inMaintenanceWindow(windows, date)) return date;
+  let next: Date | undefined;
+  for (const window of windows) {
+    for (let days = 0; days <= 7; days += 1) {
+      const candidate = new Date(date.getFullYear(), date.getMonth(), date.getDate() + days, Math.floor(window.startMinute / 60), window.startMinute % 60);
+      if (candidate <= date || (window.startDay !== undefined && candidate.getDay() !== window.startDay)) continue;
+      if (next === undefined || candidate < next) next = candidate;
+      break;
+    }
+  }
+  // Every window has a start within a week; parseMaintenanceWindow never returns an empty list.
+  if (next === undefined) throw new Error('no maintenance window start within a week');
+  return next;
+}

@@ -50,9 +50,21 @@ function present(container: Container): boolean {
   return container.status?.state !== 'gone' && container.metadata.deletionTimestamp === undefined;
 }
 
+export interface AnalysisOptions {
+  /**
+   * Count gone containers too (default false). The update controller does, to keep a container that is between its
+   * old and its new copy on its dependency chain.
+   */
+  includeGone?: boolean;
+}
+
+function kept(options: AnalysisOptions): (container: Container) => boolean {
+  return (container) => container.metadata.deletionTimestamp === undefined && (options.includeGone === true || present(container));
+}
+
 /** Every dependency edge between the (present) containers given; they should all belong to one Host. */
-export function dependencyEdges(containers: readonly Container[]): DependencyEdge[] {
-  const live = containers.filter(present);
+export function dependencyEdges(containers: readonly Container[], options: AnalysisOptions = {}): DependencyEdge[] {
+  const live = containers.filter(kept(options));
   const names = new Set(live.map(dockerNameOf));
   const byID = new Map(live.flatMap((container) => (container.status?.id === undefined ? [] : [[container.status.id, dockerNameOf(container)] as const])));
   const edges = new Map<string, DependencyEdge>();
@@ -160,9 +172,9 @@ function topologicalOrder(nodes: readonly string[], edges: readonly DependencyEd
 }
 
 /** The dependency graph of one Host's containers, with its edges and cycles. */
-export function analyzeDependencies(containers: readonly Container[]): DependencyAnalysis {
-  const nodes = [...new Set(containers.filter(present).map(dockerNameOf))].sort(compare);
-  const edges = dependencyEdges(containers);
+export function analyzeDependencies(containers: readonly Container[], options: AnalysisOptions = {}): DependencyAnalysis {
+  const nodes = [...new Set(containers.filter(kept(options)).map(dockerNameOf))].sort(compare);
+  const edges = dependencyEdges(containers, options);
   const needs = new Map<string, string[]>();
   const neededBy = new Map<string, string[]>();
   for (const edge of edges) {

@@ -16,6 +16,7 @@ import { COMPOSE_LABELS, composeDependsOn, containerFacts, factsOf, goneFacts, i
 import { containerStatus } from './container-status.ts';
 import { resolveEffective } from './effective.ts';
 import { lifecycleRecord, pendingLifecycle, runLifecycle, type LifecycleOutcome } from './lifecycle.ts';
+import { isRecoveryName } from '../update/machine/operation.ts';
 
 export const INVENTORY_FIELD_MANAGER = 'vigil-inventory';
 
@@ -35,8 +36,11 @@ interface Observed {
   image: DockerImageInspect | undefined;
 }
 
-/** An operation of the update controller in one of these phases may be between remove and create: never collect it. */
-const ACTIVE_OPERATION_PHASES = new Set(['Pending', 'Running', 'Verifying', 'RollingBack']);
+/**
+ * An operation of the update controller in one of these phases may be between remove and create: never collect it,
+ * and keep lifecycle requests for after it.
+ */
+export const ACTIVE_OPERATION_PHASES = new Set(['Pending', 'Running', 'Verifying', 'RollingBack']);
 
 export class ContainerReconciler implements Reconciler {
   readonly #options: ContainerReconcilerOptions;
@@ -69,7 +73,8 @@ export class ContainerReconciler implements Reconciler {
       if (isDockerError(error, 'NotFound')) return undefined;
       throw error;
     }
-    if (isSwarmTask(inspect.Config?.Labels ?? {}) || containerResourceName(inspect.Name) !== resourceName) return undefined;
+    // An old container an update put aside under a recovery name is the update's business, not a resource.
+    if (isSwarmTask(inspect.Config?.Labels ?? {}) || isRecoveryName(inspect.Name) || containerResourceName(inspect.Name) !== resourceName) return undefined;
     let image: DockerImageInspect | undefined;
     if (inspect.Image !== undefined && inspect.Image !== '') {
       try {
@@ -139,6 +144,8 @@ export class ContainerReconciler implements Reconciler {
     if (pendingLifecycle(cached?.spec, cached?.status) === undefined) return undefined;
     try {
       const stored = (await this.#options.client.get('Container', hostName, name)) as Stored<Container>;
+      // Serialised with updates: a start or stop in the middle of one would fight it; it runs once the update ended.
+      if (ACTIVE_OPERATION_PHASES.has(stored.status?.operation?.phase ?? '')) return undefined;
       return pendingLifecycle(stored.spec, stored.status);
     } catch (error) {
       if (isApiError(error, 'NotFound')) return undefined;

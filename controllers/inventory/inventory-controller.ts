@@ -13,7 +13,12 @@ import { keyOf, type Controller, type Manager } from '../runtime/index.ts';
 import type { HostSessions } from '../hosts/host-sessions.ts';
 import type { Stored } from '../stored.ts';
 import { COMPOSE_LABELS, isSwarmTask } from './container-facts.ts';
-import { ContainerReconciler } from './container-reconciler.ts';
+import { ACTIVE_OPERATION_PHASES, ContainerReconciler } from './container-reconciler.ts';
+import { pendingLifecycle } from './lifecycle.ts';
+
+function updating(container: Stored<Container>): boolean {
+  return ACTIVE_OPERATION_PHASES.has(container.status?.operation?.phase ?? '');
+}
 
 export interface InventoryControllerOptions {
   manager: Manager;
@@ -62,6 +67,8 @@ export function registerInventoryController(options: InventoryControllerOptions)
     onDelete: (container) => controller.enqueue(keyOf(container)),
     onUpdate: (before, after) => {
       if (before.metadata.generation !== after.metadata.generation) controller.enqueue(keyOf(after));
+      // An update ended: a lifecycle request that waited for it runs now.
+      else if (updating(before) && !updating(after) && pendingLifecycle(after.spec, after.status) !== undefined) controller.enqueue(keyOf(after));
     },
   });
   const everyContainer = (): string[] => containers.lister.keys();

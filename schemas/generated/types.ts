@@ -62,6 +62,9 @@ export type RollbackPolicy = 'none' | 'manual' | 'pinned';
  * Where an effective value came from, highest precedence first: spec, label, updatePolicy/NAME, settings, default.
  */
 export type EffectiveSource = string;
+/**
+ * skipped: a pre-update hook exited with its skip code (75), nothing was changed.
+ */
 export type UpdateOutcome =
   | 'success'
   | 'failed'
@@ -73,7 +76,8 @@ export type UpdateOutcome =
   | 'dry_run'
   | 'pull_only'
   | 'scan_summary'
-  | 'timeout';
+  | 'timeout'
+  | 'skipped';
 /**
  * The requestedAt of the last request of this kind a controller finished handling.
  */

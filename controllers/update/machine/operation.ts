@@ -32,8 +32,11 @@ export type Step = ForwardStep | RollbackStep | 'done';
 
 export type Phase = 'Running' | 'Verifying' | 'RollingBack' | 'Succeeded' | 'Skipped' | 'RolledBack' | 'Failed';
 
-/** The history outcome (UpdateRecord), plus `skipped` for a pre-update hook that exited with its skip code. */
-export type UpdateOutcomeOrSkip = 'success' | 'failed' | 'rollback' | 'identical' | 'pull_only' | 'skipped';
+/**
+ * The history outcome (UpdateRecord): `skipped` for a pre-update hook that exited with its skip code, `dry_run` for
+ * an auto-update recorded instead of done (the controller writes that one without running the machine).
+ */
+export type UpdateOutcomeOrSkip = 'success' | 'failed' | 'rollback' | 'identical' | 'pull_only' | 'skipped' | 'dry_run';
 
 export interface HookCommand {
   command: string[];
@@ -127,6 +130,23 @@ export type UpdateDetails = {
   error?: string;
   finishedAt?: string;
   steps: StepRecord[];
+
+  // The update controller's bookkeeping (never read by the machine).
+  /** registryCheck.target.digest when the update started: what auto-updates compare to not repeat an attempt. */
+  checkedDigest?: string;
+  /** The digest of the image the container ran before (for the record). */
+  oldDigest?: string;
+  requestedBy?: string;
+  /** Containers restarted after it because they depend on it (sentinel.depends-on, compose depends_on). */
+  dependentsRestarted?: boolean;
+  /**
+   * Set when the operation ended: auto-updates do not start again for this target (image and remote digest) – not
+   * after a success, an identical image, a pull-only or dry-run record, nor after a rollback (a broken version is not
+   * retried; a newer digest is). After a plain failure only until a registry check newer than `retryAfterCheck`.
+   */
+  avoid?: { image: string; digest?: string; retryAfterCheck?: string };
+  /** The UpdateRecord was written (its name), and the outcome is in status.lastUpdate. */
+  record?: string;
 };
 
 /** status.operation of a Container, typed for the update. */
@@ -165,6 +185,11 @@ export function isTerminal(operation: Pick<UpdateOperation, 'phase'>): boolean {
 /** Docker names allow [a-zA-Z0-9_.-]; the old container's short ID keeps two recoveries of one name apart. */
 export function recoveryNameFor(containerName: string, containerID: string): string {
   return `${containerName}-vigil-old-${containerID.slice(0, 12)}`;
+}
+
+/** Whether a Docker name is an old container an update put aside (the inventory makes no resource of it). */
+export function isRecoveryName(dockerName: string): boolean {
+  return /-vigil-old-[0-9a-f]{12}$/.test(dockerName);
 }
 
 export function newUpdateOperation(input: NewUpdateInput): UpdateOperation {

@@ -72,6 +72,7 @@ const PHASE_OF_OUTCOME: Record<UpdateOutcomeOrSkip, Phase> = {
   identical: 'Succeeded',
   pull_only: 'Succeeded',
   skipped: 'Skipped',
+  dry_run: 'Skipped',
   rollback: 'RolledBack',
   failed: 'Failed',
 };

@@ -1,0 +1,127 @@
+// Which updates may start now: dependencies before dependents, never two on one dependency chain, and at most
+// Settings.updateConcurrency at once. The reservations live in this process (one controller, on the leader), taken
+// and checked without an await in between, so two workers cannot both take the last slot; the cache's view of
+// operations already under way (a previous leader's) is added to them. Keys that had to wait are enqueued again
+// whenever a reservation is released. Two updates of one container never run at once for another reason: the work
+// queue never hands out one key twice.
+import { analyzeDependencies, dockerNameOf } from '../../dependencies/graph.ts';
+import type { Container, SettingsSpec } from '../../../schemas/generated/types.ts';
+import { isDue } from './desired.ts';
+
+export interface AdmitInput {
+  key: string;
+  hostName: string;
+  /** Every Container of the host (gone ones included). */
+  containers: readonly Container[];
+  settings: SettingsSpec | undefined;
+  now: number;
+  /** Keys (any host) whose stored status shows an operation under way. */
+  activeInStore: ReadonlySet<string>;
+}
+
+export type Admission = { admitted: true } | { admitted: false; reason: 'WaitingForDependencies' | 'WaitingForSlot'; message: string };
+
+function keyOf(container: Container): string {
+  return `${container.metadata.namespace ?? ''}/${container.metadata.name ?? ''}`;
+}
+
+export class UpdateGate {
+  readonly #reserved = new Set<string>();
+  readonly #waiting = new Set<string>();
+  readonly #enqueue: (key: string) => void;
+
+  constructor(enqueue: (key: string) => void) {
+    this.#enqueue = enqueue;
+  }
+
+  get reservedCount(): number {
+    return this.#reserved.size;
+  }
+
+  isReserved(key: string): boolean {
+    return this.#reserved.has(key);
+  }
+
+  /** Reserves a slot for `key`, or says what it waits for (and remembers to wake it up). */
+  admit(input: AdmitInput): Admission {
+    const decision = this.#check(input);
+    if (decision.admitted) {
+      this.#reserved.add(input.key);
+      this.#waiting.delete(input.key);
+    } else {
+      this.#waiting.add(input.key);
+    }
+    return decision;
+  }
+
+  /** Keeps a reservation for an operation found under way (after a restart, or started before this check existed). */
+  hold(key: string): void {
+    this.#reserved.add(key);
+  }
+
+  /** The operation of `key` ended: its slot is free, and whatever waited looks again. */
+  release(key: string): void {
+    if (!this.#reserved.delete(key)) return;
+    const waiting = [...this.#waiting];
+    this.#waiting.clear();
+    for (const other of waiting) this.#enqueue(other);
+  }
+
+  #check(input: AdmitInput): Admission {
+    const { key, containers } = input;
+    const byName = new Map(containers.map((container) => [dockerNameOf(container), container]));
+    const self = containers.find((container) => keyOf(container) === key);
+    if (self === undefined) return { admitted: true };
+    const name = dockerNameOf(self);
+    const active = (container: Container): boolean => {
+      const other = keyOf(container);
+      return other !== key && (this.#reserved.has(other) || input.activeInStore.has(other));
+    };
+    const analysis = analyzeDependencies(containers, { includeGone: true });
+    const cycle = new Set(analysis.cycles.find((members) => members.includes(name)) ?? []);
+
+    // Dependencies first: anything this container needs (transitively, a cycle's own members aside) that is updating
+    // or about to.
+    const needs = new Map<string, string[]>();
+    for (const edge of analysis.edges) needs.set(edge.dependent, [...(needs.get(edge.dependent) ?? []), edge.dependency]);
+    const pending: string[] = [];
+    const seen = new Set<string>([name]);
+    const queue = [...(needs.get(name) ?? [])];
+    while (queue.length > 0) {
+      const dependency = queue.shift() ?? '';
+      if (seen.has(dependency) || cycle.has(dependency)) continue;
+      seen.add(dependency);
+      const container = byName.get(dependency);
+      if (container !== undefined && (active(container) || isDue(container, input.settings, input.now))) pending.push(dependency);
+      queue.push(...(needs.get(dependency) ?? []));
+    }
+    if (pending.length > 0) return { admitted: false, reason: 'WaitingForDependencies', message: `waiting for ${pending.sort().join(', ')} to update first` };
+
+    // Never two on one chain: the containers connected to this one through dependencies, either way.
+    const neighbours = new Map<string, string[]>();
+    for (const edge of analysis.edges) {
+      neighbours.set(edge.dependent, [...(neighbours.get(edge.dependent) ?? []), edge.dependency]);
+      neighbours.set(edge.dependency, [...(neighbours.get(edge.dependency) ?? []), edge.dependent]);
+    }
+    const chain = new Set<string>([name]);
+    const walk = [name];
+    while (walk.length > 0) {
+      for (const next of neighbours.get(walk.pop() ?? '') ?? []) {
+        if (chain.has(next)) continue;
+        chain.add(next);
+        walk.push(next);
+      }
+    }
+    const busy = [...chain].filter((member) => {
+      const container = byName.get(member);
+      return container !== undefined && active(container);
+    });
+    if (busy.length > 0) return { admitted: false, reason: 'WaitingForDependencies', message: `${busy.sort().join(', ')} on the same dependency chain is being updated` };
+
+    const limit = input.settings?.updateConcurrency ?? 1;
+    const running = new Set([...this.#reserved, ...input.activeInStore]);
+    running.delete(key);
+    if (running.size >= limit) return { admitted: false, reason: 'WaitingForSlot', message: `${running.size} updates are under way (Settings updateConcurrency ${limit})` };
+    return { admitted: true };
+  }
+}
