@@ -107,8 +107,7 @@ export class OperationRunner {
     if (operation.type === 'rollback') {
       if (details.outcome !== 'success' || details.oldImage === undefined) return undefined;
       // Rolled back on request from what it ran: that version is not taken again by itself.
-      const check = container.status?.registryCheck;
-      const digest = check?.remoteDigest ?? check?.localDigest;
+      const digest = container.status?.registryCheck?.remoteDigest ?? details.oldDigest;
       return { image: details.oldImage, ...(digest === undefined ? {} : { digest }) };
     }
     const avoid = { image: operation.targetImage, ...(details.checkedDigest === undefined ? {} : { digest: details.checkedDigest }) };

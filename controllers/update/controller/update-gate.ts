@@ -17,9 +17,26 @@ export interface AdmitInput {
   now: number;
   /** Keys (any host) whose stored status shows an operation under way. */
   activeInStore: ReadonlySet<string>;
+  /**
+   * For an auto-update: when the registry check that found it ran. A dependency whose own check is older (the scan
+   * has not reached it yet) may be about to show an update too, so the dependent waits for that check — for at most
+   * `checkGraceMs` after its own, so that a dependency nobody checks cannot hold it back for ever.
+   */
+  checkedAt?: number;
+  checkGraceMs?: number;
 }
 
 export type Admission = { admitted: true } | { admitted: false; reason: 'WaitingForDependencies' | 'WaitingForSlot'; message: string };
+
+const DEFAULT_CHECK_GRACE_MS = 10 * 60_000;
+
+/** A dependency the scan has not checked since `checkedAt` (pinned and self containers are never updated: no wait). */
+function notYetChecked(container: Container, checkedAt: number): boolean {
+  const status = container.status ?? {};
+  if (status.self === true || status.effective?.policy?.value === 'pinned') return false;
+  const lastChecked = status.registryCheck?.lastChecked;
+  return lastChecked === undefined || Date.parse(lastChecked) < checkedAt;
+}
 
 function keyOf(container: Container): string {
   return `${container.metadata.namespace ?? ''}/${container.metadata.name ?? ''}`;
@@ -87,12 +104,15 @@ export class UpdateGate {
     const pending: string[] = [];
     const seen = new Set<string>([name]);
     const queue = [...(needs.get(name) ?? [])];
+    const checkedAt = input.checkedAt;
+    const awaitChecks = checkedAt !== undefined && input.now - checkedAt < (input.checkGraceMs ?? DEFAULT_CHECK_GRACE_MS);
     while (queue.length > 0) {
       const dependency = queue.shift() ?? '';
       if (seen.has(dependency) || cycle.has(dependency)) continue;
       seen.add(dependency);
       const container = byName.get(dependency);
       if (container !== undefined && (active(container) || isDue(container, input.settings, input.now))) pending.push(dependency);
+      else if (container !== undefined && awaitChecks && notYetChecked(container, checkedAt)) pending.push(`${dependency} (registry check)`);
       queue.push(...(needs.get(dependency) ?? []));
     }
     if (pending.length > 0) return { admitted: false, reason: 'WaitingForDependencies', message: `waiting for ${pending.sort().join(', ')} to update first` };
@@ -116,7 +136,13 @@ export class UpdateGate {
       const container = byName.get(member);
       return container !== undefined && active(container);
     });
-    if (busy.length > 0) return { admitted: false, reason: 'WaitingForDependencies', message: `${busy.sort().join(', ')} on the same dependency chain is being updated` };
+    // An update under way is about to recreate the containers joined to it, which the graph may no longer show (a
+    // `container:ID` network mode names the old container's ID once the new one exists).
+    for (const container of containers) {
+      const joined = (container.status?.operation?.details as { dependents?: Array<{ name: string }> } | undefined)?.dependents ?? [];
+      if (active(container) && joined.some((dependent) => dependent.name === name)) busy.push(dockerNameOf(container));
+    }
+    if (busy.length > 0) return { admitted: false, reason: 'WaitingForDependencies', message: `${[...new Set(busy)].sort().join(', ')} on the same dependency chain is being updated` };
 
     const limit = input.settings?.updateConcurrency ?? 1;
     const running = new Set([...this.#reserved, ...input.activeInStore]);

@@ -117,14 +117,25 @@ export class UpdateReconciler implements Reconciler {
     const { gate, containers } = this.#options;
     const hostName = container.metadata.namespace ?? '';
     const now = context.clock.now();
-    if (this.#options.docker(hostName) === undefined) return { requeueAfter: this.#options.retryMs };
+    const docker = this.#options.docker(hostName);
+    if (docker === undefined) return { requeueAfter: this.#options.retryMs };
     const activeInStore = new Set(containers.list().filter((other) => isActive(other.status?.operation)).map((other) => `${other.metadata.namespace ?? ''}/${other.metadata.name}`));
-    const admission = gate.admit({ key, hostName, containers: containers.list({ namespace: hostName }), settings: this.#settings(), now, activeInStore });
+    const lastChecked = container.status?.registryCheck?.lastChecked;
+    const checkedAt = decision.kind === 'update' && decision.reason === 'Auto' && lastChecked !== undefined ? Date.parse(lastChecked) : undefined;
+    const admission = gate.admit({ key, hostName, containers: containers.list({ namespace: hostName }), settings: this.#settings(), now, activeInStore, ...(checkedAt === undefined ? {} : { checkedAt }) });
     if (!admission.admitted) {
       await this.#conditions(container, waitingCondition(admission.reason, admission.message), now);
       return { requeueAfter: this.#options.retryMs };
     }
     try {
+      // The container as the engine has it now: the status may still name a container another update just replaced
+      // (a joined dependent is recreated by the update of what it joins).
+      const inspect = await docker.inspectContainer(dockerNameOf(container), context.signal);
+      if (inspect === undefined || inspect.Name !== `/${dockerNameOf(container)}`) {
+        gate.release(key);
+        return { requeueAfter: this.#options.retryMs };
+      }
+      const current: Stored<Container> = { ...container, status: { ...container.status, id: inspect.Id } };
       let operation: UpdateOperation;
       if (decision.kind === 'rollback') {
         const snapshot = await this.#snapshotFor(container, decision.request.snapshot);
@@ -141,10 +152,10 @@ export class UpdateReconciler implements Reconciler {
           });
           return;
         }
-        operation = rollbackOperation(container, snapshot, decision.request, this.#options.healthTimeoutMs, now);
+        operation = rollbackOperation(current, snapshot, decision.request, this.#options.healthTimeoutMs, now);
       } else {
-        const hooks = resolveHooks(container, this.#options.hooks.list());
-        operation = updateOperation(container, decision, hooks, this.#options.healthTimeoutMs, now);
+        const hooks = resolveHooks(current, this.#options.hooks.list());
+        operation = updateOperation(current, decision, hooks, this.#options.healthTimeoutMs, now);
       }
       await this.#runner.begin(context, container, operation);
     } catch (error) {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { containerResourceName } from '../../../schemas/container-name.ts';
 import { cronMatches, nextCronRun, parseCron } from '../../../schemas/cron.ts';
 import { formatDuration, isDuration, parseDuration } from '../../../schemas/duration.ts';
-import { inMaintenanceWindow, parseMaintenanceWindow } from '../../../schemas/maintenance-window.ts';
+import { inMaintenanceWindow, nextMaintenanceWindowStart, parseMaintenanceWindow } from '../../../schemas/maintenance-window.ts';
 import { compileTagRegex } from '../../../schemas/tag-regex.ts';
 
 describe('parseDuration', () => {
@@ -116,6 +116,18 @@ describe('maintenance windows', () => {
     const windows = parseMaintenanceWindow('23:00-01:00');
     assert.equal(inMaintenanceWindow(windows, new Date(2025, 0, 15, 0, 30)), true);
     assert.equal(inMaintenanceWindow(windows, new Date(2025, 0, 15, 1, 0)), false);
+  });
+
+  it('says when the next window opens: now inside one, else the earliest start to come', () => {
+    const weekend = parseMaintenanceWindow('Fri 22:00-Mon 06:00');
+    const tuesday = new Date(2025, 0, 14, 10, 0);
+    assert.deepEqual(nextMaintenanceWindowStart(weekend, tuesday), new Date(2025, 0, 17, 22, 0));
+    const sunday = new Date(2025, 0, 19, 12, 0);
+    assert.equal(nextMaintenanceWindowStart(weekend, sunday), sunday);
+    assert.deepEqual(nextMaintenanceWindowStart(weekend, new Date(2025, 0, 20, 6, 0)), new Date(2025, 0, 24, 22, 0));
+    const nightly = parseMaintenanceWindow('02:00-04:00; Sat 12:00-13:00');
+    assert.deepEqual(nextMaintenanceWindowStart(nightly, new Date(2025, 0, 18, 4, 0)), new Date(2025, 0, 18, 12, 0));
+    assert.deepEqual(nextMaintenanceWindowStart(nightly, new Date(2025, 0, 18, 13, 0)), new Date(2025, 0, 19, 2, 0));
   });
 });
 

@@ -128,16 +128,21 @@ export class ControllerWorld {
     await writeStatus(this.registry, 'Container', HOST, containerResourceName(name), (current) => ({ ...statusOf(current), registryCheck: check }), { fieldManager: 'vigil-registry-check' });
   }
 
-  /** The registry check finding nothing newer (as after an update). */
+  /** The registry check finding nothing newer (as after an update): the remote digest is the one running. */
   async upToDate(name: string): Promise<void> {
     const at = new Date(this.clock.now()).toISOString();
-    await writeStatus(this.registry, 'Container', HOST, containerResourceName(name), (current) => ({ ...statusOf(current), registryCheck: { updateAvailable: false, newerVersions: [], lastChecked: at } }), { fieldManager: 'vigil-registry-check' });
+    const inspect = await this.docker.inspectContainer(name, AbortSignal.timeout(1000));
+    const image = inspect === undefined ? undefined : await this.docker.inspectImage(inspect.Image, AbortSignal.timeout(1000));
+    const digest = image?.RepoDigests?.[0]?.split('@')[1];
+    const check: RegistryCheck = { updateAvailable: false, newerVersions: [], lastChecked: at, ...(digest === undefined ? {} : { remoteDigest: digest, localDigest: digest }) };
+    await writeStatus(this.registry, 'Container', HOST, containerResourceName(name), (current) => ({ ...statusOf(current), registryCheck: check }), { fieldManager: 'vigil-registry-check' });
   }
 
   /** The inventory's part: the fake engine's facts about `name`, and the effective settings, into its status. */
   async mirror(name: string): Promise<void> {
     const inspect = await this.docker.inspectContainer(name, AbortSignal.timeout(1000));
     const settingsObject = (await this.registry.get('Settings', undefined, 'default')) as ResourceObject;
+    const image = inspect === undefined ? undefined : await this.docker.inspectImage(inspect.Image, AbortSignal.timeout(1000));
     await writeStatus(this.registry, 'Container', HOST, containerResourceName(name), (current) => {
       const status = statusOf(current) as ContainerStatus;
       if (inspect === undefined) return { ...status, state: 'gone', goneSince: status.goneSince ?? new Date(this.clock.now()).toISOString() };
@@ -157,6 +162,7 @@ export class ControllerWorld {
         name,
         image: inspect.Config.Image ?? '',
         imageID: inspect.Image,
+        repoDigests: [...(image?.RepoDigests ?? [])].sort(),
         state: inspect.State.Running ? 'running' : 'exited',
         labels,
         networkMode: String(inspect.HostConfig.NetworkMode ?? 'default'),
