@@ -7,6 +7,7 @@ import { ResourceRegistry } from '../apiserver/resources/registry.ts';
 import { Manager, type LeaderElector } from '../controllers/runtime/index.ts';
 import { registerDockerControllers, type DockerControllers } from '../controllers/docker-hosts.ts';
 import { registerUpdateController, type UpdateController } from '../controllers/update/controller/update-controller.ts';
+import { parseFailpoint } from '../controllers/update/controller/failpoint.ts';
 import type { ServeConfig } from './serve-config.ts';
 
 export interface RunningControllers {
@@ -41,7 +42,8 @@ export async function startControllers(options: {
     ...(elector === undefined ? {} : { leaderElector: elector }),
   });
   const docker = registerDockerControllers({ manager, defaultDockerHost: config.dockerHost });
-  const update = registerUpdateController({ manager, sessions: docker.sessions });
+  const failpoint = parseFailpoint(process.env.VIGIL_FAILPOINTS);
+  const update = registerUpdateController({ manager, sessions: docker.sessions, ...(failpoint === undefined ? {} : { failpoint }) });
   await manager.start();
   return { manager, docker, update, stop: () => manager.stop() };
 }

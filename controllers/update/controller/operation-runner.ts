@@ -24,6 +24,7 @@ import { pruneHistory, pruneSnapshots } from './retention.ts';
 import { applyRollbackPolicy } from './rollback-policy.ts';
 import type { CredentialsFor } from './pull-credentials.ts';
 import type { UpdateGate } from './update-gate.ts';
+import type { Failpoint } from './failpoint.ts';
 
 export interface OperationRunnerOptions {
   client: ResourceClient;
@@ -36,6 +37,8 @@ export interface OperationRunnerOptions {
   retryMs: number;
   /** Host history is pruned at most this often. Default 10 min. */
   historyPruneIntervalMs?: number;
+  /** Fault injection (failpoint.ts): `pause` is awaited at that point, once per process. */
+  failpoint?: Failpoint & { pause: (operation: UpdateOperation) => Promise<void> };
 }
 
 type Refusal = Extract<IdleDecision, { kind: 'refuse' }>;
@@ -52,6 +55,7 @@ export class OperationRunner {
   readonly #options: OperationRunnerOptions;
   readonly #snapshots = new Map<string, SnapshotRecord>();
   readonly #historyPrunedAt = new Map<string, number>();
+  #failpointReached = false;
 
   constructor(options: OperationRunnerOptions) {
     this.#options = options;
@@ -83,6 +87,7 @@ export class OperationRunner {
     // The host is not connected: nothing can be observed safely; the operation waits where it is.
     if (docker === undefined) return { requeueAfter: this.#options.retryMs };
     const { clock, signal } = context;
+    await this.#failpoint('at', operation);
     const journal = this.#journal(context, container);
     const world = await observeWorld(operation, { docker, loadSnapshot: async (name) => (await journal.loadSnapshot(name))?.inspect, now: clock.now(), signal });
     const decision = decide(operation, world);
@@ -93,7 +98,15 @@ export class OperationRunner {
     context.logger.debug({ step: decision.operation.step, action: action.kind }, 'update step');
     const result = await execute(action, { docker, journal, operation: decision.operation, credentialsFor: this.#options.credentialsFor, now: () => clock.now(), signal });
     await journal.save(applyResult(decision.operation, action, result, clock.now()));
+    await this.#failpoint('after', decision.operation);
     return { requeueAfter: 0 };
+  }
+
+  async #failpoint(when: Failpoint['when'], operation: UpdateOperation): Promise<void> {
+    const failpoint = this.#options.failpoint;
+    if (failpoint === undefined || this.#failpointReached || failpoint.when !== when || failpoint.step !== operation.step) return;
+    this.#failpointReached = true;
+    await failpoint.pause(operation);
   }
 
   #recordContext(container: Container): RecordContext {

@@ -11,6 +11,7 @@ import type { HostSessions } from '../../hosts/host-sessions.ts';
 import type { Stored } from '../../stored.ts';
 import { updateDockerFor } from '../docker/dockerode-update-docker.ts';
 import type { UpdateDocker } from '../docker/update-docker.ts';
+import type { Failpoint } from './failpoint.ts';
 import { pullCredentials } from './pull-credentials.ts';
 import { UpdateGate } from './update-gate.ts';
 import { UpdateReconciler } from './update-reconciler.ts';
@@ -30,6 +31,8 @@ export interface UpdateControllerOptions {
   reconcileTimeoutMs?: number;
   /** How soon a disconnected host, or an update the gate held back, is looked at again. Default 30 s. */
   retryMs?: number;
+  /** Fault injection (failpoint.ts). */
+  failpoint?: Failpoint;
 }
 
 export interface UpdateController {
@@ -62,6 +65,15 @@ export function registerUpdateController(options: UpdateControllerOptions): Upda
     gate,
     healthTimeoutMs: options.healthTimeoutMs ?? 60_000,
     retryMs: options.retryMs ?? 30_000,
+    ...(options.failpoint === undefined ? {} : {
+      failpoint: {
+        ...options.failpoint,
+        pause: async (operation) => {
+          manager.logger.warn({ failpoint: options.failpoint, container: operation.details.containerName, step: operation.step }, 'failpoint reached: the update controller pauses until the process is killed');
+          await new Promise<never>(() => undefined);
+        },
+      },
+    }),
   });
   controller = manager.addController({
     name: 'update',

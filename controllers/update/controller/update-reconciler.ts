@@ -16,7 +16,7 @@ import { waitingCondition } from './conditions.ts';
 import { decideIdle, isActive, type IdleDecision } from './desired.ts';
 import { resolveHooks } from './hooks.ts';
 import { rollbackOperation, updateOperation } from './new-operation.ts';
-import { OperationRunner } from './operation-runner.ts';
+import { OperationRunner, type OperationRunnerOptions } from './operation-runner.ts';
 import type { CredentialsFor } from './pull-credentials.ts';
 import type { UpdateGate } from './update-gate.ts';
 
@@ -35,6 +35,7 @@ export interface UpdateReconcilerOptions {
   healthTimeoutMs: number;
   /** How often a host that is not connected, or an update held back by the gate, is looked at again. */
   retryMs: number;
+  failpoint?: OperationRunnerOptions['failpoint'];
 }
 
 /** Is this pass's decision still right? The cache may be behind the store (e.g. a request just handled). */
