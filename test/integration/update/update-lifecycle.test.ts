@@ -147,6 +147,20 @@ describe('the update lifecycle on a real engine', () => {
     assert.match(await docker(['exec', 'nsdependent', 'wget', '-q', '-O', '-', '-S', 'http://127.0.0.1:8080/']).catch((error: Error) => error.message), /HTTP\/1\.[01] (200|404)/);
   });
 
+  test('a container linking to the updated one is recreated linking to the new container and reaches it by its alias', async () => {
+    await docker(['run', '-d', '--name', 'linked', bed.oldReference]);
+    const linkerID = (await docker(['run', '-d', '--name', 'linker', '--link', 'linked:backend', '--entrypoint', '/bin/sh', bed.oldReference, '-c', IDLE])).trim();
+    const result = await bed.update('linked', bed.newReference);
+    assert.equal(result.details.outcome, 'success', result.details.error);
+    const linker = await bed.inspect('linker');
+    assert.notEqual(linker.Id, linkerID, 'recreated: Docker binds a link to the replaced container\'s ID');
+    assert.deepEqual((linker.HostConfig as { Links: string[] }).Links, ['/linked:/linker/backend']);
+    assert.equal((linker.State as { Running: boolean }).Running, true);
+    assert.match(await docker(['exec', 'linker', 'wget', '-q', '-O', '-', '-S', 'http://backend:8080/']).catch((error: Error) => error.message), /HTTP\/1\.[01] (200|404)/);
+    // A restart works: the link is to the running new container.
+    await docker(['restart', '-t', '1', 'linker']);
+  });
+
   test('the pull carries the registry credentials (X-Registry-Auth) to the engine', async () => {
     // A recording proxy in front of the engine's socket: what the adapter sends is what the engine gets.
     const socketPath = join(bed.engine.dir, 'recording.sock');
