@@ -1,16 +1,18 @@
 // The controllers `vigil serve` runs: a controller manager over the resource registry (leading alone with the
-// embedded store, by etcd lease with etcd), and the Docker host and inventory controllers on it.
+// embedded store, by etcd lease with etcd), and the Docker host and inventory controllers and the GitOps sync on it.
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Store } from '../apiserver/storage/interface.ts';
 import { ResourceRegistry } from '../apiserver/resources/registry.ts';
 import { Manager, type LeaderElector } from '../controllers/runtime/index.ts';
 import { registerDockerControllers, type DockerControllers } from '../controllers/docker-hosts.ts';
+import { registerGitopsController, type GitopsController } from '../controllers/gitops/gitops-controller.ts';
 import type { ServeConfig } from './serve-config.ts';
 
 export interface RunningControllers {
   manager: Manager;
   docker: DockerControllers;
+  gitops: GitopsController;
   /** Stops the controllers (with the manager's grace period) and the informers. */
   stop(): Promise<void>;
 }
@@ -39,6 +41,8 @@ export async function startControllers(options: {
     ...(elector === undefined ? {} : { leaderElector: elector }),
   });
   const docker = registerDockerControllers({ manager, defaultDockerHost: config.dockerHost });
+  // ManifestSources, and `default` from --manifests or Settings.manifests.
+  const gitops = registerGitopsController({ manager, bootstrapDirectory: config.manifests });
   await manager.start();
-  return { manager, docker, stop: () => manager.stop() };
+  return { manager, docker, gitops, stop: () => manager.stop() };
 }
