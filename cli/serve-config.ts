@@ -16,6 +16,8 @@ export interface ServeConfig {
   /** A directory of YAML manifests kept in sync with the store (GitOps), if any. */
   manifests: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** 'off' switches authentication off from the start (everyone is admin); 'on' lets the stored setting decide. */
+  auth: 'on' | 'off';
 }
 
 export class ConfigError extends Error {
@@ -33,6 +35,7 @@ const DEFAULTS = {
   store: 'embedded',
   dockerHost: 'unix:///var/run/docker.sock',
   logLevel: 'info',
+  auth: 'on',
 } as const;
 
 interface Setting {
@@ -48,6 +51,7 @@ const SETTINGS = {
   dockerHost: { flag: 'docker-host', env: 'DOCKER_HOST' },
   manifests: { flag: 'manifests', env: 'VIGIL_MANIFESTS' },
   logLevel: { flag: 'log-level', env: 'VIGIL_LOG_LEVEL' },
+  auth: { flag: 'auth', env: 'VIGIL_AUTH' },
 } satisfies Record<string, Setting>;
 
 export const SERVE_USAGE = `Usage: vigil serve [options]
@@ -60,6 +64,8 @@ export const SERVE_USAGE = `Usage: vigil serve [options]
                         (env DOCKER_HOST, default unix:///var/run/docker.sock)
   --manifests DIR       keep the store in sync with the YAML manifests in DIR (env VIGIL_MANIFESTS)
   --log-level LEVEL     fatal, error, warn, info, debug, trace or silent (env VIGIL_LOG_LEVEL, default info)
+  --auth on|off         off: no authentication at all, everyone who reaches the port is an admin
+                        (env VIGIL_AUTH, default on)
 `;
 
 /** Reads `vigil serve` flags and environment. Throws ConfigError naming the bad flag or variable. */
@@ -90,6 +96,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
   const dockerHost = pick(SETTINGS.dockerHost, DEFAULTS.dockerHost);
   const manifests = pick(SETTINGS.manifests, undefined);
   const logLevel = pick(SETTINGS.logLevel, DEFAULTS.logLevel);
+  const auth = pick(SETTINGS.auth, DEFAULTS.auth);
 
   return {
     port: parsePort(port.value ?? DEFAULTS.port, port.source),
@@ -99,6 +106,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     dockerHost: parseDockerHost(dockerHost.value ?? DEFAULTS.dockerHost, dockerHost.source),
     manifests: manifests.value === undefined ? undefined : parseDirectory(manifests.value, manifests.source),
     logLevel: parseLogLevel(logLevel.value ?? DEFAULTS.logLevel, logLevel.source),
+    auth: parseAuth(auth.value ?? DEFAULTS.auth, auth.source),
   };
 }
 
@@ -115,6 +123,7 @@ function parseFlags(argv: string[]) {
       'docker-host': { type: 'string' },
       manifests: { type: 'string' },
       'log-level': { type: 'string' },
+      auth: { type: 'string' },
     },
   });
 }
@@ -166,4 +175,9 @@ function parseLogLevel(text: string, source: string): ServeConfig['logLevel'] {
   const level = levels.find((candidate) => candidate === text);
   if (level === undefined) throw new ConfigError(`invalid log level ${JSON.stringify(text)} from ${source}: expected one of ${levels.join(', ')}`);
   return level;
+}
+
+function parseAuth(text: string, source: string): ServeConfig['auth'] {
+  if (text === 'on' || text === 'off') return text;
+  throw new ConfigError(`invalid authentication mode ${JSON.stringify(text)} from ${source}: expected on or off`);
 }

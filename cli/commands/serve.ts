@@ -6,6 +6,9 @@ import { openStore } from '../../apiserver/storage/open.ts';
 import { buildApp } from '../../apiserver/app.ts';
 import { vigilVersion } from '../../apiserver/version.ts';
 import { redactPaths } from '../../apiserver/logging.ts';
+import { loadKeyring, SecretBoxError, type Keyring } from '../../apiserver/auth/secret-box.ts';
+import { AuthService } from '../../apiserver/auth/service.ts';
+import { setupTokenPath } from '../../apiserver/auth/setup-token.ts';
 
 export async function serveCommand(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -13,11 +16,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return 0;
   }
   let config: ServeConfig;
+  let keyring: Keyring;
   try {
     config = parseServeConfig(argv, process.env);
     prepareDataDir(config.dataDir);
+    keyring = loadKeyring({ dataDir: config.dataDir, env: process.env });
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof SecretBoxError) {
       process.stderr.write(`vigil serve: ${error.message}\n(see vigil serve --help)\n`);
       return 2;
     }
@@ -26,8 +31,21 @@ export async function serveCommand(argv: string[]): Promise<number> {
 
   const logger = pino({ level: config.logLevel, redact: { paths: redactPaths, censor: '[redacted]' } });
   logger.info({ version: vigilVersion, store: config.store.kind, dataDir: config.dataDir, dockerHost: config.dockerHost }, 'starting vigil');
-  const store = await openStore(config.store, { dataDir: config.dataDir, logger });
-  const app = await buildApp({ store, logger });
+  logger.info({ keys: keyring.source, keyId: keyring.box.primaryKeyId }, keyring.created ? 'created a new encryption key for secrets at rest: back it up with the data' : 'secrets at rest are encrypted');
+  if (keyring.warning !== undefined) logger.warn(keyring.warning);
+  const store = await openStore(config.store, { dataDir: config.dataDir, logger, encryption: keyring.box });
+  const auth = new AuthService({ store, encryption: keyring.box, dataDir: config.dataDir, mode: config.auth, logger: logger.child({ component: 'auth' }) });
+  const app = await buildApp({ store, auth, logger });
+  if (config.auth === 'off') {
+    logger.warn('AUTHENTICATION IS OFF (--auth=off): everyone who reaches this port is an admin and controls your containers');
+  } else if (!(await auth.authEnabled())) {
+    logger.warn('AUTHENTICATION IS OFF (switched off by an admin): everyone who reaches this port is an admin and controls your containers');
+  }
+  const setupToken = await auth.prepareSetup();
+  if (setupToken !== undefined) {
+    // Printed on purpose: the one-time token proves that whoever runs /setup can read this log or the data directory.
+    logger.warn({ setupTokenFile: setupTokenPath(config.dataDir) }, `Vigil is not set up yet. Create the first admin with POST /setup and this one-time setup token: ${setupToken}`);
+  }
   try {
     await app.listen({ port: config.port, host: config.listen });
   } catch (error) {
@@ -35,7 +53,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     await store.close();
     return 1;
   }
-  if (config.listen !== '127.0.0.1' && config.listen !== '::1' && config.listen !== 'localhost') {
+  if (config.listen !== '127.0.0.1' && config.listen !== '::1' && config.listen !== 'localhost' && !(await auth.authEnabled())) {
     logger.warn(`listening on ${config.listen} without authentication: anyone who can reach this port controls your containers`);
   }
   return await waitForShutdown(logger, async () => {
