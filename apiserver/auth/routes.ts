@@ -89,7 +89,8 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
     const message = statusCode >= 500 ? 'internal error' : error instanceof Error ? error.message : String(error);
     return sendAuthError(request, reply, new AuthError(statusCode, message));
   });
-  const signIn = { config: { rateLimit: {} } };
+  // One budget per address for the three sign-in routes together: ten guesses a minute in all, not ten per route.
+  const signIn = { onRequest: app.rateLimit() };
 
   app.post('/setup', signIn, async (request, reply) => {
     const body = request.body;
