@@ -21,6 +21,7 @@ describe('vigil serve configuration', () => {
       dockerHost: 'unix:///var/run/docker.sock',
       manifests: undefined,
       logLevel: 'info',
+      auth: 'on',
     });
   });
 
@@ -33,6 +34,7 @@ describe('vigil serve configuration', () => {
       DOCKER_HOST: 'tcp://127.0.0.1:2375',
       VIGIL_MANIFESTS: '/srv/gitops',
       VIGIL_LOG_LEVEL: 'debug',
+      VIGIL_AUTH: 'off',
     };
     const fromEnv = parseServeConfig([], env);
     assert.equal(fromEnv.port, 9000);
@@ -42,7 +44,9 @@ describe('vigil serve configuration', () => {
     assert.equal(fromEnv.dockerHost, 'tcp://127.0.0.1:2375');
     assert.equal(fromEnv.manifests, '/srv/gitops');
     assert.equal(fromEnv.logLevel, 'debug');
-    const fromFlags = parseServeConfig(['--port', '9090', '--store=embedded', '--listen', '::1'], env);
+    assert.equal(fromEnv.auth, 'off');
+    const fromFlags = parseServeConfig(['--port', '9090', '--store=embedded', '--listen', '::1', '--auth', 'on'], env);
+    assert.equal(fromFlags.auth, 'on');
     assert.equal(fromFlags.port, 9090);
     assert.deepEqual(fromFlags.store, { kind: 'embedded' });
     assert.equal(fromFlags.listen, '::1');
@@ -57,6 +61,7 @@ describe('vigil serve configuration', () => {
     rejects(['--store', 'etcd://host'], {}, /invalid etcd member "host"/);
     rejects([], { DOCKER_HOST: 'ssh://me@host' }, /invalid Docker host "ssh:\/\/me@host" from environment variable DOCKER_HOST/);
     rejects(['--log-level', 'loud'], {}, /invalid log level "loud" from --log-level/);
+    rejects([], { VIGIL_AUTH: 'false' }, /invalid authentication mode "false" from environment variable VIGIL_AUTH: expected on or off/);
   });
 
   test('an unknown flag, a flag without its value and a stray argument are refused', () => {
