@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { containerResourceName } from '../../../schemas/container-name.ts';
-import { cronMatches, parseCron } from '../../../schemas/cron.ts';
+import { cronMatches, nextCronRun, parseCron } from '../../../schemas/cron.ts';
 import { formatDuration, isDuration, parseDuration } from '../../../schemas/duration.ts';
 import { inMaintenanceWindow, parseMaintenanceWindow } from '../../../schemas/maintenance-window.ts';
 import { compileTagRegex } from '../../../schemas/tag-regex.ts';
@@ -58,9 +58,17 @@ describe('formatDuration', () => {
 describe('parseCron', () => {
   it('accepts ranges, lists, steps and names', () => {
     const schedule = parseCron('*/15 9-17 * jan,jul mon-fri');
-    assert.deepEqual([...schedule.minutes], [0, 15, 30, 45]);
-    assert.deepEqual([...schedule.months], [1, 7]);
-    assert.deepEqual([...schedule.daysOfWeek], [1, 2, 3, 4, 5]);
+    // 2025-01-15 is a Wednesday in January; 2025-02-12 a Wednesday in February.
+    assert.equal(cronMatches(schedule, new Date(2025, 0, 15, 9, 45)), true);
+    assert.equal(cronMatches(schedule, new Date(2025, 0, 15, 9, 46)), false);
+    assert.equal(cronMatches(schedule, new Date(2025, 0, 15, 18, 0)), false);
+    assert.equal(cronMatches(schedule, new Date(2025, 1, 12, 9, 15)), false);
+    assert.equal(cronMatches(schedule, new Date(2025, 0, 18, 9, 15)), false, 'a Saturday');
+  });
+
+  it('finds the next run strictly after a time', () => {
+    assert.deepEqual(nextCronRun(parseCron('0 3 * * *'), new Date(2025, 0, 15, 3, 0)), new Date(2025, 0, 16, 3, 0));
+    assert.deepEqual(nextCronRun(parseCron('30 22 * * fri'), new Date(2025, 0, 15, 12, 0)), new Date(2025, 0, 17, 22, 30));
   });
 
   it('names the field that is out of range', () => {
