@@ -1,19 +1,41 @@
 // buildApp() builds the HTTP application; server.ts only listens (fastify/demo's app.ts / server.ts split), so that
 // tests drive the very same app with inject().
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Store } from './storage/interface.ts';
+import type { CachedStore } from './storage/cache/cached-store.ts';
+import { ResourceRegistry } from './resources/registry.ts';
+import { resourceApi, type ContainerLogsProvider, type WatchTimeoutRange } from './resources/http/resource-api.ts';
+import { notFoundPath } from './resources/http/targets.ts';
 import { versionInfo } from './version.ts';
 import authPlugin from './auth/plugin.ts';
 import { authRoutes } from './auth/routes.ts';
 import type { AuthService } from './auth/service.ts';
+import { discoveryRoutes } from './discovery/routes.ts';
+import { openapiRoutes } from './openapi/routes.ts';
+import { namespaceRoutes } from './namespaces/routes.ts';
+
+export type { ContainerLogsProvider } from './resources/http/resource-api.ts';
 
 export interface AppOptions {
-  store: Store;
+  /** The store behind the watch cache (storage/open.ts): every watch is served from its memory. */
+  store: CachedStore;
   /**
    * Authentication and authorization of every route (apiserver/auth/). Registered before any other route, so that
    * its hooks cover all of them and a REST route missing from the access table fails the start.
    */
   auth: AuthService;
+  /**
+   * The registry the API serves; pass the one the controllers use so both share one clock and one set of rules.
+   * Default: a new ResourceRegistry over `store`.
+   */
+  resources?: ResourceRegistry;
+  /** Reads a Container's Docker log (the `log` subresource). Absent: that subresource answers 503. */
+  containerLogs?: ContainerLogsProvider;
+  /** Run the ownerReferences garbage collector while the app is up. Default true. */
+  garbageCollection?: boolean;
+  /** The clock for table ages. Default the wall clock. */
+  now?: () => Date;
+  /** How long a watch without timeoutSeconds lasts: a random time in this range. Default 1800–3600 s (kube-apiserver). */
+  watchTimeoutSeconds?: WatchTimeoutRange;
   /** A pino logger or fastify logger options; false for none (tests). */
   logger?: FastifyServerOptions['loggerInstance'] | false;
   /** The largest request body accepted, in bytes. Default 3 MiB (Kubernetes' limit). */
@@ -23,9 +45,14 @@ export interface AppOptions {
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  if (options.resources !== undefined && options.resources.store !== options.store) {
+    // Watches would bypass the cache and writes would not be seen by it: a wiring mistake, not a runtime condition.
+    throw new Error('buildApp: options.resources must be a registry over options.store (the watch cache)');
+  }
+  const bodyLimit = options.bodyLimit ?? 3 * 1024 * 1024;
   const app = Fastify({
     ...(options.logger === undefined || options.logger === false ? { logger: false } : { loggerInstance: options.logger }),
-    bodyLimit: options.bodyLimit ?? 3 * 1024 * 1024,
+    bodyLimit,
     // Watches and log streams are long-lived; per-request timeouts are set where they apply.
     requestTimeout: 0,
     return503OnClosing: true,
@@ -38,11 +65,27 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   app.get('/version', async () => versionInfo());
+  await app.register(discoveryRoutes, {});
+  await app.register(openapiRoutes, {});
+  await app.register(namespaceRoutes, { resources: options.resources ?? new ResourceRegistry({ store: options.store }) });
   app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok'));
   app.get('/livez', async (_request, reply) => reply.type('text/plain').send('ok'));
   app.get('/readyz', async (_request, reply) => {
     await options.store.currentRevision();
     return reply.type('text/plain').send('ok');
+  });
+
+  // Any path nobody serves is answered the way kube-apiserver answers it: a 404 Status (kubectl and client-node parse it).
+  app.setNotFoundHandler((_request, reply) => reply.code(404).type('application/json').send(JSON.stringify(notFoundPath().status)));
+
+  await app.register(resourceApi, {
+    store: options.store,
+    resources: options.resources ?? new ResourceRegistry({ store: options.store }),
+    bodyLimit,
+    garbageCollection: options.garbageCollection ?? true,
+    ...(options.containerLogs === undefined ? {} : { containerLogs: options.containerLogs }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.watchTimeoutSeconds === undefined ? {} : { watchTimeoutSeconds: options.watchTimeoutSeconds }),
   });
 
   return app;

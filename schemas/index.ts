@@ -40,6 +40,8 @@ export interface ResourceKind {
   namespaced: boolean;
   categories: readonly string[];
   hasStatus: boolean;
+  /** A `log` subresource (GET PLURAL/NAME/log streams the Docker logs: Container). */
+  hasLog: boolean;
   printerColumns: readonly PrinterColumn[];
   /** Names must be DNS-1123 labels for kinds whose name becomes a namespace (Host). */
   nameFormat: NameFormat;
@@ -138,6 +140,7 @@ function toKind(file: string): ResourceKind {
     namespaced: scope === 'Namespaced',
     categories: field(meta, 'categories', isStrings, file),
     hasStatus: isJsonObject(subresources) && subresources.status === true,
+    hasLog: isJsonObject(subresources) && subresources.log === true,
     printerColumns: printerColumns(meta.printerColumns, file),
     nameFormat,
     ...(typeof meta.singletonName === 'string' ? { singletonName: meta.singletonName } : {}),

@@ -192,7 +192,7 @@ const resourceMetaSchema = {
     shortNames: { type: 'array', items: { type: 'string', pattern: '^[a-z][a-z0-9]*$' } },
     scope: { enum: ['Namespaced', 'Cluster'] },
     categories: { type: 'array', items: { type: 'string' } },
-    subresources: { type: 'object', additionalProperties: false, properties: { status: { type: 'boolean' } } },
+    subresources: { type: 'object', additionalProperties: false, properties: { status: { type: 'boolean' }, log: { type: 'boolean' } } },
     nameFormat: { enum: ['dns1123Subdomain', 'dns1123Label'] },
     singletonName: { type: 'string' },
     printerColumns: {

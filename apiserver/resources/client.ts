@@ -32,6 +32,30 @@ export interface WriteOptions {
   dryRun?: boolean;
   /** What to do with unknown fields; default 'Strict' in process (a controller's typo is a bug), 'Warn' over HTTP. */
   fieldValidation?: UnknownFieldPolicy;
+  /** Receives each warning of a successful write (unknown fields pruned under 'Warn'), once. */
+  onWarning?: (message: string) => void;
+  /**
+   * The body comes from a client that is shown masked Secrets (the HTTP API): a masked value sent back means "keep
+   * the stored value", and a JSON patch applies to the masked view that client saw. See secrets.ts.
+   */
+  maskedSecrets?: boolean;
+}
+
+export type PatchType = 'json' | 'merge';
+
+export interface PatchOptions extends WriteOptions {
+  /** 'status': patch the /status subresource (only status changes). */
+  subresource?: 'status';
+}
+
+export interface ApplyOptions extends WriteOptions {
+  /** Required: who applies. The same manager applying again owns exactly its new configuration. */
+  fieldManager: string;
+  /** Take over fields other managers own instead of failing with a Conflict. */
+  force?: boolean;
+  subresource?: 'status';
+  /** Called when the apply created the object (the HTTP API answers 201 then). */
+  onCreated?: () => void;
 }
 
 export interface CreateOptions extends WriteOptions {
@@ -77,6 +101,20 @@ export interface ResourceClient {
    * is free (no new resourceVersion, no event): controllers call this every pass without waking themselves up.
    */
   modify(kind: string, namespace: string | undefined, name: string, mutation: Mutation, options?: ModifyOptions): Promise<ResourceObject>;
+  /**
+   * A JSON patch (RFC 6902) or JSON merge patch (RFC 7386) of an existing object; a metadata.resourceVersion the
+   * patch sets is a precondition (Conflict when stale).
+   */
+  patch(kind: string, namespace: string | undefined, name: string, type: PatchType, patch: unknown, options?: PatchOptions): Promise<ResourceObject>;
+  /**
+   * Server-side apply of a configuration (apiVersion, kind, metadata.name[, namespace] and the fields the manager
+   * wants to own): creates the object when missing; fields the manager applied before and no longer applies are
+   * removed; a Conflict (ApiError, causes of reason FieldManagerConflict) when another manager owns a field it would
+   * change, unless `force`.
+   */
+  apply(configuration: unknown, options: ApplyOptions): Promise<ResourceObject>;
+  /** Deletes every object the query selects; the list of what was deleted (or marked, while finalizers remain). */
+  deleteCollection(kind: string, query?: ListQuery, options?: DeleteOptions): Promise<ObjectList>;
   /** The deleted object, or, while finalizers remain, the object with deletionTimestamp set. */
   delete(kind: string, namespace: string | undefined, name: string, options?: DeleteOptions): Promise<ResourceObject>;
   /** Changes to a kind; events carry full objects (BOOKMARKs only a resourceVersion). */

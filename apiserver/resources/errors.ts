@@ -108,9 +108,28 @@ export const errors = {
     return new ApiError(422, 'Invalid', `${qualifiedKind} "${name}" is invalid: ${what}`, {
       ...details(kind, name),
       kind: kind.kind,
-      causes: causes.map((cause) => ({ reason: cause.reason, message: causeText(cause), field: cause.field })),
+      // A cause's message does not repeat its field: kubectl prints `field: message` itself.
+      causes: causes.map((cause) => ({ reason: cause.reason, message: cause.message, field: cause.field })),
     });
   },
+
+  /** Options of a request (ListOptions, PatchOptions, DeleteOptions...) that apimachinery validation refuses. */
+  invalidOptions: (optionsKind: string, causes: readonly ValidationCause[]): ApiError => {
+    const texts = causes.map(causeText);
+    const what = texts.length === 1 ? (texts[0] ?? '') : `[${texts.join(', ')}]`;
+    return new ApiError(422, 'Invalid', `${optionsKind}.meta.k8s.io "" is invalid: ${what}`, {
+      group: 'meta.k8s.io',
+      kind: optionsKind,
+      // A cause's message does not repeat its field: kubectl prints `field: message` itself.
+      causes: causes.map((cause) => ({ reason: cause.reason, message: cause.message, field: cause.field })),
+    });
+  },
+
+  /** Unknown fields under fieldValidation=Strict (kube-apiserver's strict decoding). */
+  strictDecoding: (problems: readonly string[]): ApiError => new ApiError(400, 'BadRequest', `strict decoding error: ${problems.join(', ')}`),
+
+  /** A server-side apply that would change fields other managers own (409 Conflict, causes FieldManagerConflict). */
+  applyConflict: (message: string, causes: StatusCause[]): ApiError => new ApiError(409, 'Conflict', message, { causes }),
 
   badRequest: (message: string): ApiError => new ApiError(400, 'BadRequest', message),
 

@@ -8,6 +8,7 @@ type Suite = () => Promise<string>;
 const suites: Record<string, () => Promise<Suite>> = {
   storage: async () => (await import('./storage.bench.ts')).storageBenchmark,
   auth: async () => (await import('./auth.bench.ts')).authBenchmark,
+  api: async () => (await import('./api.bench.ts')).apiBenchmark,
 };
 
 const requested = process.argv.slice(2);

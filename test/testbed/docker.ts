@@ -1,7 +1,7 @@
 // Real Docker engines for the tests (TESTBED.md): each engine runs in its own folder with its own bridge and address
 // pool, so that several engines ("hosts") can run side by side, also across test files running in parallel.
 import { execFile, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Daemon, freePort, makeTempDir, removeTempDir } from './daemon.ts';
@@ -135,9 +135,24 @@ export async function startDockerEngine(options: StartEngineOptions = {}): Promi
       await docker(['swarm', 'leave', '--force'], { timeoutMs: 20_000 }).catch(() => undefined);
       await daemon.stop(30_000);
       spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
+      unmountUnder(dir);
       removeTempDir(dir);
     },
   };
+}
+
+/**
+ * dockerd can leave mounts in its folders after it stops (the nsfs mount of `exec/netns/default` once a container ran
+ * with `--network host`); they must go before the folder can be removed. Deepest first, lazily.
+ */
+function unmountUnder(dir: string): void {
+  const mounts = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .map((field) => field.replace(/\\040/g, ' '))
+    .filter((mountPoint) => mountPoint === dir || mountPoint.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const mountPoint of mounts) spawnSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
 }
 
 /** Turns the engine into a single-node Swarm manager on free loopback ports. */

@@ -1,0 +1,160 @@
+// A set of field paths, the unit of ownership in server-side apply (sigs.k8s.io/structured-merge-diff fieldpath.Set),
+// with its FieldsV1 form as stored in metadata.managedFields: {"f:spec":{"f:policy":{}},"f:metadata":{"f:labels":
+// {".":{},"f:app":{}}}}. A path element is written exactly as in FieldsV1: "f:NAME" (a struct field or map key),
+// "k:{...}" (an item of a list keyed by x-kubernetes-list-map-keys) or "v:VALUE" (an item of a set list).
+// Written by hand because no maintained npm library implements Kubernetes server-side apply.
+import { isJsonObject, type JsonObject } from '../../../schemas/json.ts';
+
+export type PathElement = string;
+export type FieldPath = readonly PathElement[];
+
+export function fieldElement(name: string): PathElement {
+  return `f:${name}`;
+}
+
+export function valueElement(value: unknown): PathElement {
+  return `v:${JSON.stringify(value)}`;
+}
+
+/** The element of a list-map item: its key fields, sorted by name, as JSON. */
+export function keyElement(item: Record<string, unknown>, keys: readonly string[]): PathElement {
+  const fields = [...keys].sort().map((key) => `${JSON.stringify(key)}:${JSON.stringify(item[key] ?? null)}`);
+  return `k:{${fields.join(',')}}`;
+}
+
+/** ".spec.policy", `.status.conditions[type="Ready"].status`, `.spec.dependsOn[="db"]`, as Kubernetes prints paths. */
+export function pathString(path: FieldPath): string {
+  return path.map((element) => {
+    const body = element.slice(2);
+    if (element.startsWith('f:')) return `.${body}`;
+    if (element.startsWith('v:')) return `[=${body}]`;
+    if (element.startsWith('k:')) {
+      try {
+        const parsed: unknown = JSON.parse(body);
+        if (isJsonObject(parsed)) return `[${Object.entries(parsed).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(',')}]`;
+      } catch {
+        // An unparsable key prints as stored.
+      }
+      return `[${body}]`;
+    }
+    return `[${body}]`;
+  }).join('');
+}
+
+export class FieldSet {
+  /** Elements at this level that are themselves in the set. */
+  readonly #members = new Set<PathElement>();
+  /** Subsets below each element (present only when non-empty). */
+  readonly #children = new Map<PathElement, FieldSet>();
+
+  static of(paths: Iterable<FieldPath>): FieldSet {
+    const set = new FieldSet();
+    for (const path of paths) set.insert(path);
+    return set;
+  }
+
+  insert(path: FieldPath): void {
+    const [first, ...rest] = path;
+    if (first === undefined) return;
+    if (rest.length === 0) {
+      this.#members.add(first);
+      return;
+    }
+    let child = this.#children.get(first);
+    if (child === undefined) {
+      child = new FieldSet();
+      this.#children.set(first, child);
+    }
+    child.insert(rest);
+  }
+
+  has(path: FieldPath): boolean {
+    const [first, ...rest] = path;
+    if (first === undefined) return false;
+    if (rest.length === 0) return this.#members.has(first);
+    return this.#children.get(first)?.has(rest) ?? false;
+  }
+
+  /** The subset below `path` (paths relative to it); empty when there is none. */
+  below(path: FieldPath): FieldSet {
+    let current: FieldSet | undefined = this;
+    for (const element of path) {
+      current = current.#children.get(element);
+      if (current === undefined) return new FieldSet();
+    }
+    return current;
+  }
+
+  /** Whether `path` or anything below it is in the set. */
+  touches(path: FieldPath): boolean {
+    return this.has(path) || !this.below(path).isEmpty();
+  }
+
+  isEmpty(): boolean {
+    return this.#members.size === 0 && this.#children.size === 0;
+  }
+
+  /** Every path in the set, parents before their children. */
+  *paths(prefix: FieldPath = []): Generator<FieldPath> {
+    const elements = new Set([...this.#members, ...this.#children.keys()]);
+    for (const element of [...elements].sort()) {
+      const path = [...prefix, element];
+      if (this.#members.has(element)) yield path;
+      const child = this.#children.get(element);
+      if (child !== undefined) yield* child.paths(path);
+    }
+  }
+
+  union(other: FieldSet): FieldSet {
+    return FieldSet.of([...this.paths(), ...other.paths()]);
+  }
+
+  /** The paths of this set that are not in `other` (exact paths: a parent in `other` does not remove children). */
+  difference(other: FieldSet): FieldSet {
+    return FieldSet.of([...this.paths()].filter((path) => !other.has(path)));
+  }
+
+  intersection(other: FieldSet): FieldSet {
+    return FieldSet.of([...this.paths()].filter((path) => other.has(path)));
+  }
+
+  equals(other: FieldSet): boolean {
+    const mine = [...this.paths()].map((path) => JSON.stringify(path));
+    const theirs = [...other.paths()].map((path) => JSON.stringify(path));
+    return mine.length === theirs.length && mine.every((path, index) => path === theirs[index]);
+  }
+
+  /** The FieldsV1 document: a member with children carries ".": {}. */
+  toFieldsV1(): JsonObject {
+    const out: JsonObject = {};
+    const elements = [...new Set([...this.#members, ...this.#children.keys()])].sort();
+    for (const element of elements) {
+      const child = this.#children.get(element);
+      const node: JsonObject = {};
+      if (child !== undefined && this.#members.has(element)) node['.'] = {};
+      if (child !== undefined) Object.assign(node, child.toFieldsV1());
+      out[element] = node;
+    }
+    return out;
+  }
+
+  /** Reads a FieldsV1 document; unknown shapes are skipped rather than trusted. */
+  static fromFieldsV1(fields: unknown): FieldSet {
+    const set = new FieldSet();
+    if (!isJsonObject(fields)) return set;
+    const walk = (node: JsonObject, prefix: PathElement[]): void => {
+      for (const [element, child] of Object.entries(node)) {
+        if (element === '.') {
+          set.insert(prefix);
+          continue;
+        }
+        if (!isJsonObject(child)) continue;
+        const path = [...prefix, element];
+        if (Object.keys(child).length === 0) set.insert(path);
+        else walk(child, path);
+      }
+    };
+    walk(fields, []);
+    return set;
+  }
+}
