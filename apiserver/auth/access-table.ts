@@ -41,6 +41,8 @@ export interface ResourceRule {
   write: Permission;
   /** Writes touching only these spec fields need the field's permission (all of them when several are touched). */
   fields?: Record<string, FieldRule>;
+  /** Read-only subresources that need a permission besides `read` (a Container's Docker log needs logs.view). */
+  readSubresources?: Record<string, Permission>;
 }
 
 const route = (method: HttpMethod, path: string, access: Access): RestRoute => ({ method, path, access });
@@ -286,6 +288,8 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
     resource: 'containers',
     read: 'containers.view',
     write: 'containers.manage',
+    // As REST GET /api/containers/:name/logs.
+    readSubresources: { log: 'logs.view' },
     fields: {
       update: { permission: 'containers.update', byReason: { Approved: 'containers.approve' } },
       check: { permission: 'containers.update' },

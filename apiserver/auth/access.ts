@@ -15,12 +15,14 @@ import { isReadVerb, type ResourceRequest } from './request-info.ts';
 
 /**
  * What a request needs. `anonymous`: who may come without signing in (public, login, webhook), or undefined when a
- * signed-in principal is required, holding every permission in `permissions` (none: any role). `fieldRule`: a write
- * whose permissions depend on the spec fields it touches, decided once the body is read (bodyRequirement).
+ * signed-in principal is required, holding every permission in `permissions` (none: any role) and, when `anyOf` is
+ * set, at least one of those. `fieldRule`: a write whose permissions also depend on the spec fields it changes,
+ * decided once the change is known (fieldPermissions, called by the resource API's write admission).
  */
 export interface Requirement {
   anonymous: 'public' | 'login' | 'webhook' | undefined;
   permissions: Permission[];
+  anyOf?: Permission[];
   fieldRule?: ResourceRule;
 }
 
@@ -55,114 +57,77 @@ export function discoveryRequirement(): Requirement {
   return fromAccess(DISCOVERY_ACCESS);
 }
 
+/** Every permission some write of the kind needs: its `write` and those of its ruled fields. */
+export function writePermissions(rule: ResourceRule): Permission[] {
+  const permissions = new Set<Permission>([rule.write]);
+  for (const fieldRule of Object.values(rule.fields ?? {})) {
+    permissions.add(fieldRule.permission);
+    for (const permission of Object.values(fieldRule.byReason ?? {})) permissions.add(permission);
+  }
+  return [...permissions];
+}
+
 export function resourceRequirement(request: ResourceRequest): Requirement {
   const rule = resourceRule(request.resource);
   if (rule === undefined) return { anonymous: undefined, permissions: [UNKNOWN_RESOURCE_PERMISSION] };
-  if (isReadVerb(request.verb)) return { anonymous: undefined, permissions: [rule.read] };
+  if (isReadVerb(request.verb)) {
+    const subresource = request.subresource === undefined ? undefined : rule.readSubresources?.[request.subresource];
+    return { anonymous: undefined, permissions: subresource === undefined ? [rule.read] : [rule.read, subresource] };
+  }
   if (request.subresource !== undefined) return { anonymous: undefined, permissions: [STATUS_WRITE_PERMISSION] };
-  if ((request.verb === 'update' || request.verb === 'patch') && rule.fields !== undefined) {
-    return { anonymous: undefined, permissions: [], fieldRule: rule };
+  if (rule.fields !== undefined) {
+    // Creating is a write of the kind, plus whatever its ruled fields need. An update or patch needs only what the
+    // fields it changes need, known once it is applied: here at least one write permission of the kind, so that a
+    // role that can write nothing of the kind is refused before the body is even read, as Kubernetes' RBAC would.
+    if (request.verb === 'create') return { anonymous: undefined, permissions: [rule.write], fieldRule: rule };
+    if (request.verb === 'update' || request.verb === 'patch') return { anonymous: undefined, permissions: [], anyOf: writePermissions(rule), fieldRule: rule };
   }
   return { anonymous: undefined, permissions: [rule.write] };
 }
 
-/** Which spec fields a write touches, with their new values; `other` for anything beyond the ruled fields. */
+/** Which spec fields a write changes, with their new values; `other` for any other change (labels, annotations...). */
 export interface TouchedFields {
   fields: Map<string, unknown>;
   other: boolean;
-  /** The body could not be read: the write needs every permission the kind's writes can need. */
-  unreadable?: boolean;
 }
-
-const EVERYTHING: TouchedFields = { fields: new Map(), other: true, unreadable: true };
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Fields an object body sets (merge patch, server-side apply): its spec's keys; metadata counts as `other`. */
-function touchedByObject(body: Record<string, unknown>): TouchedFields {
-  const touched: TouchedFields = { fields: new Map(), other: false };
-  for (const [field, value] of Object.entries(body)) {
-    if (field === 'apiVersion' || field === 'kind' || field === 'status') continue;
-    if (field === 'metadata' && isObject(value) && Object.keys(value).every((key) => key === 'resourceVersion' || key === 'name' || key === 'namespace')) continue;
-    if (field !== 'spec' || !isObject(value)) {
-      touched.other = true;
-      continue;
-    }
-    for (const [specField, specValue] of Object.entries(value)) touched.fields.set(specField, specValue);
-  }
-  return touched;
-}
+/** Metadata a client may change; the rest is the server's (uid, resourceVersion, managedFields, timestamps...). */
+const CLIENT_METADATA = ['labels', 'annotations', 'finalizers', 'ownerReferences'];
 
-/** Fields a JSON patch (RFC 6902) changes: `/spec/FIELD/...` paths; anything else counts as `other`. */
-function touchedByJsonPatch(operations: unknown[]): TouchedFields {
-  const touched: TouchedFields = { fields: new Map(), other: false };
-  for (const operation of operations) {
-    if (!isObject(operation) || typeof operation.path !== 'string') return EVERYTHING;
-    if (operation.op === 'test') continue;
-    const paths = [operation.path, ...(operation.op === 'move' && typeof operation.from === 'string' ? [operation.from] : [])];
-    for (const path of paths) {
-      const match = /^\/spec\/([^/]+)(\/.*)?$/.exec(path);
-      const field = match?.[1]?.replace(/~1/g, '/').replace(/~0/g, '~');
-      if (field === undefined) {
-        touched.other = true;
-      } else {
-        // The new value matters only for `reason` (spec.update): a whole-field value, or the reason itself.
-        const value = match?.[2] === undefined ? operation.value : match[2] === '/reason' ? { reason: operation.value } : undefined;
-        touched.fields.set(field, touched.fields.has(field) && value === undefined ? touched.fields.get(field) : value);
-      }
-    }
+/**
+ * What a write changes: the stored object (undefined: it is being created) against the validated result. Compared
+ * as results, not read from the request body, so that every way to say a change (PUT, JSON patch, merge patch,
+ * server-side apply, which may also remove fields) needs the same permissions, and a field set to its current value
+ * needs nothing.
+ */
+export function touchedByChange(before: unknown, after: unknown): TouchedFields {
+  const touched: TouchedFields = { fields: new Map(), other: before === undefined };
+  const previous = isObject(before) ? before : {};
+  const next = isObject(after) ? after : {};
+  const oldMeta = isObject(previous.metadata) ? previous.metadata : {};
+  const newMeta = isObject(next.metadata) ? next.metadata : {};
+  for (const key of CLIENT_METADATA) {
+    if (!isDeepStrictEqual(oldMeta[key], newMeta[key])) touched.other = true;
   }
-  return touched;
-}
-
-/** What a PATCH body touches; a body the hook cannot read counts as touching everything (the strictest answer). */
-export function touchedByPatch(contentType: string | undefined, body: unknown): TouchedFields {
-  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
-  let parsed = body;
-  if (typeof parsed === 'string' || Buffer.isBuffer(parsed)) {
-    try {
-      parsed = JSON.parse(String(parsed));
-    } catch {
-      return EVERYTHING;
-    }
-  }
-  if (type === 'application/json-patch+json') return Array.isArray(parsed) ? touchedByJsonPatch(parsed) : EVERYTHING;
-  return isObject(parsed) ? touchedByObject(parsed) : EVERYTHING;
-}
-
-/** What a PUT changes compared with the stored object (undefined: it does not exist, everything is new). */
-export function touchedByUpdate(before: unknown, body: unknown): TouchedFields {
-  if (!isObject(body)) return EVERYTHING;
-  if (!isObject(before)) return touchedByObject(body);
-  const touched: TouchedFields = { fields: new Map(), other: false };
-  const oldMeta = isObject(before.metadata) ? before.metadata : {};
-  const newMeta = isObject(body.metadata) ? body.metadata : {};
-  for (const key of ['labels', 'annotations', 'finalizers', 'ownerReferences']) {
-    if (!isDeepStrictEqual(oldMeta[key] ?? undefined, newMeta[key] ?? undefined)) touched.other = true;
-  }
-  const oldSpec = isObject(before.spec) ? before.spec : {};
-  const newSpec = isObject(body.spec) ? body.spec : {};
+  const oldSpec = isObject(previous.spec) ? previous.spec : {};
+  const newSpec = isObject(next.spec) ? next.spec : {};
   for (const field of new Set([...Object.keys(oldSpec), ...Object.keys(newSpec)])) {
     if (!isDeepStrictEqual(oldSpec[field], newSpec[field])) touched.fields.set(field, newSpec[field]);
   }
-  for (const field of Object.keys(body)) {
-    if (!['apiVersion', 'kind', 'metadata', 'spec', 'status'].includes(field) && !isDeepStrictEqual(before[field], body[field])) touched.other = true;
+  for (const field of new Set([...Object.keys(previous), ...Object.keys(next)])) {
+    if (!['apiVersion', 'kind', 'metadata', 'spec', 'status'].includes(field) && !isDeepStrictEqual(previous[field], next[field])) touched.other = true;
   }
   return touched;
 }
 
-/** Every permission a write needs given the fields it touches (a write touching nothing needs the kind's `write`). */
+/** Every permission a write needs given what it changes; a write that changes nothing needs nothing more. */
 export function fieldPermissions(rule: ResourceRule, touched: TouchedFields): Permission[] {
   const needed = new Set<Permission>();
   if (touched.other) needed.add(rule.write);
-  if (touched.unreadable === true) {
-    for (const fieldRule of Object.values(rule.fields ?? {})) {
-      needed.add(fieldRule.permission);
-      for (const permission of Object.values(fieldRule.byReason ?? {})) needed.add(permission);
-    }
-  }
   for (const [field, value] of touched.fields) {
     const fieldRule = rule.fields?.[field];
     if (fieldRule === undefined) {
@@ -172,6 +137,15 @@ export function fieldPermissions(rule: ResourceRule, touched: TouchedFields): Pe
     const reason = isObject(value) && typeof value.reason === 'string' ? value.reason : undefined;
     needed.add((reason === undefined ? undefined : fieldRule.byReason?.[reason]) ?? fieldRule.permission);
   }
-  if (needed.size === 0) needed.add(rule.write);
   return [...needed];
+}
+
+/** The permission each changed field needs, for messages: "spec.notifyMode needs settings.modify". */
+export function fieldNeeds(rule: ResourceRule, touched: TouchedFields, permission: Permission): string[] {
+  const why: string[] = [];
+  if (touched.other && rule.write === permission) why.push('metadata');
+  for (const [field, value] of touched.fields) {
+    if (fieldPermissions(rule, { fields: new Map([[field, value]]), other: false }).includes(permission)) why.push(`spec.${field}`);
+  }
+  return why;
 }

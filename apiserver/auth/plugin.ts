@@ -6,24 +6,12 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import { findKindByPlural } from '../../schemas/index.ts';
-import { ApiError, type StatusReason } from '../resources/errors.ts';
-import { objectKey } from '../resources/keys.ts';
-import type { Store } from '../storage/interface.ts';
-import { isStorageError } from '../storage/errors.ts';
-import {
-  discoveryRequirement,
-  fieldPermissions,
-  findRestRoute,
-  resourceRequirement,
-  restRequirement,
-  touchedByPatch,
-  touchedByUpdate,
-  type Requirement,
-} from './access.ts';
+import type { WriteAdmission } from '../resources/client.ts';
+import { discoveryRequirement, findRestRoute, resourceRequirement, restRequirement, type Requirement } from './access.ts';
 import { AuthError, authErrors } from './errors.ts';
 import { roleGrants, type Permission } from './permissions.ts';
 import { isResourceApiPath, resourceRequestInfo, type ResourceRequest } from './request-info.ts';
+import { authorizeResourceRequest, fieldAdmission, statusErrorOf } from './resource-access.ts';
 import { ANONYMOUS_ADMIN, type AuthService, type Principal } from './service.ts';
 import { secretsEqual, sha256Hex } from './tokens.ts';
 
@@ -42,16 +30,10 @@ declare module 'fastify' {
 
 export interface AuthPluginOptions {
   auth: AuthService;
-  /** The store the resource API serves, to compare a PUT with the stored object (field-level permissions). */
-  store: Store;
 }
 
-interface PendingFieldCheck {
-  requirement: Requirement;
-  resource: ResourceRequest;
-}
-
-const pendingFieldChecks = new WeakMap<FastifyRequest, PendingFieldCheck>();
+/** Container and Settings updates and patches: decided by what they change (writeAdmission). */
+const pendingFieldChecks = new WeakMap<FastifyRequest, WriteAdmission>();
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -59,30 +41,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function sendAuthError(request: FastifyRequest, reply: FastifyReply, error: AuthError): FastifyReply {
   if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.retryAfterSeconds));
   reply.code(error.statusCode).type('application/json');
-  if (isResourceApiPath(pathOf(request))) {
-    const status = new ApiError(error.statusCode, statusReason(error.statusCode), error.message, error.retryAfterSeconds === undefined ? undefined : { retryAfterSeconds: error.retryAfterSeconds }).status;
-    return reply.send(status);
-  }
+  if (isResourceApiPath(pathOf(request))) return reply.send(JSON.stringify(statusErrorOf(error).status));
   return reply.send({ error: error.message });
-}
-
-function statusReason(code: number): StatusReason {
-  switch (code) {
-    case 401:
-      return 'Unauthorized';
-    case 403:
-      return 'Forbidden';
-    case 404:
-      return 'NotFound';
-    case 409:
-      return 'Conflict';
-    case 429:
-      return 'TooManyRequests';
-    case 503:
-      return 'ServiceUnavailable';
-    default:
-      return code < 500 ? 'BadRequest' : 'InternalError';
-  }
 }
 
 export function pathOf(request: FastifyRequest): string {
@@ -141,17 +101,10 @@ function describe(principal: Principal): string {
   return principal.user === undefined ? 'anonymous' : `user "${principal.user.username}" (role ${principal.role})`;
 }
 
-function authorize(principal: Principal, permissions: readonly Permission[], request: FastifyRequest, resource: ResourceRequest | undefined): void {
+function authorizeRest(principal: Principal, permissions: readonly Permission[], request: FastifyRequest): void {
   const missing = permissions.filter((permission) => !roleGrants(principal.role, permission));
   if (missing.length === 0) return;
-  const needs = missing.join(' and ');
-  if (resource !== undefined) {
-    // Kubernetes' wording, so that kubectl users recognise it.
-    const what = resource.name === undefined ? resource.resource : `${resource.resource} "${resource.name}"`;
-    const where = resource.namespace === undefined ? '' : ` in the namespace "${resource.namespace}"`;
-    throw authErrors.forbidden(`${what} is forbidden: ${describe(principal)} cannot ${resource.verb} resource "${resource.resource}" in API group "${resource.group}"${where}: it needs ${needs}`);
-  }
-  throw authErrors.forbidden(`forbidden: ${request.method} ${pathOf(request)} needs ${needs}, which ${describe(principal)} does not have`);
+  throw authErrors.forbidden(`forbidden: ${request.method} ${pathOf(request)} needs ${missing.join(' and ')}, which ${describe(principal)} does not have`);
 }
 
 async function onRequest(auth: AuthService, request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -168,32 +121,21 @@ async function onRequest(auth: AuthService, request: FastifyRequest, reply: Fast
   if (requirement.anonymous !== undefined) return;
   const principal = await authenticate(auth, request);
   request.principal = principal;
-  authorize(principal, requirement.permissions, request, resource);
-  if (requirement.fieldRule !== undefined && resource !== undefined) pendingFieldChecks.set(request, { requirement, resource });
-}
-
-/** Container and Settings writes: the permission depends on the spec fields the body touches. */
-async function onBodyRead(store: Store, request: FastifyRequest): Promise<void> {
-  const pending = pendingFieldChecks.get(request);
-  const principal = request.principal;
-  const rule = pending?.requirement.fieldRule;
-  if (pending === undefined || principal === undefined || rule === undefined) return;
-  const touched =
-    request.method === 'PUT'
-      ? touchedByUpdate(await storedObject(store, pending.resource), request.body)
-      : touchedByPatch(request.headers['content-type'], request.body);
-  authorize(principal, fieldPermissions(rule, touched), request, pending.resource);
-}
-
-async function storedObject(store: Store, resource: ResourceRequest): Promise<unknown> {
-  const kind = findKindByPlural(resource.resource, resource.group);
-  if (kind === undefined || resource.name === undefined || (kind.namespaced && resource.namespace === undefined)) return undefined;
-  try {
-    return await store.get(objectKey(kind, resource.namespace, resource.name));
-  } catch (error) {
-    if (isStorageError(error, 'NotFound')) return undefined;
-    throw error;
+  if (resource === undefined) {
+    authorizeRest(principal, requirement.permissions, request);
+    return;
   }
+  authorizeResourceRequest(principal, requirement, resource);
+  if (requirement.fieldRule !== undefined) pendingFieldChecks.set(request, fieldAdmission(principal, requirement.fieldRule, resource));
+}
+
+/**
+ * The admission the resource API runs on this request's write (WriteOptions.admit), once the change is known:
+ * Container and Settings writes need the permissions of the spec fields they change. Undefined for every other
+ * request, and when authentication is off.
+ */
+export function writeAdmission(request: FastifyRequest): WriteAdmission | undefined {
+  return pendingFieldChecks.get(request);
 }
 
 /**
@@ -238,15 +180,6 @@ async function authPlugin(app: FastifyInstance, options: AuthPluginOptions): Pro
   app.addHook('onRequest', async (request, reply) => {
     try {
       await onRequest(options.auth, request, reply);
-    } catch (error) {
-      if (error instanceof AuthError) return sendAuthError(request, reply, error);
-      throw error;
-    }
-    return undefined;
-  });
-  app.addHook('preHandler', async (request, reply) => {
-    try {
-      await onBodyRead(options.store, request);
     } catch (error) {
       if (error instanceof AuthError) return sendAuthError(request, reply, error);
       throw error;

@@ -8,7 +8,7 @@ import type { SecretBox } from './secret-box.ts';
 import { DEFAULT_SCRYPT, type ScryptParameters } from './passwords.ts';
 import { authErrors } from './errors.ts';
 import { createFirstAdmin } from './accounts.ts';
-import { startSession, resolveApiToken, resolveSession, type IssuedSession } from './sessions.ts';
+import { createApiToken, startSession, resolveApiToken, resolveSession, type IssuedSession, type IssuedToken } from './sessions.ts';
 import { login, newSignInState, verifySecondFactor, type LoginResult, type SignInState } from './sign-in.ts';
 import { issueSetupToken, removeSetupToken } from './setup-token.ts';
 import { secretsEqual } from './tokens.ts';
@@ -31,6 +31,11 @@ export interface AuthServiceOptions {
   /** Password hashing cost. Default DEFAULT_SCRYPT (N = 2^15, r = 8, p = 1). */
   scrypt?: ScryptParameters;
   logger?: Logger;
+  /**
+   * Runs once the first admin exists, before POST /setup answers (`vigil serve` mints the token of its kubeconfig
+   * here). A failure is logged and does not undo the setup.
+   */
+  afterSetup?: (admin: UserRecord) => Promise<void>;
 }
 
 /** Who a request is. `user` is absent when authentication is off (everyone is an anonymous admin). */
@@ -47,6 +52,7 @@ export class AuthService {
   readonly #mode: 'on' | 'off';
   readonly #dataDir: string | undefined;
   readonly #signIn: SignInState;
+  readonly #afterSetup: ((admin: UserRecord) => Promise<void>) | undefined;
   #setUp = false;
   #setupToken: string | undefined;
 
@@ -62,6 +68,7 @@ export class AuthService {
     this.#mode = options.mode ?? 'on';
     this.#dataDir = options.dataDir;
     this.#signIn = newSignInState(this.context);
+    this.#afterSetup = options.afterSetup;
   }
 
   get forcedOff(): boolean {
@@ -104,6 +111,11 @@ export class AuthService {
     this.#setupToken = undefined;
     removeSetupToken(this.#dataDir);
     this.context.log?.info({ username: user.username }, 'setup complete: the first admin was created');
+    try {
+      await this.#afterSetup?.(user);
+    } catch (error) {
+      this.context.log?.error({ err: error }, 'after setup');
+    }
     return { user, session: await startSession(this.context, user, client) };
   }
 
@@ -123,6 +135,21 @@ export class AuthService {
   async principalFromToken(token: string): Promise<Principal | undefined> {
     const found = await resolveApiToken(this.context, token);
     return found === undefined ? undefined : { via: 'token', role: found.user.role, user: found.user, session: undefined, token: found.token };
+  }
+
+  /** The first of the admins (normally the one created at setup); undefined before setup. */
+  async firstAdmin(): Promise<UserRecord | undefined> {
+    const directory = await this.context.identities.directory();
+    for (const id of directory?.admins ?? []) {
+      const user = await this.context.identities.users.get(id);
+      if (user !== undefined) return user;
+    }
+    return undefined;
+  }
+
+  /** A new API token of `user` (as POST /api/auth/tokens makes one): its value is returned once, only its hash is stored. */
+  async issueApiToken(user: UserRecord, name: string): Promise<IssuedToken> {
+    return await createApiToken(this.context, user, name);
   }
 
   async setAuthEnabled(enabled: unknown): Promise<void> {

@@ -1,15 +1,17 @@
 // The table-driven test: every REST route of the access table (answered here by a stub until the REST facade
-// registers the real one) and every resource API verb of every kind, called as anonymous, as a viewer, an operator
-// and an admin, each by session and by API token; the answer must be exactly what the table says: 401, 403 or
-// through. The resource API answers refusals as a Kubernetes Status.
+// registers the real one) and every verb of every kind of the real resource API, called as anonymous, as a viewer, an
+// operator and an admin, each by session and by API token; the answer must be exactly what the table says: 401,
+// 403, or success (the stub's answer, or the resource API's 200/201). The resource API refuses with a Kubernetes Status.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
 import authPlugin from '../../../apiserver/auth/plugin.ts';
-import { REST_ROUTES, RESOURCE_RULES, STATUS_WRITE_PERMISSION, type Access } from '../../../apiserver/auth/access-table.ts';
+import { REST_ROUTES, RESOURCE_RULES, STATUS_WRITE_PERMISSION, type Access, type ResourceRule } from '../../../apiserver/auth/access-table.ts';
+import { isApiError } from '../../../apiserver/resources/errors.ts';
 import type { Permission } from '../../../apiserver/auth/permissions.ts';
 import { ROLE_PERMISSIONS, type RoleId } from '../../../apiserver/auth/permissions.ts';
-import { resourceKinds } from '../../../schemas/index.ts';
+import { resourceKinds, type ResourceKind } from '../../../schemas/index.ts';
+import { copyOf, type FixtureKind } from '../../unit/schemas/fixtures.ts';
 import { as, createToken, createUser, loginOk, setUp, startVigil, type Credentials, type Harness } from './harness.ts';
 
 interface Caller {
@@ -24,23 +26,18 @@ const callers: Caller[] = [{ name: 'anonymous', role: undefined, credentials: un
 const realRoutes = new Set<string>();
 
 before(async () => {
-  vigil = await startVigil({ signInLimitPerMinute: 1000 });
-  for (const route of REST_ROUTES) {
-    if (vigil.app.hasRoute({ method: route.method, url: route.path })) {
-      realRoutes.add(`${route.method} ${route.path}`);
-      continue;
-    }
-    vigil.app.route({ method: route.method, url: route.path, handler: async () => STUB });
-  }
-  // What the resource API (issue 3) will parse; a stub route needs it to reach the authorization of the body.
-  vigil.app.addContentTypeParser(['application/merge-patch+json', 'application/json-patch+json'], { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, JSON.parse(String(body)));
-    } catch (error) {
-      done(error instanceof Error ? error : new Error(String(error)), undefined);
-    }
+  vigil = await startVigil({
+    signInLimitPerMinute: 1000,
+    routes: (app) => {
+      for (const route of REST_ROUTES) {
+        if (app.hasRoute({ method: route.method, url: route.path })) {
+          realRoutes.add(`${route.method} ${route.path}`);
+          continue;
+        }
+        app.route({ method: route.method, url: route.path, handler: async () => STUB });
+      }
+    },
   });
-  for (const prefix of ['/apis/*', '/api/v1/*']) vigil.app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: prefix, handler: async () => STUB });
   const admin = await setUp(vigil);
   for (const role of ['viewer', 'operator', 'admin'] as const) {
     const username = `${role}-user`;
@@ -95,87 +92,140 @@ describe('every REST route of the access table, as every kind of caller', () => 
 
   test('registering a REST route that the table does not know fails', async () => {
     const app = Fastify({ logger: false });
-    await app.register(authPlugin, { auth: vigil.auth, store: vigil.store });
+    await app.register(authPlugin, { auth: vigil.auth });
     app.get('/api/containers', async () => STUB);
     assert.throws(() => app.get('/api/not-in-the-table', async () => STUB), /GET \/api\/not-in-the-table has no entry in the access table/);
     await app.close();
   });
 });
 
-describe('every resource API verb of every kind, as every kind of caller', () => {
-  const verbs = [
-    { verb: 'list', method: 'GET', named: false, needs: 'read' },
-    { verb: 'watch', method: 'GET', named: false, needs: 'read', query: '?watch=true' },
-    { verb: 'get', method: 'GET', named: true, needs: 'read' },
-    { verb: 'create', method: 'POST', named: false, needs: 'write' },
-    { verb: 'update', method: 'PUT', named: true, needs: 'write' },
-    { verb: 'patch', method: 'PATCH', named: true, needs: 'write' },
-    { verb: 'delete', method: 'DELETE', named: true, needs: 'write' },
-    { verb: 'deletecollection', method: 'DELETE', named: false, needs: 'write' },
-    { verb: 'patch status', method: 'PATCH', named: true, needs: 'status' },
-  ] as const;
 
-  test('answers as the resource rules say, refusing with a Kubernetes Status', async () => {
+interface Verb {
+  verb: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  needs: 'read' | 'write' | 'status' | 'log';
+  success: number;
+}
+
+const VERBS: readonly Verb[] = [
+  { verb: 'create', method: 'POST', needs: 'write', success: 201 },
+  { verb: 'get', method: 'GET', needs: 'read', success: 200 },
+  { verb: 'list', method: 'GET', needs: 'read', success: 200 },
+  { verb: 'watch', method: 'GET', needs: 'read', success: 200 },
+  { verb: 'update', method: 'PUT', needs: 'write', success: 200 },
+  { verb: 'patch', method: 'PATCH', needs: 'write', success: 200 },
+  { verb: 'get status', method: 'GET', needs: 'read', success: 200 },
+  { verb: 'patch status', method: 'PATCH', needs: 'status', success: 200 },
+  { verb: 'get log', method: 'GET', needs: 'log', success: 200 },
+  { verb: 'delete', method: 'DELETE', needs: 'write', success: 200 },
+  { verb: 'deletecollection', method: 'DELETE', needs: 'write', success: 200 },
+];
+
+let objects = 0;
+
+/** A valid object of the kind (the schema fixtures) under a new name, without the fields whose writes need their own permission. */
+function objectOf(kind: ResourceKind, rule: ResourceRule): Record<string, unknown> & { metadata: Record<string, unknown> } {
+  const object = copyOf(kind.kind as FixtureKind) as Record<string, unknown> & { metadata: Record<string, unknown>; spec?: Record<string, unknown> };
+  objects += 1;
+  const name = kind.kind === 'Settings' ? 'default' : `walk-${objects}`;
+  const { status: _status, ...rest } = object;
+  const spec = rest.spec === undefined ? undefined : Object.fromEntries(Object.entries(rest.spec).filter(([field]) => rule.fields?.[field] === undefined));
+  return { ...rest, ...(spec === undefined ? {} : { spec }), metadata: { name, ...(kind.namespaced ? { namespace: object.metadata.namespace } : {}), labels: { walk: name } } };
+}
+
+async function absent(kind: ResourceKind, namespace: string | undefined, name: string): Promise<void> {
+  try {
+    await vigil.resources.delete(kind.kind, namespace, name);
+  } catch (error) {
+    if (!isApiError(error, 'NotFound')) throw error;
+  }
+}
+
+/** Requests over a real socket (a watch streams: inject() would wait for its end); the answer's status and body. */
+async function call(method: string, path: string, caller: Caller, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: string }> {
+  const { headers, cookies } = as(caller.credentials);
+  const cookie = Object.entries(cookies).map(([name, value]) => `${name}=${value}`).join('; ');
+  const abort = new AbortController();
+  const response = await fetch(`${vigil.url}${path}`, {
+    method,
+    headers: { ...headers, ...(cookie === '' ? {} : { cookie }), ...(body === undefined ? {} : { 'content-type': contentType }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: abort.signal,
+  });
+  if (path.includes('watch=true') && response.status === 200) {
+    // A running watch: its status says it was let through; nothing more to wait for.
+    abort.abort();
+    return { status: response.status, body: '' };
+  }
+  return { status: response.status, body: await response.text() };
+}
+
+describe('every resource API verb of every kind, as every kind of caller', () => {
+  test('answers 401, 403 or succeeds as the resource rules say, refusing with a Kubernetes Status', async () => {
+    let checked = 0;
     for (const kind of resourceKinds) {
       const rule = RESOURCE_RULES.find((candidate) => candidate.resource === kind.plural);
-      assert.ok(rule !== undefined);
-      const base = `${kind.group === '' ? '/api/v1' : `/apis/${kind.group}/${kind.version}`}${kind.namespaced ? '/namespaces/local' : ''}/${kind.plural}`;
-      for (const spec of verbs) {
-        const url = `${base}${spec.named ? '/x1' : ''}${spec.verb === 'patch status' ? '/status' : ''}${'query' in spec ? spec.query : ''}`;
-        const permission: Permission = spec.needs === 'read' ? rule.read : spec.needs === 'status' ? STATUS_WRITE_PERMISSION : rule.write;
-        // A patch of metadata: labels are a general change, whatever field rules the kind has.
-        const body = spec.method === 'GET' || spec.method === 'DELETE' ? undefined : { metadata: { labels: { a: 'b' } } };
-        for (const caller of callers) {
-          const contentType = spec.method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
-          const headers = { ...as(caller.credentials).headers, ...(body === undefined ? {} : { 'content-type': contentType }) };
-          const response = await vigil.app.inject({ method: spec.method, url, headers, cookies: as(caller.credentials).cookies, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) });
-          const expected = expectedStatus(permission, caller.role);
-          const what: string = `${spec.verb} ${url} as ${caller.name} (needs ${permission})`;
-          if (expected === 'through') {
-            assert.deepEqual(response.json(), STUB, `${what}: ${response.statusCode} ${response.body}`);
-          } else {
-            assert.equal(response.statusCode, expected, `${what}: ${response.body}`);
-            const status = response.json<{ kind: string; reason: string; code: number }>();
-            assert.equal(status.kind, 'Status', what);
-            assert.equal(status.reason, expected === 401 ? 'Unauthorized' : 'Forbidden', what);
+      assert.ok(rule !== undefined, kind.plural);
+      for (const caller of callers) {
+        for (const spec of VERBS) {
+          if ((spec.verb.endsWith('status') && !kind.hasStatus) || (spec.verb === 'get log' && !kind.hasLog)) continue;
+          const object = objectOf(kind, rule);
+          const name = String(object.metadata.name);
+          const namespace = typeof object.metadata.namespace === 'string' ? object.metadata.namespace : undefined;
+          await absent(kind, namespace, name);
+          if (spec.verb !== 'create') await vigil.resources.create(object);
+          const collection = `${kind.group === '' ? '/api/v1' : `/apis/${kind.group}/${kind.version}`}${namespace === undefined ? '' : `/namespaces/${namespace}`}/${kind.plural}`;
+          const item = `${collection}/${name}`;
+          let response: { status: number; body: string };
+          switch (spec.verb) {
+            case 'create': response = await call('POST', collection, caller, object); break;
+            case 'get': response = await call('GET', item, caller); break;
+            case 'list': response = await call('GET', `${collection}?labelSelector=walk%3D${name}`, caller); break;
+            case 'watch': response = await call('GET', `${collection}?watch=true&labelSelector=walk%3D${name}`, caller); break;
+            case 'update': response = await call('PUT', item, caller, { ...(await vigil.resources.get(kind.kind, namespace, name)), metadata: { ...object.metadata, labels: { walk: name, updated: 'yes' } } }); break;
+            case 'patch': response = await call('PATCH', item, caller, { metadata: { labels: { patched: 'yes' } } }, 'application/merge-patch+json'); break;
+            case 'get status': response = await call('GET', `${item}/status`, caller); break;
+            case 'patch status': response = await call('PATCH', `${item}/status`, caller, {}, 'application/merge-patch+json'); break;
+            case 'get log': response = await call('GET', `${item}/log`, caller); break;
+            case 'delete': response = await call('DELETE', item, caller); break;
+            default: response = await call('DELETE', `${collection}?labelSelector=walk%3D${name}`, caller); break;
           }
+          const permissions: Permission[] = spec.needs === 'read' ? [rule.read] : spec.needs === 'status' ? [STATUS_WRITE_PERMISSION] : spec.needs === 'log' ? [rule.read, 'logs.view'] : [rule.write];
+          const expected = permissions.map((permission) => expectedStatus(permission, caller.role)).find((outcome) => outcome !== 'through') ?? 'through';
+          const what = `${spec.verb} ${kind.plural} as ${caller.name} (needs ${permissions.join(' and ')})`;
+          if (expected === 'through') {
+            assert.equal(response.status, spec.success, `${what}: ${response.body}`);
+          } else {
+            assert.equal(response.status, expected, `${what}: ${response.body}`);
+            const status = JSON.parse(response.body) as { kind: string; reason: string; code: number };
+            assert.deepEqual([status.kind, status.reason, status.code], ['Status', expected === 401 ? 'Unauthorized' : 'Forbidden', expected], what);
+          }
+          checked += 1;
         }
       }
     }
+    assert.ok(checked >= resourceKinds.length * callers.length * 8, `only ${checked} calls were checked`);
   });
 
-  test('a Container patch needs the permission of the spec field it touches', async () => {
-    const url = '/apis/vigil.dev/v1alpha1/namespaces/local/containers/nginx';
-    const cases: [Record<string, unknown>, RoleId[]][] = [
-      [{ policy: 'pinned' }, ['operator', 'admin']],
-      [{ update: { requestedAt: '2025-01-15T14:30:00Z', reason: 'Approved', digest: 'sha256:1' } }, ['operator', 'admin']],
-      [{ rollback: { requestedAt: '2025-01-15T14:30:00Z' } }, ['operator', 'admin']],
-      [{ notifyMode: 'muted' }, ['admin']],
-      [{ portConfig: { '8080': 'https://app.example.com' } }, ['admin']],
-    ];
-    for (const [spec, allowed] of cases) {
-      for (const caller of callers.filter((candidate) => candidate.role !== undefined)) {
-        const response = await vigil.app.inject({
-          method: 'PATCH',
-          url,
-          headers: { ...as(caller.credentials).headers, 'content-type': 'application/merge-patch+json' },
-          cookies: as(caller.credentials).cookies,
-          payload: JSON.stringify({ spec }),
-        });
-        const role = caller.role ?? 'viewer';
-        assert.equal(response.statusCode === 200, allowed.includes(role), `${JSON.stringify(spec)} as ${caller.name}: ${response.statusCode} ${response.body}`);
-        if (!allowed.includes(role)) assert.match(response.json<{ message: string }>().message, /containers "nginx" is forbidden: user ".*" \(role \w+\) cannot patch resource "containers" in API group "vigil.dev" in the namespace "local": it needs /);
+  test('namespaces (Host names) are listed and read with settings.view, which every role has', async () => {
+    await vigil.resources.create({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Container', metadata: { name: 'in-local', namespace: 'local' }, spec: { hostRef: 'local' } });
+    for (const caller of callers) {
+      for (const path of ['/api/v1/namespaces', '/api/v1/namespaces/local']) {
+        const response = await call('GET', path, caller);
+        assert.equal(response.status, caller.role === undefined ? 401 : 200, `${path} as ${caller.name}: ${response.body}`);
       }
     }
   });
 
-  test('discovery needs a signed-in user; /version stays public', async () => {
-    for (const url of ['/api', '/apis', '/apis/vigil.dev/v1alpha1', '/openapi/v2']) {
-      assert.equal((await vigil.app.inject({ method: 'GET', url })).statusCode, 401, url);
-      const viewer = callers.find((caller) => caller.role === 'viewer');
-      const response = await vigil.app.inject({ method: 'GET', url, ...as(viewer?.credentials) });
-      assert.notEqual(response.statusCode, 401, url);
-      assert.notEqual(response.statusCode, 403, url);
+  test('discovery and OpenAPI need a signed-in user; /version stays public', async () => {
+    const viewer = callers.find((caller) => caller.role === 'viewer');
+    const nobody = callers.find((caller) => caller.role === undefined);
+    assert.ok(viewer !== undefined && nobody !== undefined);
+    for (const path of ['/api', '/apis', '/apis/vigil.dev', '/apis/vigil.dev/v1alpha1', '/api/v1', '/openapi/v2', '/openapi/v3']) {
+      const anonymous = await call('GET', path, nobody);
+      assert.equal(anonymous.status, 401, path);
+      assert.equal((JSON.parse(anonymous.body) as { reason: string }).reason, 'Unauthorized', path);
+      assert.equal((await call('GET', path, viewer)).status, 200, path);
     }
     assert.equal((await vigil.app.inject({ method: 'GET', url: '/version' })).statusCode, 200);
   });

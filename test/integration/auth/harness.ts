@@ -13,12 +13,17 @@ import { EncryptingStore } from '../../../apiserver/storage/encrypting-store.ts'
 import { CachedStore } from '../../../apiserver/storage/cache/cached-store.ts';
 import { openEmbeddedStore } from '../../../apiserver/storage/sqlite/store.ts';
 import { redactPaths } from '../../../apiserver/logging.ts';
+import { ResourceRegistry } from '../../../apiserver/resources/registry.ts';
 import type { RoleId } from '../../../apiserver/auth/permissions.ts';
 
 export interface Harness {
   app: FastifyInstance;
   auth: AuthService;
   store: CachedStore;
+  /** The registry the app serves: to prepare objects without going through authorization. */
+  resources: ResourceRegistry;
+  /** http://127.0.0.1:PORT: the app also listens, for watches (inject() cannot stream). */
+  url: string;
   dataDir: string;
   logs: string[];
   /** The setup token issued at start (undefined in auth-off mode after setup). */
@@ -34,6 +39,8 @@ export interface Harness {
 export interface HarnessOptions {
   mode?: 'on' | 'off';
   signInLimitPerMinute?: number;
+  /** Adds routes (stubs) to the app before it listens. */
+  routes?: (app: FastifyInstance) => void;
 }
 
 export async function startVigil(options: HarnessOptions = {}): Promise<Harness> {
@@ -61,12 +68,28 @@ export async function startVigil(options: HarnessOptions = {}): Promise<Harness>
     logger: logger.child({ component: 'auth' }),
     ...(options.mode === undefined ? {} : { mode: options.mode }),
   });
-  const app = await buildApp({ store, auth, logger, ...(options.signInLimitPerMinute === undefined ? {} : { signInLimitPerMinute: options.signInLimitPerMinute }) });
+  const resources = new ResourceRegistry({ store });
+  const app = await buildApp({
+    store,
+    resources,
+    auth,
+    logger,
+    // Objects made by the tests may name owners that do not exist: nothing may collect them meanwhile.
+    garbageCollection: false,
+    containerLogs: async () => 'a log line\n',
+    ...(options.signInLimitPerMinute === undefined ? {} : { signInLimitPerMinute: options.signInLimitPerMinute }),
+  });
+  options.routes?.(app);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address !== 'object') throw new Error('not listening on TCP');
   const setupToken = await auth.prepareSetup();
   return {
     app,
     auth,
     store,
+    resources,
+    url: `http://127.0.0.1:${address.port}`,
     dataDir,
     logs,
     setupToken,

@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { REST_ROUTES, RESOURCE_RULES, STATUS_WRITE_PERMISSION, UNKNOWN_RESOURCE_PERMISSION } from '../../../apiserver/auth/access-table.ts';
-import { fieldPermissions, resourceRequirement, restRequirement, routeKey, touchedByPatch, touchedByUpdate } from '../../../apiserver/auth/access.ts';
+import { fieldPermissions, resourceRequirement, restRequirement, routeKey, touchedByChange, writePermissions } from '../../../apiserver/auth/access.ts';
 import { isPermission, PERMISSIONS, ROLE_PERMISSIONS } from '../../../apiserver/auth/permissions.ts';
 import { resourceRequestInfo, type ResourceRequest } from '../../../apiserver/auth/request-info.ts';
 import { resourceKinds } from '../../../schemas/index.ts';
@@ -116,47 +116,57 @@ describe('resource requests', () => {
   test('writing a status needs settings.modify; Secrets need settings.modify even to read', () => {
     assert.deepEqual(resourceRequirement(resource('PATCH', '/apis/vigil.dev/v1alpha1/namespaces/local/containers/n/status')).permissions, ['settings.modify']);
     assert.deepEqual(resourceRequirement(resource('GET', '/api/v1/namespaces/vigil-system/secrets/s')).permissions, ['settings.modify']);
-    assert.deepEqual(resourceRequirement(resource('POST', '/apis/vigil.dev/v1alpha1/namespaces/local/containers')).permissions, ['containers.manage']);
     assert.deepEqual(resourceRequirement(resource('PATCH', '/apis/vigil.dev/v1alpha1/registries/r')).permissions, ['settings.modify']);
   });
 });
 
-describe('Container writes need the permission of the spec fields they touch', () => {
+describe('Container writes need the permission of the spec fields they change', () => {
   const rule = RESOURCE_RULES.find((candidate) => candidate.resource === 'containers');
   assert.ok(rule !== undefined);
-  const merge = (spec: Record<string, unknown>): string[] => fieldPermissions(rule, touchedByPatch('application/merge-patch+json', { spec })).sort();
+  const stored = { apiVersion: 'vigil.dev/v1alpha1', kind: 'Container', metadata: { name: 'n', namespace: 'local', labels: { a: 'b' }, resourceVersion: '5' }, spec: { hostRef: 'local', policy: 'auto', notifyMode: 'muted' } };
+  const changed = (spec: Record<string, unknown>, metadata: Record<string, unknown> = {}): string[] =>
+    fieldPermissions(rule, touchedByChange(stored, { ...stored, metadata: { ...stored.metadata, ...metadata }, spec: { ...stored.spec, ...spec } })).sort();
 
   test('a policy change needs containers.manage, an update request containers.update, an approval containers.approve', () => {
-    assert.deepEqual(merge({ policy: 'pinned' }), ['containers.manage']);
-    assert.deepEqual(merge({ update: { requestedAt: '2025-01-15T14:30:00Z', reason: 'ChosenTag', tag: '1.2' } }), ['containers.update']);
-    assert.deepEqual(merge({ update: { requestedAt: '2025-01-15T14:30:00Z', reason: 'Approved', digest: 'sha256:x' } }), ['containers.approve']);
-    assert.deepEqual(merge({ rollback: { requestedAt: '2025-01-15T14:30:00Z' } }), ['containers.rollback']);
-    assert.deepEqual(merge({ check: { requestedAt: '2025-01-15T14:30:00Z' } }), ['containers.update']);
-    assert.deepEqual(merge({ lifecycle: { requestedAt: '2025-01-15T14:30:00Z', action: 'stop' } }), ['containers.manage']);
-    assert.deepEqual(merge({ ignoredVersions: ['1.2'], rejectedUpdate: { version: '1', digest: 'd', rejectedAt: 'x' } }), ['containers.approve']);
-    assert.deepEqual(merge({ notifyMode: 'muted' }), ['settings.modify']);
-    assert.deepEqual(merge({ rollback: {}, policy: 'auto' }), ['containers.manage', 'containers.rollback']);
+    assert.deepEqual(changed({ policy: 'pinned' }), ['containers.manage']);
+    assert.deepEqual(changed({ update: { requestedAt: '2025-01-15T14:30:00Z', reason: 'ChosenTag', tag: '1.2' } }), ['containers.update']);
+    assert.deepEqual(changed({ update: { requestedAt: '2025-01-15T14:30:00Z', reason: 'Approved', digest: 'sha256:x' } }), ['containers.approve']);
+    assert.deepEqual(changed({ rollback: { requestedAt: '2025-01-15T14:30:00Z' } }), ['containers.rollback']);
+    assert.deepEqual(changed({ check: { requestedAt: '2025-01-15T14:30:00Z' } }), ['containers.update']);
+    assert.deepEqual(changed({ lifecycle: { requestedAt: '2025-01-15T14:30:00Z', action: 'stop' } }), ['containers.manage']);
+    assert.deepEqual(changed({ ignoredVersions: ['1.2'], rejectedUpdate: { version: '1', digest: 'd', rejectedAt: 'x' } }), ['containers.approve']);
+    assert.deepEqual(changed({ notifyMode: 'all' }), ['settings.modify']);
+    assert.deepEqual(changed({ rollback: {}, policy: 'manual' }), ['containers.manage', 'containers.rollback']);
   });
 
-  test('JSON patches are read by path, and labels count as a general change', () => {
-    const jsonPatch = (operations: unknown[]): string[] => fieldPermissions(rule, touchedByPatch('application/json-patch+json', operations)).sort();
-    assert.deepEqual(jsonPatch([{ op: 'add', path: '/spec/rollback', value: { requestedAt: 'x' } }]), ['containers.rollback']);
-    assert.deepEqual(jsonPatch([{ op: 'replace', path: '/spec/update/reason', value: 'Approved' }]), ['containers.approve']);
-    assert.deepEqual(jsonPatch([{ op: 'test', path: '/metadata/resourceVersion', value: '5' }, { op: 'add', path: '/spec/check', value: {} }]), ['containers.update']);
-    assert.deepEqual(jsonPatch([{ op: 'add', path: '/metadata/labels/x', value: 'y' }]), ['containers.manage']);
-    assert.deepEqual(merge({}), ['containers.manage']);
+  test('what counts is the change: a field set to its stored value needs nothing, a removed field what setting it needs', () => {
+    assert.deepEqual(changed({ notifyMode: 'muted', policy: 'auto' }), []);
+    const { notifyMode: _removed, ...withoutNotifyMode } = stored.spec;
+    assert.deepEqual(fieldPermissions(rule, touchedByChange(stored, { ...stored, spec: withoutNotifyMode })), ['settings.modify']);
   });
 
-  test('an unreadable body needs every permission a Container write can need', () => {
-    assert.deepEqual(fieldPermissions(rule, touchedByPatch('application/apply-patch+yaml', 'spec: [')).sort(), [
-      'containers.approve', 'containers.manage', 'containers.rollback', 'containers.update', 'settings.modify',
-    ]);
+  test('labels, annotations, finalizers and owners are a general change; server-kept metadata is not', () => {
+    assert.deepEqual(changed({}, { labels: { a: 'c' } }), ['containers.manage']);
+    assert.deepEqual(changed({}, { finalizers: ['x'] }), ['containers.manage']);
+    assert.deepEqual(changed({}, { resourceVersion: '6', managedFields: [{ manager: 'kubectl' }], generation: 2 }), []);
   });
 
-  test('a PUT needs only what differs from the stored object', () => {
-    const stored = { apiVersion: 'vigil.dev/v1alpha1', kind: 'Container', metadata: { name: 'n', labels: { a: 'b' } }, spec: { policy: 'auto', notifyMode: 'muted' } };
-    const withRollback = { ...stored, spec: { ...stored.spec, rollback: { requestedAt: 'x' } } };
-    assert.deepEqual(fieldPermissions(rule, touchedByUpdate(stored, withRollback)), ['containers.rollback']);
-    assert.deepEqual(fieldPermissions(rule, touchedByUpdate(stored, { ...stored, metadata: { name: 'n' } })), ['containers.manage']);
+  test('creating needs the kind\'s write permission and those of the ruled fields it sets', () => {
+    assert.deepEqual(fieldPermissions(rule, touchedByChange(undefined, stored)).sort(), ['containers.manage', 'settings.modify']);
+  });
+
+  test('an update or patch is let through to the change only by a role holding some write permission of the kind', () => {
+    const patch = resourceRequirement(resource('PATCH', '/apis/vigil.dev/v1alpha1/namespaces/local/containers/n'));
+    assert.deepEqual(patch.permissions, []);
+    assert.deepEqual([...(patch.anyOf ?? [])].sort(), writePermissions(rule).sort());
+    assert.ok(!(patch.anyOf ?? []).some((permission) => ROLE_PERMISSIONS.viewer.includes(permission)), 'a viewer is refused before the body is read');
+    assert.equal(patch.fieldRule, rule);
+    const create = resourceRequirement(resource('POST', '/apis/vigil.dev/v1alpha1/namespaces/local/containers'));
+    assert.deepEqual(create.permissions, ['containers.manage']);
+    assert.equal(create.fieldRule, rule);
+  });
+
+  test('a Container\'s log needs logs.view besides containers.view', () => {
+    assert.deepEqual(resourceRequirement(resource('GET', '/apis/vigil.dev/v1alpha1/namespaces/local/containers/n/log')).permissions, ['containers.view', 'logs.view']);
   });
 });
