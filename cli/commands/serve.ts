@@ -9,7 +9,9 @@ import { redactPaths } from '../../apiserver/logging.ts';
 import { loadKeyring, SecretBoxError, type Keyring } from '../../apiserver/auth/secret-box.ts';
 import { AuthService } from '../../apiserver/auth/service.ts';
 import { setupTokenPath } from '../../apiserver/auth/setup-token.ts';
-import { kubeconfigYaml, localServerUrl, writeKubeconfig } from '../kubeconfig.ts';
+import { localServerUrl } from '../kubeconfig.ts';
+import { writeLocalKubeconfig } from '../serve-kubeconfig.ts';
+import { loadOrCreateTlsIdentity, type LoadedTlsIdentity } from '../../apiserver/tls/self-signed.ts';
 
 export async function serveCommand(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -34,9 +36,32 @@ export async function serveCommand(argv: string[]): Promise<number> {
   logger.info({ version: vigilVersion, store: config.store.kind, dataDir: config.dataDir, dockerHost: config.dockerHost }, 'starting vigil');
   logger.info({ keys: keyring.source, keyId: keyring.box.primaryKeyId }, keyring.created ? 'created a new encryption key for secrets at rest: back it up with the data' : 'secrets at rest are encrypted');
   if (keyring.warning !== undefined) logger.warn(keyring.warning);
+  let tls: LoadedTlsIdentity | undefined;
+  try {
+    tls = config.tls === 'auto' ? await loadOrCreateTlsIdentity(config.dataDir, config.listen) : undefined;
+  } catch (error) {
+    logger.fatal({ err: error }, 'cannot load or make the TLS certificate');
+    return 1;
+  }
+  if (tls?.created === true) logger.info({ certFile: tls.certFile }, `made a self-signed TLS certificate: ${tls.certFile}`);
   const store = await openStore(config.store, { dataDir: config.dataDir, logger, encryption: keyring.box });
-  const auth = new AuthService({ store, encryption: keyring.box, dataDir: config.dataDir, mode: config.auth, logger: logger.child({ component: 'auth' }) });
-  const app = await buildApp({ store, auth, logger });
+  // Known once listening; setup cannot happen before (it arrives over HTTP).
+  let localServer: string | undefined;
+  const refreshKubeconfig = async (): Promise<void> => {
+    if (localServer === undefined) return;
+    const kubeconfig = await writeLocalKubeconfig({ auth, dataDir: config.dataDir, server: localServer, ...(tls === undefined ? {} : { certificateAuthority: tls.cert }), log: logger });
+    if (kubeconfig === undefined) logger.info('the kubeconfig for kubectl and the vigil CLI is written to the data directory once the first admin is set up');
+    else logger.info({ kubeconfig }, `kubeconfig for kubectl and the vigil CLI written to ${kubeconfig}`);
+  };
+  const auth: AuthService = new AuthService({
+    store,
+    encryption: keyring.box,
+    dataDir: config.dataDir,
+    mode: config.auth,
+    logger: logger.child({ component: 'auth' }),
+    afterSetup: refreshKubeconfig,
+  });
+  const app = await buildApp({ store, auth, logger, ...(tls === undefined ? {} : { tls }) });
   if (config.auth === 'off') {
     logger.warn('AUTHENTICATION IS OFF (--auth=off): everyone who reaches this port is an admin and controls your containers');
   } else if (!(await auth.authEnabled())) {
@@ -55,16 +80,25 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return 1;
   }
   const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  const kubeconfig = writeKubeconfig(config.dataDir, kubeconfigYaml({ server: localServerUrl(config.listen, port) }));
-  logger.info({ kubeconfig }, `kubeconfig for kubectl and the vigil CLI written to ${kubeconfig}`);
-  if (config.listen !== '127.0.0.1' && config.listen !== '::1' && config.listen !== 'localhost' && !(await auth.authEnabled())) {
+  // Over TLS when served: Kubernetes clients send the kubeconfig's token only then.
+  localServer = localServerUrl(config.listen, typeof address === 'object' && address !== null ? address.port : config.port, tls === undefined ? 'http' : 'https');
+  try {
+    await refreshKubeconfig();
+  } catch (error) {
+    logger.error({ err: error }, `cannot write the kubeconfig in ${config.dataDir}`);
+  }
+  if (!isLoopback(config.listen) && !(await auth.authEnabled())) {
     logger.warn(`listening on ${config.listen} without authentication: anyone who can reach this port controls your containers`);
   }
   return await waitForShutdown(logger, async () => {
     await app.close();
     await store.close();
   });
+}
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
+function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || /^127\.\d+\.\d+\.\d+$/.test(address);
 }
 
 function prepareDataDir(dataDir: string): void {

@@ -12,10 +12,10 @@ function rejects(argv: string[], env: NodeJS.ProcessEnv, message: RegExp): void 
 }
 
 describe('vigil serve configuration', () => {
-  test('defaults: port 8080 on 127.0.0.1, ./data, the embedded store, the local Docker socket', () => {
+  test('defaults: port 8080 on all interfaces (as Docker Sentinel, now that every route is authenticated), ./data, the embedded store, the local Docker socket, authentication on', () => {
     assert.deepEqual(parseServeConfig([], {}), {
       port: 8080,
-      listen: '127.0.0.1',
+      listen: '0.0.0.0',
       dataDir: resolve('./data'),
       store: { kind: 'embedded' },
       dockerHost: 'unix:///var/run/docker.sock',
@@ -28,7 +28,7 @@ describe('vigil serve configuration', () => {
   test('environment variables set every option, and flags win over them', () => {
     const env = {
       VIGIL_PORT: '9000',
-      VIGIL_LISTEN: '0.0.0.0',
+      VIGIL_LISTEN: '127.0.0.2',
       VIGIL_DATA_DIR: '/var/lib/vigil',
       VIGIL_STORE: 'etcd://10.0.0.5:2379,etcd-2:2379',
       DOCKER_HOST: 'tcp://127.0.0.1:2375',
@@ -38,7 +38,7 @@ describe('vigil serve configuration', () => {
     };
     const fromEnv = parseServeConfig([], env);
     assert.equal(fromEnv.port, 9000);
-    assert.equal(fromEnv.listen, '0.0.0.0');
+    assert.equal(fromEnv.listen, '127.0.0.2');
     assert.equal(fromEnv.dataDir, '/var/lib/vigil');
     assert.deepEqual(fromEnv.store, { kind: 'etcd', endpoints: ['http://10.0.0.5:2379', 'http://etcd-2:2379'] });
     assert.equal(fromEnv.dockerHost, 'tcp://127.0.0.1:2375');
