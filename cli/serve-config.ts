@@ -202,3 +202,8 @@ function parseTls(text: string, source: string): ServeConfig['tls'] {
   if (text === 'auto' || text === 'off') return text;
   throw new ConfigError(`invalid TLS mode ${JSON.stringify(text)} from ${source}: expected auto or off`);
 }
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only (no warning when authentication is off there). */
+export function isLoopbackAddress(address: string): boolean {
+  return address === 'localhost' || address === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
+}

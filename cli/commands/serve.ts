@@ -1,7 +1,7 @@
 // `vigil serve`: opens the store, builds the app, listens, and shuts down gracefully on SIGTERM/SIGINT.
 import { mkdirSync, accessSync, constants } from 'node:fs';
 import { pino, type Logger } from 'pino';
-import { ConfigError, parseServeConfig, SERVE_USAGE, type ServeConfig } from '../serve-config.ts';
+import { ConfigError, isLoopbackAddress, parseServeConfig, SERVE_USAGE, type ServeConfig } from '../serve-config.ts';
 import { openStore } from '../../apiserver/storage/open.ts';
 import { buildApp } from '../../apiserver/app.ts';
 import { vigilVersion } from '../../apiserver/version.ts';
@@ -87,18 +87,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
   } catch (error) {
     logger.error({ err: error }, `cannot write the kubeconfig in ${config.dataDir}`);
   }
-  if (!isLoopback(config.listen) && !(await auth.authEnabled())) {
+  if (!isLoopbackAddress(config.listen) && !(await auth.authEnabled())) {
     logger.warn(`listening on ${config.listen} without authentication: anyone who can reach this port controls your containers`);
   }
   return await waitForShutdown(logger, async () => {
     await app.close();
     await store.close();
   });
-}
-
-/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
-function isLoopback(address: string): boolean {
-  return address === 'localhost' || address === '::1' || /^127\.\d+\.\d+\.\d+$/.test(address);
 }
 
 function prepareDataDir(dataDir: string): void {

@@ -8,6 +8,7 @@
 // truly needs authentication off says so: startVigil({ auth: 'off' }).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from '../../apiserver/app.ts';
 import type { RoleId } from '../../apiserver/auth/permissions.ts';
@@ -32,7 +33,7 @@ export interface VigilServer {
   headers(token?: string): Record<string, string>;
   /** A new user of `role` with an API token of its own (username ROLE-N unless given). */
   createUser(role: RoleId, username?: string): Promise<TestUser>;
-  /** Writes a kubeconfig for this server with `token` (in the data directory, 0600) and returns its path. */
+  /** Writes a copy of the server's kubeconfig with `token` instead (in the data directory, 0600); returns its path. */
   kubeconfigFor(token: string, name: string): string;
   /** The cached store of an in-process server (undefined for a child process). */
   store?: CachedStore;
@@ -90,9 +91,12 @@ function usersFactory(create: (role: RoleId, username: string) => Promise<TestUs
   };
 }
 
-function kubeconfigFile(dataDir: string, url: string, token: string, name: string): string {
+/** A copy of the server's own kubeconfig (its URL and pinned certificate) with another user's token, 0600. */
+function kubeconfigFile(source: string, dataDir: string, token: string, name: string): string {
+  const config = parse(readFileSync(source, 'utf8')) as { users?: { user?: Record<string, unknown> }[] };
+  for (const entry of config.users ?? []) entry.user = { ...entry.user, token };
   const path = join(dataDir, `kubeconfig-${name}`);
-  writeFileSync(path, kubeconfigYaml({ server: url, token }), { mode: 0o600 });
+  writeFileSync(path, stringify(config), { mode: 0o600 });
   return path;
 }
 
@@ -144,7 +148,7 @@ export async function startVigil(options: StartVigilOptions = {}): Promise<Vigil
       if (adminToken === undefined) throw new Error('authentication is off: there are no users');
       return await createUserOverHttp(url, adminToken, role, username);
     }),
-    kubeconfigFor: (token, name) => kubeconfigFile(dataDir, url, token, name),
+    kubeconfigFor: (token, name) => kubeconfigFile(kubeconfig, dataDir, token, name),
     stop: async () => {
       await daemon.stop();
       removeTempDir(dataDir);
@@ -176,7 +180,7 @@ export async function startInProcessVigil(options: InProcessOptions = {}): Promi
     adminToken: auth.admin.token,
     headers: (token = auth.admin.token) => headersFor(token),
     createUser: usersFactory(async (role, username) => await auth.user(role, username)),
-    kubeconfigFor: (token, name) => kubeconfigFile(dataDir, url, token, name),
+    kubeconfigFor: (token, name) => kubeconfigFile(kubeconfig, dataDir, token, name),
     app,
     store,
     stop: async () => {

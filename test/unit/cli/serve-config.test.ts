@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
-import { ConfigError, parseServeConfig } from '../../../cli/serve-config.ts';
+import { ConfigError, isLoopbackAddress, parseServeConfig } from '../../../cli/serve-config.ts';
 
 function rejects(argv: string[], env: NodeJS.ProcessEnv, message: RegExp): void {
   assert.throws(() => parseServeConfig(argv, env), (error: unknown) => {
@@ -22,6 +22,7 @@ describe('vigil serve configuration', () => {
       manifests: undefined,
       logLevel: 'info',
       auth: 'on',
+      tls: 'auto',
     });
   });
 
@@ -35,6 +36,7 @@ describe('vigil serve configuration', () => {
       VIGIL_MANIFESTS: '/srv/gitops',
       VIGIL_LOG_LEVEL: 'debug',
       VIGIL_AUTH: 'off',
+      VIGIL_TLS: 'off',
     };
     const fromEnv = parseServeConfig([], env);
     assert.equal(fromEnv.port, 9000);
@@ -45,8 +47,10 @@ describe('vigil serve configuration', () => {
     assert.equal(fromEnv.manifests, '/srv/gitops');
     assert.equal(fromEnv.logLevel, 'debug');
     assert.equal(fromEnv.auth, 'off');
-    const fromFlags = parseServeConfig(['--port', '9090', '--store=embedded', '--listen', '::1', '--auth', 'on'], env);
+    assert.equal(fromEnv.tls, 'off');
+    const fromFlags = parseServeConfig(['--port', '9090', '--store=embedded', '--listen', '::1', '--auth', 'on', '--tls', 'auto'], env);
     assert.equal(fromFlags.auth, 'on');
+    assert.equal(fromFlags.tls, 'auto');
     assert.equal(fromFlags.port, 9090);
     assert.deepEqual(fromFlags.store, { kind: 'embedded' });
     assert.equal(fromFlags.listen, '::1');
@@ -62,11 +66,17 @@ describe('vigil serve configuration', () => {
     rejects([], { DOCKER_HOST: 'ssh://me@host' }, /invalid Docker host "ssh:\/\/me@host" from environment variable DOCKER_HOST/);
     rejects(['--log-level', 'loud'], {}, /invalid log level "loud" from --log-level/);
     rejects([], { VIGIL_AUTH: 'false' }, /invalid authentication mode "false" from environment variable VIGIL_AUTH: expected on or off/);
+    rejects(['--tls', 'on'], {}, /invalid TLS mode "on" from --tls: expected auto or off/);
   });
 
   test('an unknown flag, a flag without its value and a stray argument are refused', () => {
     rejects(['--prot', '9090'], {}, /Unknown option '--prot'/);
     rejects(['--port'], {}, /--port/);
     rejects(['9090'], {}, /unexpected argument "9090"/);
+  });
+
+  test('only loopback addresses count as private to this machine (no warning without authentication there)', () => {
+    for (const address of ['127.0.0.1', '127.3.2.1', '::1', 'localhost']) assert.ok(isLoopbackAddress(address), address);
+    for (const address of ['0.0.0.0', '::', '192.168.1.5', '10.0.0.1', '::ffff:127.0.0.1x']) assert.ok(!isLoopbackAddress(address), address);
   });
 });
