@@ -3,7 +3,7 @@
 // in the namespace "local": ...` (k8s.io/apiserver endpoints/handlers/responsewriters forbiddenMessage), and the
 // write admission that checks what an update or patch really changes once it is applied to the stored object.
 import type { ResourceObject, WriteAdmission } from '../resources/client.ts';
-import { ApiError } from '../resources/errors.ts';
+import { ApiError, type StatusReason } from '../resources/errors.ts';
 import { fieldNeeds, fieldPermissions, touchedByChange, type Requirement } from './access.ts';
 import type { ResourceRule } from './access-table.ts';
 import { AuthError, authErrors } from './errors.ts';
@@ -42,9 +42,18 @@ export function authorizeResourceRequest(principal: Principal, requirement: Requ
   }
 }
 
+const REASONS: Readonly<Record<number, StatusReason>> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  409: 'Conflict',
+  429: 'TooManyRequests',
+  503: 'ServiceUnavailable',
+};
+
 /** An AuthError as the Status the resource API answers with. */
 export function statusErrorOf(error: AuthError): ApiError {
-  const reason = error.statusCode === 401 ? 'Unauthorized' : error.statusCode === 403 ? 'Forbidden' : error.statusCode === 429 ? 'TooManyRequests' : error.statusCode === 503 ? 'ServiceUnavailable' : error.statusCode === 409 ? 'Conflict' : error.statusCode === 404 ? 'NotFound' : error.statusCode < 500 ? 'BadRequest' : 'InternalError';
+  const reason = REASONS[error.statusCode] ?? (error.statusCode < 500 ? 'BadRequest' : 'InternalError');
   const details = {
     ...(error.resource ?? {}),
     ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
