@@ -82,6 +82,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const address = app.server.address();
   // Over TLS when served: Kubernetes clients send the kubeconfig's token only then.
   localServer = localServerUrl(config.listen, typeof address === 'object' && address !== null ? address.port : config.port, tls === undefined ? 'http' : 'https');
+  if (tls !== undefined) logger.info({ certFile: tls.certFile }, `HTTPS on the same port too: ${localServer}, certificate ${tls.certFile}`);
   try {
     await refreshKubeconfig();
   } catch (error) {
