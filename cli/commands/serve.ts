@@ -9,9 +9,11 @@ import { redactPaths } from '../../apiserver/logging.ts';
 import { loadKeyring, SecretBoxError, type Keyring } from '../../apiserver/auth/secret-box.ts';
 import { AuthService } from '../../apiserver/auth/service.ts';
 import { setupTokenPath } from '../../apiserver/auth/setup-token.ts';
+import { ResourceRegistry } from '../../apiserver/resources/registry.ts';
+import { loadOrCreateTlsIdentity, type LoadedTlsIdentity } from '../../apiserver/tls/self-signed.ts';
+import { startControllers } from '../controllers.ts';
 import { localServerUrl } from '../kubeconfig.ts';
 import { writeLocalKubeconfig } from '../serve-kubeconfig.ts';
-import { loadOrCreateTlsIdentity, type LoadedTlsIdentity } from '../../apiserver/tls/self-signed.ts';
 
 export async function serveCommand(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -61,7 +63,17 @@ export async function serveCommand(argv: string[]): Promise<number> {
     logger: logger.child({ component: 'auth' }),
     afterSetup: refreshKubeconfig,
   });
-  const app = await buildApp({ store, auth, logger, ...(tls === undefined ? {} : { tls }) });
+  // One registry for the API and the controllers: one set of write rules, one clock.
+  const resources = new ResourceRegistry({ store });
+  let controllers: Awaited<ReturnType<typeof startControllers>>;
+  try {
+    controllers = await startControllers({ store, resources, config, logger });
+  } catch (error) {
+    logger.fatal({ err: error }, 'cannot start the controllers');
+    await store.close();
+    return 1;
+  }
+  const app = await buildApp({ store, resources, auth, logger, containerLogs: controllers.docker.logs, ...(tls === undefined ? {} : { tls }) });
   if (config.auth === 'off') {
     logger.warn('AUTHENTICATION IS OFF (--auth=off): everyone who reaches this port is an admin and controls your containers');
   } else if (!(await auth.authEnabled())) {
@@ -76,6 +88,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     await app.listen({ port: config.port, host: config.listen });
   } catch (error) {
     logger.fatal({ err: error }, `cannot listen on ${config.listen}:${config.port}`);
+    await controllers.stop();
     await store.close();
     return 1;
   }
@@ -92,6 +105,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     logger.warn(`listening on ${config.listen} without authentication: anyone who can reach this port controls your containers`);
   }
   return await waitForShutdown(logger, async () => {
+    // Controllers first (they finish or abort what they do), then the API, then the store they all use.
+    await controllers.stop();
     await app.close();
     await store.close();
   });

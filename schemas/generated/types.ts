@@ -438,6 +438,10 @@ export interface ContainerStatus {
    * Docker state; gone = the Docker container no longer exists.
    */
   state?: 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead' | 'gone';
+  /**
+   * Set while state is gone: when the inventory controller found the Docker container missing. The resource (and the user's spec on it) is kept for the retention period in case a container of the same name comes back (compose recreate, an update), then deleted.
+   */
+  goneSince?: string;
   health?: 'none' | 'starting' | 'healthy' | 'unhealthy';
   exitCode?: number;
   restartCount?: number;

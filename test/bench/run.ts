@@ -9,6 +9,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   storage: async () => (await import('./storage.bench.ts')).storageBenchmark,
   auth: async () => (await import('./auth.bench.ts')).authBenchmark,
   api: async () => (await import('./api.bench.ts')).apiBenchmark,
+  docker: async () => (await import('./docker.bench.ts')).dockerBenchmark,
 };
 
 const requested = process.argv.slice(2);

@@ -5,6 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Daemon, freePort, makeTempDir, removeTempDir } from './daemon.ts';
+import { makeTestCertificates } from './tls.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -19,6 +20,8 @@ export interface DockerEngine {
   /** The bridge this engine's default network uses, and the 10.N.0.0/16 range its networks come from. */
   readonly bridge: string;
   readonly subnetIndex: number;
+  /** With `tcp` in the options: the engine's TCP endpoint on 127.0.0.1, and with TLS the client's PEM material. */
+  readonly tcp?: { url: string; tls?: { ca: string; cert: string; key: string } };
   /** Runs the docker CLI against this engine; rejects with its stderr on failure. */
   docker(args: string[], options?: { input?: string; timeoutMs?: number }): Promise<string>;
   /** `docker inspect` of one object, parsed. */
@@ -35,6 +38,11 @@ export interface DockerEngine {
 export interface StartEngineOptions {
   /** A short label for folder and log names. */
   name?: string;
+  /**
+   * Also listen on a TCP port of 127.0.0.1: 'tls' with --tlsverify (a private CA, server and client certificates,
+   * see tls.ts), 'plain' without TLS. The unix socket stays the one the helpers use.
+   */
+  tcp?: 'plain' | 'tls';
 }
 
 /** Takes a free 10.N.0.0/16 range and a bridge named after it; `ip link add` failing means another engine has it. */
@@ -61,6 +69,7 @@ export async function startDockerEngine(options: StartEngineOptions = {}): Promi
   const socketPath = join(dir, 'docker.sock');
   const host = `unix://${socketPath}`;
   const { bridge, index } = claimBridge();
+  const tcp = options.tcp === undefined ? undefined : await tcpListener(dir, options.tcp);
 
   const docker = async (args: string[], runOptions: { input?: string; timeoutMs?: number } = {}): Promise<string> => {
     const child = execFileAsync(DOCKER_CLI, ['-H', host, ...args], {
@@ -95,6 +104,7 @@ export async function startDockerEngine(options: StartEngineOptions = {}): Promi
       // Each engine gets its own containerd: a shared one would mix the engines' containers.
       '--containerd-namespace', `vigil${index}`,
       '--containerd-plugins-namespace', `vigil${index}p`,
+      ...(tcp?.args ?? []),
     ],
     logFile: join(dir, 'dockerd.log'),
     readyTimeoutMs: 60_000,
@@ -112,6 +122,7 @@ export async function startDockerEngine(options: StartEngineOptions = {}): Promi
     dir,
     bridge,
     subnetIndex: index,
+    ...(tcp === undefined ? {} : { tcp: tcp.endpoint }),
     docker,
     inspect: async (reference) => {
       const parsed: unknown = JSON.parse(await docker(['inspect', reference]));
@@ -138,6 +149,17 @@ export async function startDockerEngine(options: StartEngineOptions = {}): Promi
       unmountUnder(dir);
       removeTempDir(dir);
     },
+  };
+}
+
+async function tcpListener(dir: string, mode: 'plain' | 'tls'): Promise<{ args: string[]; endpoint: NonNullable<DockerEngine['tcp']> }> {
+  const url = `tcp://127.0.0.1:${await freePort()}`;
+  if (mode === 'plain') return { args: ['--host', url], endpoint: { url } };
+  const certificates = makeTestCertificates(dir, 'engine');
+  const { files } = certificates;
+  return {
+    args: ['--host', url, '--tlsverify', '--tlscacert', files.ca, '--tlscert', files.serverCert, '--tlskey', files.serverKey],
+    endpoint: { url, tls: { ca: certificates.ca, cert: certificates.clientCert, key: certificates.clientKey } },
   };
 }
 

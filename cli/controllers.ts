@@ -1,0 +1,44 @@
+// The controllers `vigil serve` runs: a controller manager over the resource registry (leading alone with the
+// embedded store, by etcd lease with etcd), and the Docker host and inventory controllers on it.
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import type { Store } from '../apiserver/storage/interface.ts';
+import { ResourceRegistry } from '../apiserver/resources/registry.ts';
+import { Manager, type LeaderElector } from '../controllers/runtime/index.ts';
+import { registerDockerControllers, type DockerControllers } from '../controllers/docker-hosts.ts';
+import type { ServeConfig } from './serve-config.ts';
+
+export interface RunningControllers {
+  manager: Manager;
+  docker: DockerControllers;
+  /** Stops the controllers (with the manager's grace period) and the informers. */
+  stop(): Promise<void>;
+}
+
+async function leaderElector(config: ServeConfig, logger: Logger): Promise<LeaderElector | undefined> {
+  if (config.store.kind !== 'etcd') return undefined;
+  // Imported only with etcd: the etcd client and gRPC cost about 20 MiB of memory.
+  const { EtcdLeaderElector } = await import('../controllers/runtime/etcd-leader-election.ts');
+  return new EtcdLeaderElector({ endpoints: config.store.endpoints, logger });
+}
+
+export async function startControllers(options: {
+  store: Store;
+  /** The registry the API serves too; default a new one over `store`. */
+  resources?: ResourceRegistry;
+  config: ServeConfig;
+  logger: Logger;
+  metricsRegistry?: Registry;
+}): Promise<RunningControllers> {
+  const { store, config, logger } = options;
+  const elector = await leaderElector(config, logger);
+  const manager = new Manager({
+    client: options.resources ?? new ResourceRegistry({ store }),
+    metricsRegistry: options.metricsRegistry ?? new Registry(),
+    logger,
+    ...(elector === undefined ? {} : { leaderElector: elector }),
+  });
+  const docker = registerDockerControllers({ manager, defaultDockerHost: config.dockerHost });
+  await manager.start();
+  return { manager, docker, stop: () => manager.stop() };
+}
