@@ -9,6 +9,7 @@ import { resourceKinds, type ResourceKind } from '../schemas/index.ts';
 import { isObject } from '../schemas/json.ts';
 import { causeText, validateResource, type ResourceObject } from '../schemas/validation.ts';
 import { CliError } from './client/errors.ts';
+import { applyRank } from '../controllers/gitops/ownership.ts';
 
 export interface Manifest {
   /** The file as the user named it (relative to the working directory when inside it). */
@@ -133,8 +134,7 @@ function duplicates(manifests: readonly Manifest[]): string[] {
   return problems;
 }
 
-/** Manifests in the order they must be applied: kinds others refer to first (the registry's order). */
+/** Manifests in the order they must be applied: kinds others refer to first, as a GitOps pass orders them. */
 export function inApplyOrder(manifests: readonly Manifest[]): Manifest[] {
-  const rank = (manifest: Manifest): number => resourceKinds.indexOf(manifest.kind);
-  return [...manifests].sort((a, b) => rank(a) - rank(b));
+  return [...manifests].sort((a, b) => applyRank(a.kind.kind) - applyRank(b.kind.kind));
 }

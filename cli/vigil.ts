@@ -9,7 +9,8 @@ const USAGE = `Usage: vigil COMMAND [options]
 Commands:
   serve        run the API server and controllers (vigil serve --help)
   kubeconfig   print the kubeconfig for kubectl and other clients
-  apply        create or update objects from manifests (vigil apply -f FILE|DIR)
+  apply        create or update objects from manifests (vigil apply -f FILE|DIR; -f DIR --prune: a GitOps pass)
+  diff         show what a GitOps pass over a directory would change (vigil diff -f DIR)
   get          list or show objects (vigil get containers)
   delete       delete objects (vigil delete container NAME, vigil delete -f FILE|DIR)
   version      print the version
@@ -25,6 +26,7 @@ const commands: Record<string, Command> = {
   serve: async (argv) => (await import('./commands/serve.ts')).serveCommand(argv),
   kubeconfig: async (argv) => (await import('./commands/kubeconfig.ts')).kubeconfigCommand(argv),
   apply: async (argv) => (await import('./commands/apply.ts')).applyCommand(argv),
+  diff: async (argv) => (await import('./commands/diff.ts')).diffCommand(argv),
   get: async (argv) => (await import('./commands/get.ts')).getCommand(argv),
   delete: async (argv) => (await import('./commands/delete.ts')).deleteCommand(argv),
   version: async () => {

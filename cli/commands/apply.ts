@@ -1,6 +1,7 @@
 // `vigil apply -f FILE|DIR [-f ...] [-n NS] [--dry-run] [--force-conflicts]`: server-side apply of every object in
 // the manifests, with field manager "vigil". The whole set is parsed and validated first: nothing is written
 // unless every document is valid. Objects are applied in dependency order (Hosts before Containers...).
+// `vigil apply -f DIR --prune [--source NAME]`: one pass of the GitOps loop instead (cli/gitops.ts, docs/gitops.md).
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { ApiException, PatchStrategy, type KubernetesObject, type KubernetesObjectApi } from '@kubernetes/client-node';
 import { isObject } from '../../schemas/json.ts';
@@ -9,6 +10,7 @@ import { describeError, runCommand, UsageError } from '../client/errors.ts';
 import { objectName } from '../client/kinds.ts';
 import { objectApi } from '../client/objects.ts';
 import { inApplyOrder, loadManifests, type Manifest } from '../manifests.ts';
+import { applyDirectory } from './apply-directory.ts';
 
 export const FIELD_MANAGER = 'vigil';
 
@@ -21,6 +23,10 @@ recursively (*.yaml, *.yml, *.json). Every document is validated before anything
   -n, --namespace NS      the namespace of namespaced objects that name none
       --dry-run           validate on the server and report, change nothing
       --force-conflicts   take over fields another manager owns instead of failing
+      --prune             one GitOps pass over DIR, as vigil serve --manifests does it: field manager
+                          "vigil-gitops", ownership labels, and objects this DIR applied before that are gone
+                          from it deleted; the inventory is kept in a ManifestSource (spec.suspend: true)
+      --source NAME       that ManifestSource (default: the directory's base name)
 ${CONNECTION_USAGE}`;
 
 interface PlainObject {
@@ -74,6 +80,8 @@ export async function applyCommand(argv: string[]): Promise<number> {
           namespace: { type: 'string', short: 'n' },
           'dry-run': { type: 'boolean' },
           'force-conflicts': { type: 'boolean' },
+          prune: { type: 'boolean' },
+          source: { type: 'string' },
           help: { type: 'boolean', short: 'h' },
         },
       }));
@@ -86,6 +94,12 @@ export async function applyCommand(argv: string[]): Promise<number> {
     }
     const paths = values.filename ?? [];
     if (paths.length === 0) throw new UsageError(`-f FILE|DIR is required\n\n${APPLY_USAGE}`);
+    if (values.prune === true || values.source !== undefined) {
+      if (paths.length !== 1 || values.namespace !== undefined || values['force-conflicts'] === true) {
+        throw new UsageError(`--prune takes exactly one -f DIR, and neither -n nor --force-conflicts (it always takes git's fields back)\n\n${APPLY_USAGE}`);
+      }
+      return await applyDirectory({ directory: paths[0] ?? '', prune: values.prune === true, source: values.source, dryRun: values['dry-run'] === true, connection: { kubeconfig: values.kubeconfig, server: values.server, dataDir: values['data-dir'] } });
+    }
     // Validation first, before even looking for a server: a broken manifest is reported the same everywhere.
     const manifests = inApplyOrder(loadManifests(paths, { namespace: values.namespace }));
     const api = objectApi(loadConnection({ kubeconfig: values.kubeconfig, server: values.server, dataDir: values['data-dir'] }));

@@ -1233,6 +1233,10 @@ export interface SettingsSpec {
   manifests?: {
     directory?: string;
     resyncInterval?: Duration;
+    /**
+     * Delete objects the bootstrap directory applied before that are gone from it (default true: the directory is the whole truth).
+     */
+    prune?: boolean;
   };
   notificationTemplates?: NotificationTemplates;
   scan?: Request;
@@ -1412,6 +1416,10 @@ export interface ManifestSourceSpec {
    * Delete objects this source applied before that are gone from the directory (never ones annotated vigil.dev/prune: disabled).
    */
   prune?: boolean;
+  /**
+   * The server does not reconcile this source: a person paused it, or `vigil apply --prune` drives it from the command line and keeps its inventory here.
+   */
+  suspend?: boolean;
 }
 /**
  * Written by the gitops controller.
@@ -1426,6 +1434,14 @@ export interface ManifestSourceStatus {
    * The git commit, or a content hash for a plain directory.
    */
   lastAppliedRevision?: string;
+  /**
+   * The revision the last pass read, whether or not it could be applied.
+   */
+  lastAttemptedRevision?: string;
+  /**
+   * sha256 of the manifests the last successful pass applied (also for git checkouts, whose files can differ from the commit): a pass over the same digest that changes an object is correcting drift.
+   */
+  lastAppliedDigest?: string;
   lastAppliedAt?: string;
   /**
    * Objects applied by the last successful apply; pruning only ever deletes from this list.
@@ -1449,8 +1465,27 @@ export interface ManifestSourceStatus {
      */
     file?: string;
     line?: number;
-    action: 'created' | 'configured' | 'unchanged' | 'pruned' | 'skipped' | 'failed';
+    /**
+     * driftCorrected: fields git sets had been changed by another writer and were restored from git.
+     */
+    action: 'created' | 'configured' | 'unchanged' | 'driftCorrected' | 'pruned' | 'skipped' | 'failed';
+    /**
+     * Why it failed or was skipped.
+     */
     error?: string;
+    /**
+     * For driftCorrected: what was restored and who had changed it.
+     */
+    drift?: {
+      /**
+       * Field paths restored from git, e.g. .spec.policy.
+       */
+      fields?: string[];
+      /**
+       * The field managers that had changed them (empty when a field had been removed, which leaves no owner).
+       */
+      managers?: string[];
+    };
   }[];
   conditions?: Conditions;
 }

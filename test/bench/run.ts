@@ -10,6 +10,9 @@ const suites: Record<string, () => Promise<Suite>> = {
   auth: async () => (await import('./auth.bench.ts')).authBenchmark,
   api: async () => (await import('./api.bench.ts')).apiBenchmark,
   docker: async () => (await import('./docker.bench.ts')).dockerBenchmark,
+  gitops: async () => (await import('./gitops.bench.ts')).gitopsBenchmark,
+  registry: async () => (await import('./registry.bench.ts')).registryBenchmark,
+  update: async () => (await import('./update.bench.ts')).updateBenchmark,
 };
 
 const requested = process.argv.slice(2);

@@ -24,6 +24,8 @@ const requirements: Requirement[] = [
   { debianPackage: 'iptables', satisfied: () => onPath('iptables') },
   // `ip` creates each test engine's own bridge.
   { debianPackage: 'iproute2', satisfied: () => onPath('ip') },
+  // The GitOps tests make real git checkouts (branches, packed refs, linked worktrees) for Vigil to read.
+  { debianPackage: 'git', satisfied: () => onPath('git') },
 ];
 
 function onPath(command: string): boolean {

@@ -55,6 +55,8 @@ export interface StartVigilOptions {
   args?: readonly string[];
   /** 'off' runs `vigil serve --auth off` (no setup, no token). Default 'on'. */
   auth?: 'on' | 'off';
+  /** An existing data directory (a restart): kept when the server stops. Default: a new temporary one, removed. */
+  dataDir?: string;
 }
 
 async function call(url: string, init: RequestInit & { json?: unknown }): Promise<Response> {
@@ -109,24 +111,32 @@ function headersFor(token: string | undefined): Record<string, string> {
  * DATA_DIR/kubeconfig exists.
  */
 export async function startVigil(options: StartVigilOptions = {}): Promise<VigilServer> {
-  const dataDir = makeTempDir('vigil');
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? makeTempDir('vigil');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const kubeconfig = kubeconfigPath(dataDir);
   const auth = options.auth ?? 'on';
+  const setUpBefore = !ownDataDir && existsSync(kubeconfig) && !existsSync(setupTokenPath(dataDir));
   const { command, args } = vigilCommand(['serve', '--listen', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', '--auth', auth, ...(options.args ?? [])]);
   const daemon = new Daemon({
     name: 'vigil serve',
     command,
     args,
     logFile: join(dataDir, 'vigil.log'),
-    // Before setup, with authentication on, the setup token file is what says the server is waiting for /setup.
-    ready: async () => (auth === 'off' ? existsSync(kubeconfig) : existsSync(setupTokenPath(dataDir))) && (await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) })).ok,
+    // Before setup, with authentication on, the setup token file says the server waits for /setup; a data directory
+    // that was set up before (a restart) already has its kubeconfig.
+    ready: async () =>
+      (auth === 'off' || !setUpBefore ? existsSync(auth === 'off' ? kubeconfig : setupTokenPath(dataDir)) : existsSync(kubeconfig)) &&
+      (await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) })).ok,
   });
   let adminToken: string | undefined;
   try {
     await daemon.start();
-    if (auth === 'on') {
+    if (auth === 'on' && setUpBefore) {
+      adminToken = readKubeconfigToken(kubeconfig);
+      if (adminToken === undefined) throw new Error(`no token in ${kubeconfig} of a server set up before`);
+    } else if (auth === 'on') {
       const setupToken = readFileSync(setupTokenPath(dataDir), 'utf8').trim();
       await expectOk(await call(`${url}/setup`, { method: 'POST', json: { username: ADMIN_USERNAME, password: ADMIN_PASSWORD, setup_token: setupToken } }), 'setup');
       // The server writes the kubeconfig before /setup answers.
@@ -135,7 +145,7 @@ export async function startVigil(options: StartVigilOptions = {}): Promise<Vigil
     }
   } catch (error) {
     await daemon.stop();
-    removeTempDir(dataDir);
+    if (ownDataDir) removeTempDir(dataDir);
     throw error;
   }
   return {
@@ -151,7 +161,7 @@ export async function startVigil(options: StartVigilOptions = {}): Promise<Vigil
     kubeconfigFor: (token, name) => kubeconfigFile(kubeconfig, dataDir, token, name),
     stop: async () => {
       await daemon.stop();
-      removeTempDir(dataDir);
+      if (ownDataDir) removeTempDir(dataDir);
     },
   };
 }

@@ -261,7 +261,7 @@ export const settings: Settings = {
     releaseSources: [{ imagePattern: 'nginx', githubRepo: 'nginx/nginx' }],
     snapshotRetention: { perContainer: 5, maxAge: '30d' },
     historyRetention: { maxRecords: 5000, maxAge: '90d' },
-    manifests: { directory: '/etc/vigil/manifests', resyncInterval: '5m' },
+    manifests: { directory: '/etc/vigil/manifests', resyncInterval: '5m', prune: true },
     notificationTemplates: { update_failed: 'Failed: {{.ContainerName}}: {{.Error}}' },
     scan: { requestedAt: at, requestedBy: 'admin' },
   },
@@ -327,12 +327,17 @@ export const manifestSource: ManifestSource = {
   apiVersion: 'vigil.dev/v1alpha1',
   kind: 'ManifestSource',
   metadata: { name: 'homelab' },
-  spec: { directory: '/srv/gitops/vigil', resyncInterval: '1m', prune: true },
+  spec: { directory: '/srv/gitops/vigil', resyncInterval: '1m', prune: true, suspend: false },
   status: {
     gitCommit: '0123456789abcdef0123456789abcdef01234567',
     lastAppliedRevision: '0123456789abcdef0123456789abcdef01234567',
+    lastAttemptedRevision: '0123456789abcdef0123456789abcdef01234567',
+    lastAppliedDigest: 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
     inventory: [{ apiVersion: 'vigil.dev/v1alpha1', kind: 'UpdatePolicy', name: 'web-apps' }],
-    results: [{ object: 'UpdatePolicy/web-apps', file: 'policies.yaml', line: 1, action: 'unchanged' }],
+    results: [
+      { object: 'UpdatePolicy/web-apps', file: 'policies.yaml', line: 1, action: 'unchanged' },
+      { object: 'Container/local/nginx', file: 'containers.yaml', line: 4, action: 'driftCorrected', drift: { fields: ['.spec.policy'], managers: ['kubectl-edit'] } },
+    ],
     conditions: [{ ...ready }],
   },
 };

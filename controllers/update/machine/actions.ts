@@ -1,0 +1,61 @@
+// What the update machine asks to be done next, and what doing it produced. Each action is one Docker call (or a
+// short fixed sequence of them) that is safe to repeat: after a crash the machine may ask for it again.
+import type { EndpointSettings } from '../docker/types.ts';
+import type { ImageRemoval } from '../docker/update-docker.ts';
+
+export type Action =
+  | { kind: 'done' }
+  /** Nothing to do until `until` (grace period, health polling, retry backoff). */
+  | { kind: 'wait'; until: number; reason: string }
+  | { kind: 'exec'; hook: 'pre' | 'post'; index: number; containerID: string; command: string[]; timeoutMs: number }
+  /** Inspect the container, store the inspect as a snapshot, and list its network-namespace dependents. */
+  | { kind: 'snapshot'; containerID: string }
+  | { kind: 'tag'; imageID: string; repository: string; tag: string }
+  | { kind: 'pull'; reference: string }
+  | { kind: 'stop'; containerID: string }
+  | { kind: 'rename'; containerID: string; name: string }
+  /**
+   * Create `name` from a snapshot: Config.Image `image`, image defaults of `imageID` (both absent: the snapshot's own
+   * image). With `preferReference`, that reference is used instead of the ID when it still names `imageID` (a
+   * rollback shows the tag, not an ID, unless the tag has moved on).
+   */
+  | {
+      kind: 'create';
+      purpose: 'new' | 'restore' | 'dependent';
+      snapshot: string;
+      name: string;
+      image?: string;
+      imageID?: string;
+      preferReference?: string;
+      removeVolumes: boolean;
+      networkMode?: string;
+    }
+  | { kind: 'connect'; containerID: string; network: string; endpoint: EndpointSettings }
+  | { kind: 'disconnect'; containerID: string; network: string }
+  | { kind: 'start'; containerID: string; dependent?: string }
+  | { kind: 'restart'; containerID: string; dependent: string }
+  | { kind: 'remove'; containerID: string; removeVolumes: boolean }
+  | { kind: 'removeImage'; imageID: string }
+  | { kind: 'snapshotDependent'; dependent: string };
+
+export type ActionKind = Action['kind'];
+
+/** What an action produced; `error` when it failed (the message, for status and history). */
+export interface ActionResult {
+  error?: string;
+  exitCode?: number;
+  timedOut?: boolean;
+  output?: string;
+  /** snapshot, snapshotDependent: the stored snapshot's name. */
+  snapshot?: string;
+  /** snapshot: facts of the snapshotted container. */
+  imageID?: string;
+  image?: string;
+  running?: boolean;
+  dependents?: Array<{ id: string; name: string; running: boolean }>;
+  /** pull */
+  repoDigests?: string[];
+  /** create */
+  containerID?: string;
+  removal?: ImageRemoval;
+}

@@ -1,0 +1,169 @@
+// The persisted state of one update: exactly what Container `status.operation` holds (docs/resources.md), with the
+// step-specific data under `details`. It is written before every step, so that after a crash at any point the
+// machine knows what it was doing, and every step can tell from Docker whether it already happened.
+import type { Operation } from '../../../schemas/generated/types.ts';
+
+/** Forward steps, in order. */
+export const FORWARD_STEPS = [
+  'preHook',
+  'snapshot',
+  'backup',
+  'pull',
+  'compare',
+  'stop',
+  'rename',
+  'create',
+  'connect',
+  'start',
+  'grace',
+  'verify',
+  'postHook',
+  'removeOld',
+  'cleanup',
+  'dependents',
+] as const;
+
+/** Steps back to the old container after a failure, in order. */
+export const ROLLBACK_STEPS = ['rollbackRemoveNew', 'rollbackRename', 'rollbackRecreate', 'rollbackConnect', 'rollbackStart', 'rollbackDependents'] as const;
+
+export type ForwardStep = (typeof FORWARD_STEPS)[number];
+export type RollbackStep = (typeof ROLLBACK_STEPS)[number];
+export type Step = ForwardStep | RollbackStep | 'done';
+
+export type Phase = 'Running' | 'Verifying' | 'RollingBack' | 'Succeeded' | 'Skipped' | 'RolledBack' | 'Failed';
+
+/** The history outcome (UpdateRecord), plus `skipped` for a pre-update hook that exited with its skip code. */
+export type UpdateOutcomeOrSkip = 'success' | 'failed' | 'rollback' | 'identical' | 'pull_only' | 'skipped';
+
+export interface HookCommand {
+  command: string[];
+  timeoutSeconds: number;
+  /** A pre-update hook exiting with this code skips the update (Sentinel: 75). */
+  skipExitCode: number;
+  /** Where it came from, for the record: `label` or `hook/NAME`. */
+  source?: string;
+}
+
+/** What the update was asked to do, fixed when it starts. Durations in milliseconds. */
+export interface UpdateOptions {
+  gracePeriodMs: number;
+  /** How long after the grace period a health check may stay `starting` before the update counts as failed. */
+  healthTimeoutMs: number;
+  pullOnly: boolean;
+  removeVolumes: boolean;
+  imageCleanup: boolean;
+  imageBackup: boolean;
+  preHooks: HookCommand[];
+  postHooks: HookCommand[];
+}
+
+export interface StepRecord {
+  name: string;
+  outcome: 'success' | 'failed' | 'skipped';
+  startedAt: string;
+  finishedAt?: string;
+  message?: string;
+}
+
+/** A container in the network namespace of the updated one (`network_mode: container:…`). */
+export interface NamespaceDependent {
+  name: string;
+  id: string;
+  wasRunning: boolean;
+  /** Snapshot taken before it is recreated. */
+  snapshot?: string;
+  done?: boolean;
+}
+
+// A type alias, not an interface: status.operation.details is an open object, and only aliases fit its index signature.
+export type UpdateDetails = {
+  /** The Docker name of the container, without '/'. */
+  containerName: string;
+  /** The name the old container carries while the new one takes its place. */
+  recoveryName: string;
+  options: UpdateOptions;
+  /** Config.Image of the old container. */
+  oldImage?: string;
+  oldWasRunning?: boolean;
+  newImageID?: string;
+  newRepoDigests?: string[];
+  preHooksDone?: number;
+  postHooksDone?: number;
+  backupTag?: string;
+  backupDone?: boolean;
+  /** Set when the step was first attempted: from then on Docker may have done it. */
+  stopIssued?: boolean;
+  createIssued?: boolean;
+  verifyAfter?: string;
+  verifyDeadline?: string;
+  cleanupDone?: boolean;
+  cleanupResult?: string;
+  dependents?: NamespaceDependent[];
+  /** When a failed step may be tried again. */
+  retryAt?: string;
+  lastError?: string;
+  outcome?: UpdateOutcomeOrSkip;
+  /** Why the update failed or was rolled back. */
+  error?: string;
+  finishedAt?: string;
+  steps: StepRecord[];
+};
+
+/** status.operation of a Container, typed for the update. */
+export interface UpdateOperation extends Operation {
+  type: 'update';
+  phase: Phase;
+  step: Step;
+  attempt: number;
+  oldContainerID: string;
+  targetImage: string;
+  details: UpdateDetails;
+}
+
+export interface NewUpdateInput {
+  containerName: string;
+  containerID: string;
+  /** The reference to pull and run, e.g. registry/repo:1.2.4. */
+  targetImage: string;
+  /** When set, the pulled image must carry this digest (an approval binds to what was approved). */
+  targetDigest?: string;
+  reason?: Operation['reason'];
+  request?: string;
+  options: UpdateOptions;
+  now: number;
+}
+
+export const TERMINAL_PHASES: ReadonlySet<Phase> = new Set(['Succeeded', 'Skipped', 'RolledBack', 'Failed']);
+
+export function isTerminal(operation: Pick<UpdateOperation, 'phase'>): boolean {
+  return TERMINAL_PHASES.has(operation.phase);
+}
+
+/** Docker names allow [a-zA-Z0-9_.-]; the old container's short ID keeps two recoveries of one name apart. */
+export function recoveryNameFor(containerName: string, containerID: string): string {
+  return `${containerName}-vigil-old-${containerID.slice(0, 12)}`;
+}
+
+export function newUpdateOperation(input: NewUpdateInput): UpdateOperation {
+  const at = new Date(input.now).toISOString();
+  const operation: UpdateOperation = {
+    type: 'update',
+    phase: 'Running',
+    step: FORWARD_STEPS[0],
+    startedAt: at,
+    lastTransition: at,
+    targetImage: input.targetImage,
+    oldContainerID: input.containerID,
+    attempt: 0,
+    details: {
+      containerName: input.containerName,
+      recoveryName: recoveryNameFor(input.containerName, input.containerID),
+      options: input.options,
+      steps: [],
+    },
+  };
+  if (input.targetDigest !== undefined) operation.targetDigest = input.targetDigest;
+  if (input.reason !== undefined) operation.reason = input.reason;
+  if (input.request !== undefined) operation.request = input.request;
+  return operation;
+}
