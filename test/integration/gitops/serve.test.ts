@@ -22,7 +22,7 @@ after(async () => {
 
 async function getJson<T = ResourceObject>(path: string): Promise<T | undefined> {
   if (server === undefined) throw new Error('no server');
-  const response = await fetch(`${server.url}${path}`, { signal: AbortSignal.timeout(5000) });
+  const response = await fetch(`${server.url}${path}`, { headers: server.headers(), signal: AbortSignal.timeout(5000) });
   if (response.status === 404) return undefined;
   if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
