@@ -1,5 +1,6 @@
 // The controllers `vigil serve` runs: a controller manager over the resource registry (leading alone with the
-// embedded store, by etcd lease with etcd), and the Docker host, inventory and update controllers on it.
+// embedded store, by etcd lease with etcd), and the Docker host, inventory and update controllers and the GitOps sync
+// on it.
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Store } from '../apiserver/storage/interface.ts';
@@ -8,12 +9,14 @@ import { Manager, type LeaderElector } from '../controllers/runtime/index.ts';
 import { registerDockerControllers, type DockerControllers } from '../controllers/docker-hosts.ts';
 import { registerUpdateController, type UpdateController } from '../controllers/update/controller/update-controller.ts';
 import { parseFailpoint } from '../controllers/update/controller/failpoint.ts';
+import { registerGitopsController, type GitopsController } from '../controllers/gitops/gitops-controller.ts';
 import type { ServeConfig } from './serve-config.ts';
 
 export interface RunningControllers {
   manager: Manager;
   docker: DockerControllers;
   update: UpdateController;
+  gitops: GitopsController;
   /** Stops the controllers (with the manager's grace period) and the informers. */
   stop(): Promise<void>;
 }
@@ -44,6 +47,8 @@ export async function startControllers(options: {
   const docker = registerDockerControllers({ manager, defaultDockerHost: config.dockerHost });
   const failpoint = parseFailpoint(process.env.VIGIL_FAILPOINTS);
   const update = registerUpdateController({ manager, sessions: docker.sessions, ...(failpoint === undefined ? {} : { failpoint }) });
+  // ManifestSources, and `default` from --manifests or Settings.manifests.
+  const gitops = registerGitopsController({ manager, bootstrapDirectory: config.manifests });
   await manager.start();
-  return { manager, docker, update, stop: () => manager.stop() };
+  return { manager, docker, update, gitops, stop: () => manager.stop() };
 }

@@ -16,6 +16,10 @@ export interface ServeConfig {
   /** A directory of YAML manifests kept in sync with the store (GitOps), if any. */
   manifests: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** 'off' switches authentication off from the start (everyone is admin); 'on' lets the stored setting decide. */
+  auth: 'on' | 'off';
+  /** 'auto': HTTPS too, on the same port, with a self-signed certificate kept in the data directory; 'off': HTTP only. */
+  tls: 'auto' | 'off';
 }
 
 export class ConfigError extends Error {
@@ -27,12 +31,15 @@ export class ConfigError extends Error {
 
 const DEFAULTS = {
   port: '8080',
-  // Until authentication exists the server must not be reachable from the network.
-  listen: '127.0.0.1',
+  // All interfaces, as Docker Sentinel: every route is authenticated (setup needs the one-time setup token), and
+  // `vigil serve` warns loudly when authentication is off on an address beyond loopback.
+  listen: '0.0.0.0',
   dataDir: './data',
   store: 'embedded',
   dockerHost: 'unix:///var/run/docker.sock',
   logLevel: 'info',
+  auth: 'on',
+  tls: 'auto',
 } as const;
 
 interface Setting {
@@ -48,18 +55,30 @@ const SETTINGS = {
   dockerHost: { flag: 'docker-host', env: 'DOCKER_HOST' },
   manifests: { flag: 'manifests', env: 'VIGIL_MANIFESTS' },
   logLevel: { flag: 'log-level', env: 'VIGIL_LOG_LEVEL' },
+  auth: { flag: 'auth', env: 'VIGIL_AUTH' },
+  tls: { flag: 'tls', env: 'VIGIL_TLS' },
 } satisfies Record<string, Setting>;
 
 export const SERVE_USAGE = `Usage: vigil serve [options]
 
   --port N              port to listen on (env VIGIL_PORT, default 8080)
-  --listen ADDRESS      address to listen on (env VIGIL_LISTEN, default 127.0.0.1)
+  --listen ADDRESS      address to listen on (env VIGIL_LISTEN, default 0.0.0.0: all interfaces;
+                        127.0.0.1 keeps Vigil to this machine)
   --data-dir DIR        where the embedded store and keys live (env VIGIL_DATA_DIR, default ./data)
   --store STORE         embedded, or etcd://HOST:PORT[,HOST:PORT...] (env VIGIL_STORE, default embedded)
   --docker-host URL     the local Docker engine, unix:///PATH or tcp://HOST:PORT
                         (env DOCKER_HOST, default unix:///var/run/docker.sock)
   --manifests DIR       keep the store in sync with the YAML manifests in DIR (env VIGIL_MANIFESTS)
   --log-level LEVEL     fatal, error, warn, info, debug, trace or silent (env VIGIL_LOG_LEVEL, default info)
+  --auth on|off         off: no authentication at all, everyone who reaches the port is an admin
+                        (env VIGIL_AUTH, default on; with off, also pass --listen 127.0.0.1)
+  --tls auto|off        auto: serve HTTPS too, on the same port, with a self-signed certificate made once
+                        in DATA_DIR/tls.crt (kubectl sends its token only over TLS); off: HTTP only
+                        (env VIGIL_TLS, default auto)
+
+The first start prints a one-time setup token (also in DATA_DIR/setup-token): create the first admin with
+POST /setup. Vigil then writes DATA_DIR/kubeconfig (0600) with an API token of that admin, for kubectl and
+the vigil CLI (vigil kubeconfig prints it).
 `;
 
 /** Reads `vigil serve` flags and environment. Throws ConfigError naming the bad flag or variable. */
@@ -90,6 +109,8 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
   const dockerHost = pick(SETTINGS.dockerHost, DEFAULTS.dockerHost);
   const manifests = pick(SETTINGS.manifests, undefined);
   const logLevel = pick(SETTINGS.logLevel, DEFAULTS.logLevel);
+  const auth = pick(SETTINGS.auth, DEFAULTS.auth);
+  const tls = pick(SETTINGS.tls, DEFAULTS.tls);
 
   return {
     port: parsePort(port.value ?? DEFAULTS.port, port.source),
@@ -99,6 +120,8 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     dockerHost: parseDockerHost(dockerHost.value ?? DEFAULTS.dockerHost, dockerHost.source),
     manifests: manifests.value === undefined ? undefined : parseDirectory(manifests.value, manifests.source),
     logLevel: parseLogLevel(logLevel.value ?? DEFAULTS.logLevel, logLevel.source),
+    auth: parseAuth(auth.value ?? DEFAULTS.auth, auth.source),
+    tls: parseTls(tls.value ?? DEFAULTS.tls, tls.source),
   };
 }
 
@@ -115,6 +138,8 @@ function parseFlags(argv: string[]) {
       'docker-host': { type: 'string' },
       manifests: { type: 'string' },
       'log-level': { type: 'string' },
+      auth: { type: 'string' },
+      tls: { type: 'string' },
     },
   });
 }
@@ -166,4 +191,19 @@ function parseLogLevel(text: string, source: string): ServeConfig['logLevel'] {
   const level = levels.find((candidate) => candidate === text);
   if (level === undefined) throw new ConfigError(`invalid log level ${JSON.stringify(text)} from ${source}: expected one of ${levels.join(', ')}`);
   return level;
+}
+
+function parseAuth(text: string, source: string): ServeConfig['auth'] {
+  if (text === 'on' || text === 'off') return text;
+  throw new ConfigError(`invalid authentication mode ${JSON.stringify(text)} from ${source}: expected on or off`);
+}
+
+function parseTls(text: string, source: string): ServeConfig['tls'] {
+  if (text === 'auto' || text === 'off') return text;
+  throw new ConfigError(`invalid TLS mode ${JSON.stringify(text)} from ${source}: expected auto or off`);
+}
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only (no warning when authentication is off there). */
+export function isLoopbackAddress(address: string): boolean {
+  return address === 'localhost' || address === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
 }
