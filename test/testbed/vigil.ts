@@ -57,6 +57,14 @@ export interface StartVigilOptions {
   auth?: 'on' | 'off';
   /** An existing data directory (a restart): kept when the server stops. Default: a new temporary one, removed. */
   dataDir?: string;
+  /** More environment variables of the child (e.g. VIGIL_FAILPOINTS), over this process's. */
+  env?: Record<string, string>;
+}
+
+/** A `vigil serve` child process. */
+export interface VigilChild extends VigilServer {
+  /** SIGKILL, as a crash or power cut would. The data directory is kept for a restart on it (stop() still removes one of its own). */
+  kill(): Promise<void>;
 }
 
 async function call(url: string, init: RequestInit & { json?: unknown }): Promise<Response> {
@@ -110,7 +118,7 @@ function headersFor(token: string | undefined): Record<string, string> {
  * `vigil serve --listen 127.0.0.1 --port P --data-dir D` as a child process; resolves once it is set up (auth on) and
  * DATA_DIR/kubeconfig exists.
  */
-export async function startVigil(options: StartVigilOptions = {}): Promise<VigilServer> {
+export async function startVigil(options: StartVigilOptions = {}): Promise<VigilChild> {
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? makeTempDir('vigil');
   const port = await freePort();
@@ -124,6 +132,7 @@ export async function startVigil(options: StartVigilOptions = {}): Promise<Vigil
     command,
     args,
     logFile: join(dataDir, 'vigil.log'),
+    ...(options.env === undefined ? {} : { env: { ...process.env, ...options.env } }),
     // Before setup, with authentication on, the setup token file says the server waits for /setup; a data directory
     // that was set up before (a restart) already has its kubeconfig.
     ready: async () =>
@@ -162,6 +171,9 @@ export async function startVigil(options: StartVigilOptions = {}): Promise<Vigil
     stop: async () => {
       await daemon.stop();
       if (ownDataDir) removeTempDir(dataDir);
+    },
+    kill: async () => {
+      await daemon.kill();
     },
   };
 }
