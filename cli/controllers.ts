@@ -1,16 +1,19 @@
 // The controllers `vigil serve` runs: a controller manager over the resource registry (leading alone with the
-// embedded store, by etcd lease with etcd), and the Docker host and inventory controllers on it.
+// embedded store, by etcd lease with etcd), and on it the Docker host and inventory controllers and the registry
+// checks (scan scheduler, check requests, Registry statuses).
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Store } from '../apiserver/storage/interface.ts';
 import { ResourceRegistry } from '../apiserver/resources/registry.ts';
 import { Manager, type LeaderElector } from '../controllers/runtime/index.ts';
 import { registerDockerControllers, type DockerControllers } from '../controllers/docker-hosts.ts';
+import { registerRegistryCheckControllers, type RegistryCheckControllers } from '../controllers/registry-check/register.ts';
 import type { ServeConfig } from './serve-config.ts';
 
 export interface RunningControllers {
   manager: Manager;
   docker: DockerControllers;
+  registryChecks: RegistryCheckControllers;
   /** Stops the controllers (with the manager's grace period) and the informers. */
   stop(): Promise<void>;
 }
@@ -39,6 +42,7 @@ export async function startControllers(options: {
     ...(elector === undefined ? {} : { leaderElector: elector }),
   });
   const docker = registerDockerControllers({ manager, defaultDockerHost: config.dockerHost });
+  const registryChecks = registerRegistryCheckControllers({ manager, ...(config.dockerConfig === undefined ? {} : { dockerConfigPath: config.dockerConfig }) });
   await manager.start();
-  return { manager, docker, stop: () => manager.stop() };
+  return { manager, docker, registryChecks, stop: () => manager.stop() };
 }

@@ -7,9 +7,14 @@ import { effectivePolicyOf } from './selection.ts';
 
 export type CheckInput = Omit<ContainerCheckInput, 'now' | 'purpose' | 'signal' | 'maxVersionProbes'>;
 
-/** The engine's platform as its Host reports it (Docker's spelling is fine); linux/amd64 until it connected once. */
+/**
+ * The engine's platform as its Host reports it (Docker's spelling is fine); linux/amd64 until it connected once. Host
+ * `status.os` is docker info's OperatingSystem ("Debian GNU/Linux 12 (bookworm)", "Windows Server 2022 …"), not
+ * the OS type an image index names: only Windows engines run anything but linux images.
+ */
 export function platformOf(host: Host | undefined): Platform {
-  return { os: host?.status?.os ?? 'linux', architecture: host?.status?.arch ?? 'amd64' };
+  const os = /windows/i.test(host?.status?.os ?? '') ? 'windows' : 'linux';
+  return { os, architecture: host?.status?.arch ?? 'amd64' };
 }
 
 /** The check input of a container, or undefined when the inventory has not recorded its image yet. */
