@@ -1,6 +1,10 @@
 // The registry-check controller's part of a Container status, computed in one piece from the stored status and a
 // check result: registryCheck, pendingUpdate, the UpdateAvailable condition and (for a request) handledRequests.check.
 // Every other field passes through untouched (the inventory's facts, the update controller's operation, ...). Pure.
+// A check that finds what the last one found changes nothing but its times (lastChecked, lastSeen): those are then
+// left as they are until they are `refreshAfterMs` old, so that a scan of unchanged containers writes nothing (as a
+// kubelet reports an unchanged node status only every nodeStatusReportFrequency).
+import { isDeepStrictEqual } from 'node:util';
 import type { ContainerStatus, RegistryCheck } from '../../schemas/generated/types.ts';
 import { setCondition, type ConditionUpdate } from '../runtime/index.ts';
 import type { ContainerCheckResult } from '../registry/check.ts';
@@ -14,6 +18,8 @@ export interface CheckStatusInput {
   now: number;
   /** The spec.check requestedAt this check answers. */
   handledCheck?: string;
+  /** Keep the stored lastChecked/lastSeen of an unchanged result younger than this. Default 0: always move them. */
+  refreshAfterMs?: number;
 }
 
 function availableMessage(check: RegistryCheck): string {
@@ -47,9 +53,21 @@ function updateAvailableCondition(result: ContainerCheckResult): ConditionUpdate
   }
 }
 
+/** The result's registryCheck, with the stored times when nothing else changed and they are recent enough. */
+function registryCheckOf(input: CheckStatusInput): RegistryCheck {
+  const fresh = input.result.registryCheck;
+  const stored = input.current?.registryCheck;
+  const refreshAfterMs = input.refreshAfterMs ?? 0;
+  if (stored?.lastChecked === undefined || refreshAfterMs <= 0 || input.handledCheck !== undefined) return fresh;
+  if (input.now - Date.parse(stored.lastChecked) >= refreshAfterMs) return fresh;
+  const kept: RegistryCheck = { ...fresh, lastChecked: stored.lastChecked };
+  if (fresh.lastSeen !== undefined && stored.lastSeen !== undefined) kept.lastSeen = stored.lastSeen;
+  return isDeepStrictEqual(kept, stored) ? stored : fresh;
+}
+
 export function statusWithCheck(input: CheckStatusInput): ContainerStatus {
   const { current, result } = input;
-  const next: ContainerStatus = { ...current, registryCheck: result.registryCheck };
+  const next: ContainerStatus = { ...current, registryCheck: registryCheckOf(input) };
   if (result.pendingUpdate === undefined) delete next.pendingUpdate;
   else next.pendingUpdate = result.pendingUpdate;
   if (input.handledCheck !== undefined) next.handledRequests = { ...current?.handledRequests, check: input.handledCheck };

@@ -20,6 +20,7 @@ import { statusWithCheck } from './check-status.ts';
 import type { CheckOutcome } from './outcome.ts';
 
 export const REGISTRY_CHECK_FIELD_MANAGER = 'vigil-registry-check';
+export const DEFAULT_REFRESH_CHECKED_AFTER_MS = 3600_000;
 
 export interface ContainerCheckerOptions {
   client: ResourceClient;
@@ -31,6 +32,11 @@ export interface ContainerCheckerOptions {
   onRegistryOutcome?: (server: string, error: unknown) => void;
   /** HEADs at most to name the version behind a mutable tag. Default 3. */
   maxVersionProbes?: number;
+  /**
+   * A check that finds what the last one found writes nothing until its lastChecked is this old (then it moves
+   * lastChecked and lastSeen). A check request always writes. Default 1 h.
+   */
+  refreshCheckedAfterMs?: number;
 }
 
 /** One container to check; `handles` is the spec.check requestedAt the check answers, if a request asked for it. */
@@ -67,7 +73,11 @@ export class ContainerChecker {
     this.#options = options;
   }
 
-  /** Checks every job's container; each distinct image once. Stops starting new images when `signal` aborts. */
+  /**
+   * Checks every job's container; each distinct image once. A worker moves on to the next image as soon as a group's
+   * results are known and leaves the status writes to finish meanwhile: the registry stays busy while the store
+   * writes. Stops starting new images when `signal` aborts; resolves once every status is written.
+   */
   async checkBatch(jobs: readonly CheckJob[], options: BatchOptions): Promise<BatchSummary> {
     const groups = new Map<string, CheckJob[]>();
     for (const job of jobs) {
@@ -78,39 +88,61 @@ export class ContainerChecker {
     }
     const summary: BatchSummary = { checked: 0, updatesAvailable: 0, failed: 0, rateLimited: 0, images: groups.size };
     const queue = [...groups.values()];
+    const writes: Promise<void>[] = [];
+    const record = async (key: string, written: Promise<CheckOutcome | undefined>): Promise<void> => {
+      try {
+        count(summary, await written);
+      } catch (error) {
+        if (options.signal.aborted) return;
+        // The store refused the write: this container's result is lost for this batch, not the others'.
+        this.#options.logger.warn({ err: error, container: key }, 'could not record a registry check');
+        summary.failed += 1;
+      }
+    };
     const worker = async (): Promise<void> => {
       for (let group = queue.shift(); group !== undefined; group = queue.shift()) {
         for (const job of group) {
           options.signal.throwIfAborted();
-          try {
-            count(summary, await this.checkOne(job, options));
-          } catch (error) {
-            if (options.signal.aborted) throw error;
-            // The store refused the write: this container's result is lost for this batch, not the others'.
-            this.#options.logger.warn({ err: error, container: job.key }, 'could not record a registry check');
-            summary.failed += 1;
-          }
+          const { checked, written } = this.#start(job, options);
+          writes.push(record(job.key, written));
+          // The next container of the group is answered from the batch's memory only once this one asked.
+          await checked;
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, queue.length)) }, worker));
+    try {
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, queue.length)) }, worker));
+    } finally {
+      await Promise.all(writes);
+    }
     return summary;
   }
 
   /** Checks one container and writes its status; undefined when there is nothing to check (deleted meanwhile). */
   async checkOne(job: CheckJob, options: Omit<BatchOptions, 'concurrency'>): Promise<CheckOutcome | undefined> {
-    const before = this.#running.get(job.key) ?? Promise.resolve();
-    const run = before.then(() => this.#check(job, options));
-    const settled = run.then(() => undefined, () => undefined);
-    this.#running.set(job.key, settled);
-    try {
-      return await run;
-    } finally {
-      if (this.#running.get(job.key) === settled) this.#running.delete(job.key);
-    }
+    return await this.#start(job, options).written;
   }
 
-  async #check(job: CheckJob, options: Omit<BatchOptions, 'concurrency'>): Promise<CheckOutcome | undefined> {
+  /**
+   * Starts the check of one container once its previous check is done. `checked` settles when the registry part is
+   * over, `written` when the status is written (with the outcome).
+   */
+  #start(job: CheckJob, options: Omit<BatchOptions, 'concurrency'>): { checked: Promise<void>; written: Promise<CheckOutcome | undefined> } {
+    const before = this.#running.get(job.key) ?? Promise.resolve();
+    let checkedNow: () => void = () => undefined;
+    const checked = new Promise<void>((resolve) => {
+      checkedNow = resolve;
+    });
+    const written = before.then(() => this.#check(job, options, checkedNow)).finally(checkedNow);
+    const settled = written.then(() => undefined, () => undefined);
+    this.#running.set(job.key, settled);
+    void settled.then(() => {
+      if (this.#running.get(job.key) === settled) this.#running.delete(job.key);
+    });
+    return { checked, written };
+  }
+
+  async #check(job: CheckJob, options: Omit<BatchOptions, 'concurrency'>, checked: () => void): Promise<CheckOutcome | undefined> {
     const { namespace, name } = splitKey(job.key);
     const cached = this.#options.containers.get(job.key);
     if (cached === undefined) return undefined;
@@ -118,22 +150,27 @@ export class ContainerChecker {
     const input = checkInputOf(cached, platform);
     const now = this.#options.clock.now();
     const result = input === undefined ? unknownImage(cached.status, now) : await this.#run(input, now, options);
+    checked();
     options.signal.throwIfAborted();
     if (input !== undefined) this.#recordOutcome(result);
-    const fingerprint = input === undefined ? undefined : inputFingerprint(input);
+    let fingerprint: string | undefined;
     let final = result;
     try {
       await writeStatus(this.#options.client, 'Container', namespace, name, async (current) => {
         const container = current as Stored<Container>;
-        const fresh = checkInputOf(container, platform);
         // Changed since the cache was read (a new image, another scope, our own last write not yet seen): check
         // again from what is stored; the batch reader answers from memory what was asked already.
-        if (fresh !== undefined && inputFingerprint(fresh) !== fingerprint) final = await this.#run(fresh, now, options);
+        if (container.metadata.resourceVersion !== cached.metadata.resourceVersion) {
+          const fresh = checkInputOf(container, platform);
+          fingerprint ??= input === undefined ? undefined : inputFingerprint(input);
+          if (fresh !== undefined && inputFingerprint(fresh) !== fingerprint) final = await this.#run(fresh, now, options);
+        }
         return statusWithCheck({
           current: container.status,
           result: final,
           generation: container.metadata.generation,
           now,
+          refreshAfterMs: this.#options.refreshCheckedAfterMs ?? DEFAULT_REFRESH_CHECKED_AFTER_MS,
           ...(job.handles === undefined ? {} : { handledCheck: laterOf(job.handles, container.status?.handledRequests?.check) }),
         }) as Record<string, unknown>;
       }, { fieldManager: REGISTRY_CHECK_FIELD_MANAGER });

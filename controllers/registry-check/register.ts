@@ -32,6 +32,8 @@ export interface RegistryCheckControllersOptions {
   checkTimeoutMs?: number;
   /** The scheduler looks again at least this often. Default 1 h. */
   maxWaitMs?: number;
+  /** See ContainerCheckerOptions.refreshCheckedAfterMs. Default 1 h. */
+  refreshCheckedAfterMs?: number;
 }
 
 export interface RegistryCheckControllers {
@@ -80,6 +82,7 @@ export function registerRegistryCheckControllers(options: RegistryCheckControlle
     clock: manager.clock,
     logger,
     onRegistryOutcome: (server, error) => access.recordOutcome(server, error),
+    ...(options.refreshCheckedAfterMs === undefined ? {} : { refreshCheckedAfterMs: options.refreshCheckedAfterMs }),
   });
 
   registryStatuses = manager.addController({

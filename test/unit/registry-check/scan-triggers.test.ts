@@ -62,8 +62,13 @@ describe('scan triggers (fake clock)', () => {
     const t0 = s.clock.now();
     await s.api.modify('Settings', undefined, 'default', (current) => ({ ...current, spec: { pollInterval: '30m' } }));
     await eventually('nextScan moved', async () => (await getSettings(s.api)).status?.nextScan === new Date(t0 + 30 * 60_000).toISOString().replace('.000', ''));
-    await s.advance(30 * 60_000);
-    await eventually('scanned after 30 minutes', async () => (await lastChecked('app')) === new Date(t0 + 30 * 60_000).toISOString());
+    await s.advance(30 * 60_000 - 1000);
+    assert.equal(s.registry.requests.head, 1);
+    await s.advance(1000);
+    await eventually('scanned after 30 minutes', () => s.registry.requests.head === 2);
+    // Nothing changed in 30 minutes: the status stays as it was (lastChecked moves at least hourly).
+    assert.equal(await lastChecked('app'), new Date(t0).toISOString());
+    await eventually('nextScan 30 minutes on', async () => (await getSettings(s.api)).status?.nextScan === new Date(t0 + 60 * 60_000).toISOString().replace('.000', ''));
   });
 
   test('a cron schedule replaces the interval', async () => {
@@ -131,6 +136,31 @@ describe('scan triggers (fake clock)', () => {
     await s.idle();
     assert.equal((await getSettings(s.api)).metadata.resourceVersion, before.metadata.resourceVersion);
     assert.equal((await getContainer(s.api, 'app')).metadata.resourceVersion, app.metadata.resourceVersion);
+  });
+
+  test('a scan that finds what the last one found writes nothing; a new version is written at once; lastChecked moves hourly', async () => {
+    const s = await start({ pollInterval: '5m' });
+    const t0 = s.clock.now();
+    const first = await getContainer(s.api, 'app');
+    await s.advance(5 * 60_000);
+    await eventually('second scan', () => s.registry.requests.head === 2);
+    await s.idle();
+    assert.equal((await getContainer(s.api, 'app')).metadata.resourceVersion, first.metadata.resourceVersion, 'unchanged: not written');
+
+    s.registry.tag(REPO, '1.2.0', s.registry.image('1.2.0').digest);
+    await s.advance(5 * 60_000);
+    const moved = await eventually('the new version is written', async () => {
+      const app = await getContainer(s.api, 'app');
+      return app.status?.registryCheck?.target?.tag === '1.2.0' ? app : undefined;
+    });
+    assert.equal(moved.status?.registryCheck?.lastChecked, new Date(t0 + 10 * 60_000).toISOString());
+
+    // Unchanged scans every 5 minutes: lastChecked (t0 + 10 min) stays until the scan that finds it an hour old.
+    for (let i = 0; i < 11; i += 1) await s.advance(5 * 60_000);
+    await s.idle();
+    assert.equal(await lastChecked('app'), new Date(t0 + 10 * 60_000).toISOString());
+    await s.advance(5 * 60_000);
+    await eventually('lastChecked refreshed after an hour', async () => (await lastChecked('app')) === new Date(t0 + 70 * 60_000).toISOString());
   });
 
   test('scan summaries beyond Settings historyRetention are deleted', async () => {
