@@ -1,20 +1,31 @@
 // buildApp() builds the HTTP application; server.ts only listens (fastify/demo's app.ts / server.ts split), so that
 // tests drive the very same app with inject().
+import type { RequestListener } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { CachedStore } from './storage/cache/cached-store.ts';
 import { ResourceRegistry } from './resources/registry.ts';
 import { resourceApi, type ContainerLogsProvider, type WatchTimeoutRange } from './resources/http/resource-api.ts';
 import { notFoundPath } from './resources/http/targets.ts';
 import { versionInfo } from './version.ts';
+import authPlugin, { writeAdmission } from './auth/plugin.ts';
+import { authRoutes } from './auth/routes.ts';
+import type { AuthService } from './auth/service.ts';
 import { discoveryRoutes } from './discovery/routes.ts';
 import { openapiRoutes } from './openapi/routes.ts';
 import { namespaceRoutes } from './namespaces/routes.ts';
+import { createDualProtocolServer } from './tls/dual-protocol-server.ts';
+import type { TlsIdentity } from './tls/self-signed.ts';
 
 export type { ContainerLogsProvider } from './resources/http/resource-api.ts';
 
 export interface AppOptions {
   /** The store behind the watch cache (storage/open.ts): every watch is served from its memory. */
   store: CachedStore;
+  /**
+   * Authentication and authorization of every route (apiserver/auth/). Registered before any other route, so that
+   * its hooks cover all of them and a REST route missing from the access table fails the start.
+   */
+  auth: AuthService;
   /**
    * The registry the API serves; pass the one the controllers use so both share one clock and one set of rules.
    * Default: a new ResourceRegistry over `store`.
@@ -28,10 +39,17 @@ export interface AppOptions {
   now?: () => Date;
   /** How long a watch without timeoutSeconds lasts: a random time in this range. Default 1800–3600 s (kube-apiserver). */
   watchTimeoutSeconds?: WatchTimeoutRange;
+  /**
+   * Also serve HTTPS with this certificate, on the same port as HTTP (tls/dual-protocol-server.ts): Kubernetes
+   * clients send their token only over TLS. Absent: plain HTTP only.
+   */
+  tls?: TlsIdentity;
   /** A pino logger or fastify logger options; false for none (tests). */
   logger?: FastifyServerOptions['loggerInstance'] | false;
   /** The largest request body accepted, in bytes. Default 3 MiB (Kubernetes' limit). */
   bodyLimit?: number;
+  /** Sign-in attempts (login, setup, second factor) per client address per minute. Default 10. */
+  signInLimitPerMinute?: number;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -40,18 +58,27 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     throw new Error('buildApp: options.resources must be a registry over options.store (the watch cache)');
   }
   const bodyLimit = options.bodyLimit ?? 3 * 1024 * 1024;
+  const tls = options.tls;
   const app = Fastify({
     ...(options.logger === undefined || options.logger === false ? { logger: false } : { loggerInstance: options.logger }),
     bodyLimit,
     // Watches and log streams are long-lived; per-request timeouts are set where they apply.
     requestTimeout: 0,
     return503OnClosing: true,
+    ...(tls === undefined ? {} : { serverFactory: (handler: RequestListener) => createDualProtocolServer(handler, tls) }),
   });
 
+  await app.register(authPlugin, { auth: options.auth });
+  await app.register(authRoutes, {
+    auth: options.auth,
+    ...(options.signInLimitPerMinute === undefined ? {} : { signInLimitPerMinute: options.signInLimitPerMinute }),
+  });
+
+  const resources = options.resources ?? new ResourceRegistry({ store: options.store });
   app.get('/version', async () => versionInfo());
   await app.register(discoveryRoutes, {});
   await app.register(openapiRoutes, {});
-  await app.register(namespaceRoutes, { resources: options.resources ?? new ResourceRegistry({ store: options.store }) });
+  await app.register(namespaceRoutes, { resources });
   app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok'));
   app.get('/livez', async (_request, reply) => reply.type('text/plain').send('ok'));
   app.get('/readyz', async (_request, reply) => {
@@ -64,8 +91,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(resourceApi, {
     store: options.store,
-    resources: options.resources ?? new ResourceRegistry({ store: options.store }),
+    resources,
     bodyLimit,
+    // Field-level permissions of Container and Settings writes, decided on the change itself (auth/plugin.ts).
+    admission: writeAdmission,
     garbageCollection: options.garbageCollection ?? true,
     ...(options.containerLogs === undefined ? {} : { containerLogs: options.containerLogs }),
     ...(options.now === undefined ? {} : { now: options.now }),

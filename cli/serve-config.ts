@@ -18,6 +18,10 @@ export interface ServeConfig {
   /** A Docker config.json whose `auths` give registry credentials to registries without a Registry resource. */
   dockerConfig: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** 'off' switches authentication off from the start (everyone is admin); 'on' lets the stored setting decide. */
+  auth: 'on' | 'off';
+  /** 'auto': HTTPS too, on the same port, with a self-signed certificate kept in the data directory; 'off': HTTP only. */
+  tls: 'auto' | 'off';
 }
 
 export class ConfigError extends Error {
@@ -29,12 +33,15 @@ export class ConfigError extends Error {
 
 const DEFAULTS = {
   port: '8080',
-  // Until authentication exists the server must not be reachable from the network.
-  listen: '127.0.0.1',
+  // All interfaces, as Docker Sentinel: every route is authenticated (setup needs the one-time setup token), and
+  // `vigil serve` warns loudly when authentication is off on an address beyond loopback.
+  listen: '0.0.0.0',
   dataDir: './data',
   store: 'embedded',
   dockerHost: 'unix:///var/run/docker.sock',
   logLevel: 'info',
+  auth: 'on',
+  tls: 'auto',
 } as const;
 
 interface Setting {
@@ -51,12 +58,15 @@ const SETTINGS = {
   manifests: { flag: 'manifests', env: 'VIGIL_MANIFESTS' },
   dockerConfig: { flag: 'docker-config', env: 'VIGIL_DOCKER_CONFIG' },
   logLevel: { flag: 'log-level', env: 'VIGIL_LOG_LEVEL' },
+  auth: { flag: 'auth', env: 'VIGIL_AUTH' },
+  tls: { flag: 'tls', env: 'VIGIL_TLS' },
 } satisfies Record<string, Setting>;
 
 export const SERVE_USAGE = `Usage: vigil serve [options]
 
   --port N              port to listen on (env VIGIL_PORT, default 8080)
-  --listen ADDRESS      address to listen on (env VIGIL_LISTEN, default 127.0.0.1)
+  --listen ADDRESS      address to listen on (env VIGIL_LISTEN, default 0.0.0.0: all interfaces;
+                        127.0.0.1 keeps Vigil to this machine)
   --data-dir DIR        where the embedded store and keys live (env VIGIL_DATA_DIR, default ./data)
   --store STORE         embedded, or etcd://HOST:PORT[,HOST:PORT...] (env VIGIL_STORE, default embedded)
   --docker-host URL     the local Docker engine, unix:///PATH or tcp://HOST:PORT
@@ -66,6 +76,15 @@ export const SERVE_USAGE = `Usage: vigil serve [options]
                         Registry resource (env VIGIL_DOCKER_CONFIG; else $DOCKER_CONFIG/config.json when
                         DOCKER_CONFIG is set; default none)
   --log-level LEVEL     fatal, error, warn, info, debug, trace or silent (env VIGIL_LOG_LEVEL, default info)
+  --auth on|off         off: no authentication at all, everyone who reaches the port is an admin
+                        (env VIGIL_AUTH, default on; with off, also pass --listen 127.0.0.1)
+  --tls auto|off        auto: serve HTTPS too, on the same port, with a self-signed certificate made once
+                        in DATA_DIR/tls.crt (kubectl sends its token only over TLS); off: HTTP only
+                        (env VIGIL_TLS, default auto)
+
+The first start prints a one-time setup token (also in DATA_DIR/setup-token): create the first admin with
+POST /setup. Vigil then writes DATA_DIR/kubeconfig (0600) with an API token of that admin, for kubectl and
+the vigil CLI (vigil kubeconfig prints it).
 `;
 
 /** Reads `vigil serve` flags and environment. Throws ConfigError naming the bad flag or variable. */
@@ -98,6 +117,8 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
   // Docker's own variable names the directory that holds config.json.
   const dockerConfig = pick(SETTINGS.dockerConfig, env.DOCKER_CONFIG === undefined || env.DOCKER_CONFIG === '' ? undefined : `${env.DOCKER_CONFIG}/config.json`);
   const logLevel = pick(SETTINGS.logLevel, DEFAULTS.logLevel);
+  const auth = pick(SETTINGS.auth, DEFAULTS.auth);
+  const tls = pick(SETTINGS.tls, DEFAULTS.tls);
 
   return {
     port: parsePort(port.value ?? DEFAULTS.port, port.source),
@@ -108,6 +129,8 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     manifests: manifests.value === undefined ? undefined : parseDirectory(manifests.value, manifests.source),
     dockerConfig: dockerConfig.value === undefined ? undefined : parseFile(dockerConfig.value, dockerConfig.source === 'default' ? 'environment variable DOCKER_CONFIG' : dockerConfig.source),
     logLevel: parseLogLevel(logLevel.value ?? DEFAULTS.logLevel, logLevel.source),
+    auth: parseAuth(auth.value ?? DEFAULTS.auth, auth.source),
+    tls: parseTls(tls.value ?? DEFAULTS.tls, tls.source),
   };
 }
 
@@ -125,6 +148,8 @@ function parseFlags(argv: string[]) {
       manifests: { type: 'string' },
       'docker-config': { type: 'string' },
       'log-level': { type: 'string' },
+      auth: { type: 'string' },
+      tls: { type: 'string' },
     },
   });
 }
@@ -181,4 +206,19 @@ function parseLogLevel(text: string, source: string): ServeConfig['logLevel'] {
   const level = levels.find((candidate) => candidate === text);
   if (level === undefined) throw new ConfigError(`invalid log level ${JSON.stringify(text)} from ${source}: expected one of ${levels.join(', ')}`);
   return level;
+}
+
+function parseAuth(text: string, source: string): ServeConfig['auth'] {
+  if (text === 'on' || text === 'off') return text;
+  throw new ConfigError(`invalid authentication mode ${JSON.stringify(text)} from ${source}: expected on or off`);
+}
+
+function parseTls(text: string, source: string): ServeConfig['tls'] {
+  if (text === 'auto' || text === 'off') return text;
+  throw new ConfigError(`invalid TLS mode ${JSON.stringify(text)} from ${source}: expected auto or off`);
+}
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only (no warning when authentication is off there). */
+export function isLoopbackAddress(address: string): boolean {
+  return address === 'localhost' || address === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
 }

@@ -39,7 +39,17 @@ export interface WriteOptions {
    * the stored value", and a JSON patch applies to the masked view that client saw. See secrets.ts.
    */
   maskedSecrets?: boolean;
+  /**
+   * Called with the stored object (undefined when the write creates it) and the validated result, before anything
+   * is written (on dry runs too, and again on each retry after a conflict); throws an ApiError to refuse the write.
+   * kube-apiserver's validating admission: the HTTP API checks field-level permissions here, because what a patch
+   * or an apply changes is known only once it is applied to the stored object.
+   */
+  admit?: WriteAdmission;
 }
+
+/** See WriteOptions.admit. */
+export type WriteAdmission = (current: ResourceObject | undefined, desired: ResourceObject) => void;
 
 export type PatchType = 'json' | 'merge';
 

@@ -254,11 +254,12 @@ export class ResourceRegistry implements ResourceClient {
     };
   }
 
-  /** The rules every write ends with: masked values restored, validation, stringData folded, field ownership. */
+  /** The rules every write ends with: masked values restored, validation, stringData folded, admission, field ownership. */
   #finish(kind: ResourceKind, current: ResourceObject | undefined, prepared: Record<string, unknown>, options: WriteOptions, warnings: string[], ownership: Ownership): ResourceObject {
     const desired = options.maskedSecrets === true ? restoreMasked(current, prepared) : prepared;
     warnings.length = 0;
     const validated = foldStringData(this.#validate(kind, desired, options.fieldValidation ?? 'Strict', current, warnings));
+    options.admit?.(current, validated);
     return trackOwnership(kind, current, validated, ownership);
   }
 

@@ -2,11 +2,15 @@
 import type { Logger } from 'pino';
 import type { StoreLocation } from '../../cli/serve-config.ts';
 import { CachedStore } from './cache/cached-store.ts';
+import { EncryptingStore } from './encrypting-store.ts';
 import type { Store } from './interface.ts';
+import type { SecretBox } from '../auth/secret-box.ts';
 
 export interface OpenStoreOptions {
   dataDir: string;
   logger: Logger;
+  /** Seals Secrets at rest (loadKeyring in auth/secret-box.ts). */
+  encryption: SecretBox;
 }
 
 export async function openStore(location: StoreLocation, options: OpenStoreOptions): Promise<CachedStore> {
@@ -23,6 +27,8 @@ export async function openStore(location: StoreLocation, options: OpenStoreOptio
     const { EtcdStore } = await import('./etcd/store.ts');
     backend = new EtcdStore({ endpoints: location.endpoints });
   }
+  // Between the backend and the cache: the backend stores only ciphertext, the cache serves plain objects.
+  backend = new EncryptingStore({ backend, box: options.encryption });
   try {
     return await CachedStore.open({
       backend,

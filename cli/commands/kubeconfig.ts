@@ -11,8 +11,10 @@ export const KUBECONFIG_USAGE = `Usage: vigil kubeconfig [--data-dir DIR] [--ser
 Prints a kubeconfig for kubectl and other Kubernetes clients:
   vigil kubeconfig > ~/.kube/vigil && kubectl --kubeconfig ~/.kube/vigil get containers
 
-  --data-dir DIR   the data directory of vigil serve (env VIGIL_DATA_DIR, default ./data): prints DIR/kubeconfig
-  --server URL     print a kubeconfig for the server at URL instead
+  --data-dir DIR   the data directory of vigil serve (env VIGIL_DATA_DIR, default ./data): prints DIR/kubeconfig,
+                   which holds an admin's API token (written once the first admin is set up)
+  --server URL     print a kubeconfig for the server at URL instead, without credentials: add an API token
+                   (POST /api/auth/tokens) as users[0].user.token
 `;
 
 export async function kubeconfigCommand(argv: string[]): Promise<number> {
@@ -37,7 +39,7 @@ export async function kubeconfigCommand(argv: string[]): Promise<number> {
     try {
       content = readFileSync(path, 'utf8');
     } catch {
-      throw new CliError(`no kubeconfig at ${path}: vigil serve writes it when it starts (or pass --server URL)`);
+      throw new CliError(`no kubeconfig at ${path}: vigil serve writes it once the first admin is set up with POST /setup (or pass --server URL)`);
     }
     process.stdout.write(content);
     return 0;

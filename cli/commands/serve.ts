@@ -1,15 +1,19 @@
 // `vigil serve`: opens the store, builds the app, listens, and shuts down gracefully on SIGTERM/SIGINT.
 import { mkdirSync, accessSync, constants } from 'node:fs';
 import { pino, type Logger } from 'pino';
-import { ConfigError, parseServeConfig, SERVE_USAGE, type ServeConfig } from '../serve-config.ts';
+import { ConfigError, isLoopbackAddress, parseServeConfig, SERVE_USAGE, type ServeConfig } from '../serve-config.ts';
 import { openStore } from '../../apiserver/storage/open.ts';
 import { buildApp } from '../../apiserver/app.ts';
-import { GitopsController } from '../../controllers/gitops/gitops-controller.ts';
 import { vigilVersion } from '../../apiserver/version.ts';
 import { redactPaths } from '../../apiserver/logging.ts';
+import { loadKeyring, SecretBoxError, type Keyring } from '../../apiserver/auth/secret-box.ts';
+import { AuthService } from '../../apiserver/auth/service.ts';
+import { setupTokenPath } from '../../apiserver/auth/setup-token.ts';
 import { ResourceRegistry } from '../../apiserver/resources/registry.ts';
+import { loadOrCreateTlsIdentity, type LoadedTlsIdentity } from '../../apiserver/tls/self-signed.ts';
 import { startControllers } from '../controllers.ts';
-import { kubeconfigYaml, localServerUrl, writeKubeconfig } from '../kubeconfig.ts';
+import { localServerUrl } from '../kubeconfig.ts';
+import { writeLocalKubeconfig } from '../serve-kubeconfig.ts';
 
 export async function serveCommand(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -17,11 +21,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return 0;
   }
   let config: ServeConfig;
+  let keyring: Keyring;
   try {
     config = parseServeConfig(argv, process.env);
     prepareDataDir(config.dataDir);
+    keyring = loadKeyring({ dataDir: config.dataDir, env: process.env });
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof SecretBoxError) {
       process.stderr.write(`vigil serve: ${error.message}\n(see vigil serve --help)\n`);
       return 2;
     }
@@ -30,7 +36,33 @@ export async function serveCommand(argv: string[]): Promise<number> {
 
   const logger = pino({ level: config.logLevel, redact: { paths: redactPaths, censor: '[redacted]' } });
   logger.info({ version: vigilVersion, store: config.store.kind, dataDir: config.dataDir, dockerHost: config.dockerHost }, 'starting vigil');
-  const store = await openStore(config.store, { dataDir: config.dataDir, logger });
+  logger.info({ keys: keyring.source, keyId: keyring.box.primaryKeyId }, keyring.created ? 'created a new encryption key for secrets at rest: back it up with the data' : 'secrets at rest are encrypted');
+  if (keyring.warning !== undefined) logger.warn(keyring.warning);
+  let tls: LoadedTlsIdentity | undefined;
+  try {
+    tls = config.tls === 'auto' ? await loadOrCreateTlsIdentity(config.dataDir, config.listen) : undefined;
+  } catch (error) {
+    logger.fatal({ err: error }, 'cannot load or make the TLS certificate');
+    return 1;
+  }
+  if (tls?.created === true) logger.info({ certFile: tls.certFile }, `made a self-signed TLS certificate: ${tls.certFile}`);
+  const store = await openStore(config.store, { dataDir: config.dataDir, logger, encryption: keyring.box });
+  // Known once listening; setup cannot happen before (it arrives over HTTP).
+  let localServer: string | undefined;
+  const refreshKubeconfig = async (): Promise<void> => {
+    if (localServer === undefined) return;
+    const kubeconfig = await writeLocalKubeconfig({ auth, dataDir: config.dataDir, server: localServer, ...(tls === undefined ? {} : { certificateAuthority: tls.cert }), log: logger });
+    if (kubeconfig === undefined) logger.info('the kubeconfig for kubectl and the vigil CLI is written to the data directory once the first admin is set up');
+    else logger.info({ kubeconfig }, `kubeconfig for kubectl and the vigil CLI written to ${kubeconfig}`);
+  };
+  const auth: AuthService = new AuthService({
+    store,
+    encryption: keyring.box,
+    dataDir: config.dataDir,
+    mode: config.auth,
+    logger: logger.child({ component: 'auth' }),
+    afterSetup: refreshKubeconfig,
+  });
   // One registry for the API and the controllers: one set of write rules, one clock.
   const resources = new ResourceRegistry({ store });
   let controllers: Awaited<ReturnType<typeof startControllers>>;
@@ -41,7 +73,17 @@ export async function serveCommand(argv: string[]): Promise<number> {
     await store.close();
     return 1;
   }
-  const app = await buildApp({ store, resources, logger, containerLogs: controllers.docker.logs });
+  const app = await buildApp({ store, resources, auth, logger, containerLogs: controllers.docker.logs, ...(tls === undefined ? {} : { tls }) });
+  if (config.auth === 'off') {
+    logger.warn('AUTHENTICATION IS OFF (--auth=off): everyone who reaches this port is an admin and controls your containers');
+  } else if (!(await auth.authEnabled())) {
+    logger.warn('AUTHENTICATION IS OFF (switched off by an admin): everyone who reaches this port is an admin and controls your containers');
+  }
+  const setupToken = await auth.prepareSetup();
+  if (setupToken !== undefined) {
+    // Printed on purpose: the one-time token proves that whoever runs /setup can read this log or the data directory.
+    logger.warn({ setupTokenFile: setupTokenPath(config.dataDir) }, `Vigil is not set up yet. Create the first admin with POST /setup and this one-time setup token: ${setupToken}`);
+  }
   try {
     await app.listen({ port: config.port, host: config.listen });
   } catch (error) {
@@ -51,18 +93,19 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return 1;
   }
   const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  const kubeconfig = writeKubeconfig(config.dataDir, kubeconfigYaml({ server: localServerUrl(config.listen, port) }));
-  logger.info({ kubeconfig }, `kubeconfig for kubectl and the vigil CLI written to ${kubeconfig}`);
-  if (config.listen !== '127.0.0.1' && config.listen !== '::1' && config.listen !== 'localhost') {
+  // Over TLS when served: Kubernetes clients send the kubeconfig's token only then.
+  localServer = localServerUrl(config.listen, typeof address === 'object' && address !== null ? address.port : config.port, tls === undefined ? 'http' : 'https');
+  if (tls !== undefined) logger.info({ certFile: tls.certFile }, `HTTPS on the same port too: ${localServer}, certificate ${tls.certFile}`);
+  try {
+    await refreshKubeconfig();
+  } catch (error) {
+    logger.error({ err: error }, `cannot write the kubeconfig in ${config.dataDir}`);
+  }
+  if (!isLoopbackAddress(config.listen) && !(await auth.authEnabled())) {
     logger.warn(`listening on ${config.listen} without authentication: anyone who can reach this port controls your containers`);
   }
-  // GitOps: ManifestSources, and `default` from --manifests or Settings.manifests.
-  const gitops = new GitopsController({ client: resources, logger, bootstrapDirectory: config.manifests });
-  gitops.start();
   return await waitForShutdown(logger, async () => {
     // Controllers first (they finish or abort what they do), then the API, then the store they all use.
-    await gitops.stop();
     await controllers.stop();
     await app.close();
     await store.close();

@@ -19,6 +19,12 @@ const NAMESPACE = 'bench';
 const COLLECTION = `/apis/vigil.dev/v1alpha1/namespaces/${NAMESPACE}/containers`;
 const SENT_AT = 'bench.vigil.dev/sent-at';
 
+/** The server, and the admin's API token every request carries (authentication on, as users run Vigil). */
+interface Endpoint {
+  url: URL;
+  headers: Record<string, string>;
+}
+
 interface Answer {
   status: number;
   body: string;
@@ -26,12 +32,12 @@ interface Answer {
 
 const keepAlive = new Agent({ keepAlive: true, maxSockets: 64 });
 
-function call(base: URL, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Answer> {
+function call(base: Endpoint, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = request({
-      host: base.hostname, port: base.port, method, path, agent: keepAlive,
-      headers: { accept: 'application/json', ...(payload === undefined ? {} : { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }) },
+      host: base.url.hostname, port: base.url.port, method, path, agent: keepAlive,
+      headers: { ...base.headers, accept: 'application/json', ...(payload === undefined ? {} : { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }) },
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -50,7 +56,7 @@ async function expectOk(answer: Promise<Answer>, what: string): Promise<Answer> 
 }
 
 /** 1,000 Containers of ~1.7 KB each (spec by POST, status through /status as a controller writes it). */
-async function populate(base: URL): Promise<void> {
+async function populate(base: Endpoint): Promise<void> {
   await pool(OBJECTS, 16, async (i) => {
     const object = benchObject(i);
     const metadata = { name: `app-${i}`, namespace: NAMESPACE, labels: (object.metadata as { labels: Record<string, string> }).labels };
@@ -59,7 +65,7 @@ async function populate(base: URL): Promise<void> {
   });
 }
 
-async function listLatency(base: URL, query: string): Promise<{ p50: number; p99: number }> {
+async function listLatency(base: Endpoint, query: string): Promise<{ p50: number; p99: number }> {
   const samples: number[] = [];
   for (let run = 0; run < LIST_RUNS; run += 1) {
     const started = performance.now();
@@ -73,10 +79,10 @@ async function listLatency(base: URL, query: string): Promise<{ p50: number; p99
 }
 
 /** Opens a watch stream; calls `onLine` for every line. Resolves once the response headers arrived. */
-function openWatch(base: URL, agent: Agent, resourceVersion: string, onLine: (line: string) => void): Promise<() => void> {
+function openWatch(base: Endpoint, agent: Agent, resourceVersion: string, onLine: (line: string) => void): Promise<() => void> {
   return new Promise((resolve, reject) => {
     const req = request({
-      host: base.hostname, port: base.port, method: 'GET', agent,
+      host: base.url.hostname, port: base.url.port, method: 'GET', agent, headers: base.headers,
       path: `${COLLECTION}?watch=true&resourceVersion=${resourceVersion}&timeoutSeconds=600`,
     }, (res) => {
       if (res.statusCode !== 200) {
@@ -103,7 +109,7 @@ function openWatch(base: URL, agent: Agent, resourceVersion: string, onLine: (li
 }
 
 /** Each write carries its start time in an annotation; every watcher records how long after that it got the event. */
-async function deliveryLatency(base: URL): Promise<{ p50: number; p99: number; connections: number }> {
+async function deliveryLatency(base: Endpoint): Promise<{ p50: number; p99: number; connections: number }> {
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
   const list = await expectOk(call(base, 'GET', `${COLLECTION}?limit=1`), 'list for the watch start');
   const resourceVersion = (JSON.parse(list.body) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
@@ -132,7 +138,7 @@ async function deliveryLatency(base: URL): Promise<{ p50: number; p99: number; c
   return { p50: percentile(samples, 50), p99: percentile(samples, 99), connections: closers.length };
 }
 
-async function getThroughput(base: URL): Promise<string> {
+async function getThroughput(base: Endpoint): Promise<string> {
   const started = performance.now();
   await pool(GET_REQUESTS, GET_CONCURRENCY, async (i) => {
     await expectOk(call(base, 'GET', `${COLLECTION}/app-${i % OBJECTS}`), 'get');
@@ -140,29 +146,48 @@ async function getThroughput(base: URL): Promise<string> {
   return perSecond(GET_REQUESTS, performance.now() - started);
 }
 
-export async function apiBenchmark(): Promise<string> {
-  const server = await startVigil();
-  const loadBefore = loadavg()[0] ?? 0;
+interface Figures {
+  consistent: { p50: number; p99: number };
+  cached: { p50: number; p99: number };
+  delivery: { p50: number; p99: number; connections: number };
+  gets: string;
+}
+
+/** Every measure against one `vigil serve`, started and stopped here. */
+async function measure(auth: 'on' | 'off'): Promise<Figures> {
+  const server = await startVigil({ auth });
   try {
-    const base = new URL(server.url);
+    const base: Endpoint = { url: new URL(server.url), headers: server.headers() };
     await populate(base);
     const consistent = await listLatency(base, '');
     const cached = await listLatency(base, '?resourceVersion=0');
     const gets = await getThroughput(base);
     const delivery = await deliveryLatency(base);
+    return { consistent, cached, gets, delivery };
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function apiBenchmark(): Promise<string> {
+  const loadBefore = loadavg()[0] ?? 0;
+  try {
+    // Authentication as users run Vigil (every request carries an API token), and off, to show what it costs.
+    const runs = [await measure('on'), await measure('off')];
+    const each = (pick: (figures: Figures) => string): string[] => runs.map(pick);
     const rows: Row[] = [
-      { measure: `list ${OBJECTS.toLocaleString('en')} Containers (as kubectl: consistent read), p50`, values: [ms(consistent.p50)] },
-      { measure: `list ${OBJECTS.toLocaleString('en')} Containers (as kubectl: consistent read), p99`, values: [ms(consistent.p99)], target: '≤ 50 ms' },
-      { measure: `list ${OBJECTS.toLocaleString('en')} Containers (resourceVersion=0, as informers: watch cache), p50`, values: [ms(cached.p50)] },
-      { measure: `list ${OBJECTS.toLocaleString('en')} Containers (resourceVersion=0, as informers: watch cache), p99`, values: [ms(cached.p99)], target: '≤ 50 ms' },
-      { measure: `write-to-delivery, ${delivery.connections.toLocaleString('en')} watch connections, p50`, values: [ms(delivery.p50)] },
-      { measure: `write-to-delivery, ${delivery.connections.toLocaleString('en')} watch connections, p99`, values: [ms(delivery.p99)], target: '≤ 100 ms' },
-      { measure: `GET of one Container, ${GET_CONCURRENCY} in flight`, values: [gets] },
+      { measure: `list ${OBJECTS.toLocaleString('en')} Containers (as kubectl: consistent read), p50`, values: each((f) => ms(f.consistent.p50)) },
+      { measure: `list ${OBJECTS.toLocaleString('en')} Containers (as kubectl: consistent read), p99`, values: each((f) => ms(f.consistent.p99)), target: '≤ 50 ms' },
+      { measure: `list ${OBJECTS.toLocaleString('en')} Containers (resourceVersion=0, as informers: watch cache), p50`, values: each((f) => ms(f.cached.p50)) },
+      { measure: `list ${OBJECTS.toLocaleString('en')} Containers (resourceVersion=0, as informers: watch cache), p99`, values: each((f) => ms(f.cached.p99)), target: '≤ 50 ms' },
+      { measure: `write-to-delivery, ${WATCHERS.toLocaleString('en')} watch connections, p50`, values: each((f) => ms(f.delivery.p50)) },
+      { measure: `write-to-delivery, ${WATCHERS.toLocaleString('en')} watch connections, p99`, values: each((f) => ms(f.delivery.p99)), target: '≤ 100 ms' },
+      { measure: `GET of one Container, ${GET_CONCURRENCY} in flight`, values: each((f) => f.gets) },
     ];
     return [
       '## Resource API over HTTP (issue 3)',
       '',
-      `\`vigil serve\` (embedded store) in its own process; the client (plain node:http, keep-alive) in the benchmark's. ` +
+      `\`vigil serve\` (embedded store) in its own process, with authentication on (every request carries the admin's API token) and off; the client (plain node:http, keep-alive) in the benchmark's. ` +
         `${OBJECTS.toLocaleString('en')} Containers of ~1.7 KB JSON in one namespace. Lists: ${LIST_RUNS} sequential requests each, timed to the last byte of the body (about 1.7 MB). ` +
         `Delivery: ${WATCHED_WRITES} merge patches ${WRITE_SPACING_MS} ms apart, each timed from just before the PATCH to the arrival of its MODIFIED line ` +
         `on every one of ${WATCHERS.toLocaleString('en')} concurrent watch connections (${(WATCHERS * WATCHED_WRITES).toLocaleString('en')} deliveries; both processes share the 2 cores). ` +
@@ -170,10 +195,9 @@ export async function apiBenchmark(): Promise<string> {
         // p99 figures on a 2-core machine move with whatever else runs on it; the load says how quiet it was.
         `Load average (1 min) at the start and the end: ${loadBefore.toFixed(1)}, ${(loadavg()[0] ?? 0).toFixed(1)}.`,
       '',
-      table(['vigil serve'], rows),
+      table(['auth on (API token)', 'auth off'], rows),
     ].join('\n');
   } finally {
     keepAlive.destroy();
-    await server.stop();
   }
 }

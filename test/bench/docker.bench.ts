@@ -121,7 +121,7 @@ async function resync(engine: DockerEngine, docker: Dockerode): Promise<{ discov
 async function serveMemory(engine: DockerEngine, expected: number): Promise<{ rss: number; peak: number }> {
   const dataDir = makeTempDir('bench-serve');
   const child = spawn(process.execPath, ['--max-semi-space-size=2', join(projectRoot, 'cli', 'vigil.ts'), 'serve',
-    '--port', String(await freePort()), '--data-dir', dataDir, '--docker-host', engine.host, '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    '--listen', '127.0.0.1', '--port', String(await freePort()), '--data-dir', dataDir, '--docker-host', engine.host, '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     await new Promise<void>((resolve, reject) => {
       let discovered = 0;

@@ -7,6 +7,7 @@ type Suite = () => Promise<string>;
 
 const suites: Record<string, () => Promise<Suite>> = {
   storage: async () => (await import('./storage.bench.ts')).storageBenchmark,
+  auth: async () => (await import('./auth.bench.ts')).authBenchmark,
   api: async () => (await import('./api.bench.ts')).apiBenchmark,
   docker: async () => (await import('./docker.bench.ts')).dockerBenchmark,
   gitops: async () => (await import('./gitops.bench.ts')).gitopsBenchmark,

@@ -3,16 +3,18 @@
 // Usage: node --expose-gc storage-memory.child.ts embedded DIR | etcd ENDPOINT
 import { pino } from 'pino';
 import { openStore } from '../../apiserver/storage/open.ts';
+import { SecretBox, keyFromText } from '../../apiserver/auth/secret-box.ts';
 import { benchObject, BENCH_PREFIX } from './storage-objects.ts';
 import { pool } from './stats.ts';
 
 const [kind, where] = process.argv.slice(2);
 if (where === undefined) throw new Error('usage: storage-memory.child.ts embedded DIR | etcd ENDPOINT');
 const logger = pino({ level: 'silent' });
+const encryption = new SecretBox([keyFromText(SecretBox.generateKeyText())]);
 const store =
   kind === 'embedded'
-    ? await openStore({ kind: 'embedded' }, { dataDir: where, logger })
-    : await openStore({ kind: 'etcd', endpoints: [where] }, { dataDir: '/nonexistent', logger });
+    ? await openStore({ kind: 'embedded' }, { dataDir: where, logger, encryption })
+    : await openStore({ kind: 'etcd', endpoints: [where] }, { dataDir: '/nonexistent', logger, encryption });
 const prefix = `${BENCH_PREFIX}memory/`;
 await pool(10_000, 32, async (i) => {
   await store.create(`${prefix}${String(i).padStart(5, '0')}`, benchObject(i));

@@ -2,7 +2,7 @@
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { ResourceObject } from '../../../schemas/validation.ts';
 import type { CachedStore } from '../../storage/cache/cached-store.ts';
-import type { ListQuery } from '../client.ts';
+import type { ListQuery, WriteAdmission } from '../client.ts';
 import { errors } from '../errors.ts';
 import type { ResourceRegistry } from '../registry.ts';
 import type { Query } from './query.ts';
@@ -13,6 +13,12 @@ import { objectBytesOf } from './watch-response.ts';
 
 /** Reads the last lines of a Container's Docker log; throws an ApiError (NotFound...) when it cannot. */
 export type ContainerLogsProvider = (namespace: string, name: string, options: { tailLines: number }) => Promise<string>;
+
+/**
+ * The admission of one write request (WriteOptions.admit), or undefined when it needs none: how the authorization
+ * layer checks what a write changes without the resource API knowing about users (app.ts wires the auth plugin's).
+ */
+export type RequestAdmission = (request: FastifyRequest) => WriteAdmission | undefined;
 
 export interface WatchTimeoutRange {
   minSeconds: number;
@@ -25,6 +31,7 @@ export interface HandlerContext {
   now: () => Date;
   watchTimeoutSeconds: WatchTimeoutRange;
   containerLogs: ContainerLogsProvider | undefined;
+  admission: RequestAdmission | undefined;
   activeWatches: Set<() => void>;
   log: FastifyBaseLogger;
 }

@@ -7,14 +7,14 @@ import type { CachedStore } from '../../storage/cache/cached-store.ts';
 import { GarbageCollector } from '../../garbage-collector/collector.ts';
 import type { ResourceRegistry } from '../registry.ts';
 import { statusErrorHandler } from './error-handler.ts';
-import type { ContainerLogsProvider, Handler, HandlerContext, WatchTimeoutRange } from './context.ts';
+import type { ContainerLogsProvider, Handler, HandlerContext, RequestAdmission, WatchTimeoutRange } from './context.ts';
 import { deleteCollectionHandler, deleteHandler } from './delete-handlers.ts';
 import { logHandler } from './log-handler.ts';
 import { getHandler, listHandler } from './read-handlers.ts';
 import { createHandler, patchHandler, replaceHandler } from './write-handlers.ts';
 import { checkMethod, resolveTarget, type PathParams, type Target } from './targets.ts';
 
-export type { ContainerLogsProvider, WatchTimeoutRange } from './context.ts';
+export type { ContainerLogsProvider, RequestAdmission, WatchTimeoutRange } from './context.ts';
 
 export interface ResourceApiOptions {
   store: CachedStore;
@@ -22,6 +22,8 @@ export interface ResourceApiOptions {
   bodyLimit: number;
   garbageCollection: boolean;
   containerLogs?: ContainerLogsProvider;
+  /** Checks what each write changes before it is stored (field-level permissions). Default: none. */
+  admission?: RequestAdmission;
   now?: () => Date;
   watchTimeoutSeconds?: WatchTimeoutRange;
 }
@@ -71,6 +73,7 @@ export async function resourceApi(app: FastifyInstance, options: ResourceApiOpti
     now: options.now ?? (() => new Date()),
     watchTimeoutSeconds: options.watchTimeoutSeconds ?? { minSeconds: 1800, maxSeconds: 3600 },
     containerLogs: options.containerLogs,
+    admission: options.admission,
     activeWatches: new Set(),
     log: app.log,
   };

@@ -1,5 +1,6 @@
 // create, update (PUT, also of /status) and patch (JSON patch, merge patch, server-side apply).
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { WriteAdmission } from '../client.ts';
 import { errors } from '../errors.ts';
 import { checkIdentity, requireObjectBody } from '../object-rules.ts';
 import { decodeBody, objectFormat, patchFormat } from './request-body.ts';
@@ -12,25 +13,37 @@ interface WriteParams {
   fieldValidation: 'Strict' | 'Warn' | 'Ignore';
   fieldManager: string;
   warnings: string[];
+  admit: WriteAdmission | undefined;
 }
 
-function writeParams(request: FastifyRequest, optionsKind: OptionsKind): WriteParams {
+function writeParams(context: HandlerContext, request: FastifyRequest, optionsKind: OptionsKind): WriteParams {
   const q = query(request);
   return {
     dryRun: dryRunParam(all(q, 'dryRun'), optionsKind),
     fieldValidation: fieldValidationParam(q, optionsKind),
     fieldManager: fieldManagerParam(q, request.headers['user-agent'], optionsKind) ?? 'unknown',
     warnings: [],
+    admit: context.admission?.(request),
   };
 }
 
-function writeOptions(params: WriteParams): { dryRun: boolean; fieldValidation: WriteParams['fieldValidation']; fieldManager: string; onWarning: (message: string) => void; maskedSecrets: true } {
+interface HttpWriteOptions {
+  dryRun: boolean;
+  fieldValidation: WriteParams['fieldValidation'];
+  fieldManager: string;
+  onWarning: (message: string) => void;
+  maskedSecrets: true;
+  admit?: WriteAdmission;
+}
+
+function writeOptions(params: WriteParams): HttpWriteOptions {
   return {
     dryRun: params.dryRun,
     fieldValidation: params.fieldValidation,
     fieldManager: params.fieldManager,
     onWarning: (message) => params.warnings.push(message),
     maskedSecrets: true,
+    ...(params.admit === undefined ? {} : { admit: params.admit }),
   };
 }
 
@@ -53,14 +66,14 @@ function objectBody(target: Target, request: FastifyRequest): Record<string, unk
 }
 
 export async function createHandler(context: HandlerContext, target: Target, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const params = writeParams(request, 'CreateOptions');
+  const params = writeParams(context, request, 'CreateOptions');
   const body = objectBody(target, request);
   const created = await context.resources.create(body, writeOptions(params));
   return sendObject(context, request, reply, 201, target, created, params.warnings);
 }
 
 export async function replaceHandler(context: HandlerContext, target: Target, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const params = writeParams(request, 'UpdateOptions');
+  const params = writeParams(context, request, 'UpdateOptions');
   const body = objectBody(target, request);
   const options = writeOptions(params);
   const updated = target.level === 'status' ? await context.resources.updateStatus(body, options) : await context.resources.update(body, options);
@@ -70,7 +83,7 @@ export async function replaceHandler(context: HandlerContext, target: Target, re
 export async function patchHandler(context: HandlerContext, target: Target, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const format = patchFormat(request.headers['content-type']);
   const q = query(request);
-  const params = writeParams(request, 'PatchOptions');
+  const params = writeParams(context, request, 'PatchOptions');
   const force = booleanParam(q, 'force');
   const subresource = target.level === 'status' ? { subresource: 'status' as const } : {};
   if (format !== 'apply') {

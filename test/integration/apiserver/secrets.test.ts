@@ -82,7 +82,7 @@ describe('Secrets over HTTP', () => {
   });
 
   test('watch events of Secrets are masked', async () => {
-    const watch = await openWatch(`${api.url}${secrets}?watch=1&fieldSelector=metadata.name%3Dwatched`);
+    const watch = await openWatch(`${api.url}${secrets}?watch=1&fieldSelector=metadata.name%3Dwatched`, api.headers());
     await api.resources.create(secret('watched', { token }));
     const [event] = await watch.waitForEvents(1);
     assert.deepEqual(event?.object.data, { token: SECRET_MASK });

@@ -28,7 +28,7 @@ describe('vigil serve with Docker', () => {
 
   test('connects the local Host to --docker-host and discovers its containers; SIGTERM stops cleanly', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [join(projectRoot, 'cli', 'vigil.ts'), 'serve', '--port', String(port), '--data-dir', dataDir,
+    const child = spawn(process.execPath, [join(projectRoot, 'cli', 'vigil.ts'), 'serve', '--listen', '127.0.0.1', '--port', String(port), '--data-dir', dataDir,
       '--docker-host', engine.host, '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     const seen: string[] = [];

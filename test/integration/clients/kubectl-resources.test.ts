@@ -42,7 +42,7 @@ function manifestFile(name: string, content: string): string {
 async function request(method: string, path: string, body?: unknown, contentType = 'application/merge-patch+json'): Promise<Record<string, unknown>> {
   const response = await fetch(`${server.url}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': contentType },
+    headers: { ...server.headers(), ...(body === undefined ? {} : { 'content-type': contentType }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();

@@ -59,14 +59,25 @@ function directory(name: string, files: Record<string, string>): string {
   return dir;
 }
 
-test('vigil serve writes a private kubeconfig that vigil kubeconfig prints', async () => {
+test('vigil serve writes a private kubeconfig with an admin\'s API token over pinned TLS, which vigil kubeconfig prints', async () => {
   assert.equal(statSync(server.kubeconfig).mode & 0o777, 0o600);
   const printed = await ok(['kubeconfig', '--data-dir', server.dataDir]);
   assert.equal(printed, readFileSync(server.kubeconfig, 'utf8'));
-  const config = parse(printed) as { clusters: { cluster: { server: string; 'insecure-skip-tls-verify': boolean } }[]; 'current-context': string };
-  assert.equal(config.clusters[0]?.cluster.server, server.url);
-  assert.equal(config.clusters[0]?.cluster['insecure-skip-tls-verify'], true);
+  const config = parse(printed) as { clusters: { cluster: { server: string; 'certificate-authority-data'?: string; 'insecure-skip-tls-verify'?: boolean } }[]; users: { user: { token?: string } }[]; 'current-context': string };
+  const cluster = config.clusters[0]?.cluster;
+  // The same port, over TLS: kubectl sends a kubeconfig's token only to an https:// server.
+  assert.equal(cluster?.server, server.url.replace('http://', 'https://'));
+  assert.equal(cluster?.['insecure-skip-tls-verify'], undefined);
+  assert.equal(Buffer.from(cluster?.['certificate-authority-data'] ?? '', 'base64').toString(), readFileSync(join(server.dataDir, 'tls.crt'), 'utf8'));
   assert.equal(config['current-context'], 'vigil');
+  const token = config.users[0]?.user.token ?? '';
+  assert.match(token, /^stk_[A-Za-z0-9_-]{43}$/);
+  const me = await fetch(`${server.url}/api/auth/me`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(me.status, 200);
+  const identity = (await me.json()) as { username: string; role_id: string };
+  assert.deepEqual([identity.username, identity.role_id], ['admin', 'admin']);
+  const tokens = await (await fetch(`${server.url}/api/auth/tokens`, { headers: { authorization: `Bearer ${token}` } })).json() as { name: string }[];
+  assert.ok(tokens.some((entry) => entry.name === 'kubeconfig'), JSON.stringify(tokens));
   const other = parse(await ok(['kubeconfig', '--server', 'http://127.0.0.1:9999'])) as { clusters: { cluster: { server: string } }[] };
   assert.equal(other.clusters[0]?.cluster.server, 'http://127.0.0.1:9999');
 });
@@ -87,13 +98,13 @@ test('vigil apply refuses to take over fields another manager applied, until --f
   await ok(['apply', '-f', dir]);
   const response = await fetch(`${server.url}/apis/vigil.dev/v1alpha1/namespaces/local/containers/contested?fieldManager=someone-else`, {
     method: 'PATCH',
-    headers: { 'content-type': 'application/apply-patch+yaml' },
+    headers: { ...server.headers(), 'content-type': 'application/apply-patch+yaml' },
     body: JSON.stringify({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Container', metadata: { name: 'contested', namespace: 'local' }, spec: { hostRef: 'local', policy: 'pinned' } }),
   });
   assert.equal(response.status, 409, 'the other manager conflicts with vigil first');
   await fetch(`${server.url}/apis/vigil.dev/v1alpha1/namespaces/local/containers/contested?fieldManager=someone-else&force=true`, {
     method: 'PATCH',
-    headers: { 'content-type': 'application/apply-patch+yaml' },
+    headers: { ...server.headers(), 'content-type': 'application/apply-patch+yaml' },
     body: JSON.stringify({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Container', metadata: { name: 'contested', namespace: 'local' }, spec: { hostRef: 'local', policy: 'pinned' } }),
   });
   const refused = await vigil(['apply', '-f', dir]);
@@ -143,7 +154,7 @@ test('vigil get -w prints a row for a change made elsewhere', async () => {
     await watch.waitFor(/^watched\s/m);
     const response = await fetch(`${server.url}/apis/vigil.dev/v1alpha1/namespaces/local/containers/watched/status`, {
       method: 'PATCH',
-      headers: { 'content-type': 'application/merge-patch+json' },
+      headers: { ...server.headers(), 'content-type': 'application/merge-patch+json' },
       body: JSON.stringify({ status: { state: 'exited' } }),
     });
     assert.equal(response.status, 200);

@@ -40,7 +40,7 @@ async function vigil(args: readonly string[]): Promise<Result> {
 }
 
 async function getJson(path: string): Promise<{ spec?: Record<string, unknown>; status?: Record<string, unknown>; metadata?: Record<string, unknown> } | undefined> {
-  const response = await fetch(`${server.url}${path}`);
+  const response = await fetch(`${server.url}${path}`, { headers: server.headers() });
   if (response.status === 404) return undefined;
   return (await response.json()) as { spec?: Record<string, unknown> };
 }
@@ -90,7 +90,7 @@ test('vigil apply --prune refuses an invalid directory with every problem and it
 test('vigil apply --prune will not drive a ManifestSource the server keeps in sync', async () => {
   const dir = join(work, 'served');
   writeFiles(dir, { 'a.yaml': policyYaml('served') });
-  await fetch(`${server.url}/apis/vigil.dev/v1alpha1/manifestsources`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiVersion: 'vigil.dev/v1alpha1', kind: 'ManifestSource', metadata: { name: 'served' }, spec: { directory: dir } }) });
+  await fetch(`${server.url}/apis/vigil.dev/v1alpha1/manifestsources`, { method: 'POST', headers: { ...server.headers(), 'content-type': 'application/json' }, body: JSON.stringify({ apiVersion: 'vigil.dev/v1alpha1', kind: 'ManifestSource', metadata: { name: 'served' }, spec: { directory: dir } }) });
   const result = await vigil(['apply', '-f', 'served', '--prune']);
   assert.equal(result.code, 1);
   assert.match(result.stderr, /ManifestSource served is kept in sync by the server \(spec\.suspend is not true\): choose another --source/);

@@ -22,7 +22,7 @@ after(async () => {
 
 async function getJson<T = ResourceObject>(path: string): Promise<T | undefined> {
   if (server === undefined) throw new Error('no server');
-  const response = await fetch(`${server.url}${path}`, { signal: AbortSignal.timeout(5000) });
+  const response = await fetch(`${server.url}${path}`, { headers: server.headers(), signal: AbortSignal.timeout(5000) });
   if (response.status === 404) return undefined;
   if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
@@ -44,7 +44,7 @@ async function versions(): Promise<Record<string, string>> {
 
 test('vigil serve --manifests applies the directory, follows it, and refuses broken or emptied trees', async () => {
   writeFiles(dir, { 'policies.yaml': `${policyYaml('web')}---\n${policyYaml('db', 'manual')}`, 'secret.yaml': secretYaml('registry', 'pw'), 'containers/nginx.yaml': containerYaml('nginx') });
-  server = await startVigil(['--manifests', dir], { dataDir });
+  server = await startVigil({ args: ['--manifests', dir], dataDir });
   const applied = await eventually('the first pass', async () => {
     const status = await sourceStatus();
     return status?.conditions?.find((condition) => condition.type === 'Ready')?.status === 'True' ? status : undefined;
@@ -72,7 +72,7 @@ test('a restart of vigil serve writes nothing: every resourceVersion stays', asy
   if (server === undefined) throw new Error('the first test starts the server');
   const before = await versions();
   await server.stop();
-  server = await startVigil(['--manifests', dir], { dataDir });
+  server = await startVigil({ args: ['--manifests', dir], dataDir });
   // A new file makes a pass that must have compared every other object too (the start's own pass ran before it).
   writeFiles(dir, { 'late.yaml': policyYaml('late') });
   await eventually('the late file applied', async () => (await policy('late')) !== undefined || undefined);

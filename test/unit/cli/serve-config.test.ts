@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
-import { ConfigError, parseServeConfig } from '../../../cli/serve-config.ts';
+import { ConfigError, isLoopbackAddress, parseServeConfig } from '../../../cli/serve-config.ts';
 
 function rejects(argv: string[], env: NodeJS.ProcessEnv, message: RegExp): void {
   assert.throws(() => parseServeConfig(argv, env), (error: unknown) => {
@@ -12,38 +12,46 @@ function rejects(argv: string[], env: NodeJS.ProcessEnv, message: RegExp): void 
 }
 
 describe('vigil serve configuration', () => {
-  test('defaults: port 8080 on 127.0.0.1, ./data, the embedded store, the local Docker socket', () => {
+  test('defaults: port 8080 on all interfaces (as Docker Sentinel, now that every route is authenticated), ./data, the embedded store, the local Docker socket, authentication on', () => {
     assert.deepEqual(parseServeConfig([], {}), {
       port: 8080,
-      listen: '127.0.0.1',
+      listen: '0.0.0.0',
       dataDir: resolve('./data'),
       store: { kind: 'embedded' },
       dockerHost: 'unix:///var/run/docker.sock',
       manifests: undefined,
       dockerConfig: undefined,
       logLevel: 'info',
+      auth: 'on',
+      tls: 'auto',
     });
   });
 
   test('environment variables set every option, and flags win over them', () => {
     const env = {
       VIGIL_PORT: '9000',
-      VIGIL_LISTEN: '0.0.0.0',
+      VIGIL_LISTEN: '127.0.0.2',
       VIGIL_DATA_DIR: '/var/lib/vigil',
       VIGIL_STORE: 'etcd://10.0.0.5:2379,etcd-2:2379',
       DOCKER_HOST: 'tcp://127.0.0.1:2375',
       VIGIL_MANIFESTS: '/srv/gitops',
       VIGIL_LOG_LEVEL: 'debug',
+      VIGIL_AUTH: 'off',
+      VIGIL_TLS: 'off',
     };
     const fromEnv = parseServeConfig([], env);
     assert.equal(fromEnv.port, 9000);
-    assert.equal(fromEnv.listen, '0.0.0.0');
+    assert.equal(fromEnv.listen, '127.0.0.2');
     assert.equal(fromEnv.dataDir, '/var/lib/vigil');
     assert.deepEqual(fromEnv.store, { kind: 'etcd', endpoints: ['http://10.0.0.5:2379', 'http://etcd-2:2379'] });
     assert.equal(fromEnv.dockerHost, 'tcp://127.0.0.1:2375');
     assert.equal(fromEnv.manifests, '/srv/gitops');
     assert.equal(fromEnv.logLevel, 'debug');
-    const fromFlags = parseServeConfig(['--port', '9090', '--store=embedded', '--listen', '::1'], env);
+    assert.equal(fromEnv.auth, 'off');
+    assert.equal(fromEnv.tls, 'off');
+    const fromFlags = parseServeConfig(['--port', '9090', '--store=embedded', '--listen', '::1', '--auth', 'on', '--tls', 'auto'], env);
+    assert.equal(fromFlags.auth, 'on');
+    assert.equal(fromFlags.tls, 'auto');
     assert.equal(fromFlags.port, 9090);
     assert.deepEqual(fromFlags.store, { kind: 'embedded' });
     assert.equal(fromFlags.listen, '::1');
@@ -64,11 +72,18 @@ describe('vigil serve configuration', () => {
     rejects(['--store', 'etcd://host'], {}, /invalid etcd member "host"/);
     rejects([], { DOCKER_HOST: 'ssh://me@host' }, /invalid Docker host "ssh:\/\/me@host" from environment variable DOCKER_HOST/);
     rejects(['--log-level', 'loud'], {}, /invalid log level "loud" from --log-level/);
+    rejects([], { VIGIL_AUTH: 'false' }, /invalid authentication mode "false" from environment variable VIGIL_AUTH: expected on or off/);
+    rejects(['--tls', 'on'], {}, /invalid TLS mode "on" from --tls: expected auto or off/);
   });
 
   test('an unknown flag, a flag without its value and a stray argument are refused', () => {
     rejects(['--prot', '9090'], {}, /Unknown option '--prot'/);
     rejects(['--port'], {}, /--port/);
     rejects(['9090'], {}, /unexpected argument "9090"/);
+  });
+
+  test('only loopback addresses count as private to this machine (no warning without authentication there)', () => {
+    for (const address of ['127.0.0.1', '127.3.2.1', '::1', 'localhost']) assert.ok(isLoopbackAddress(address), address);
+    for (const address of ['0.0.0.0', '::', '192.168.1.5', '10.0.0.1', '::ffff:127.0.0.1x']) assert.ok(!isLoopbackAddress(address), address);
   });
 });
