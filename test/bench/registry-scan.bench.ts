@@ -12,6 +12,7 @@ import { Registry as MetricsRegistry } from 'prom-client';
 import { ResourceRegistry } from '../../apiserver/resources/registry.ts';
 import type { CachedStore } from '../../apiserver/storage/cache/cached-store.ts';
 import { openStore } from '../../apiserver/storage/open.ts';
+import { keyFromText, SecretBox } from '../../apiserver/auth/secret-box.ts';
 import { registerRegistryCheckControllers, type RegistryCheckControllers } from '../../controllers/registry-check/register.ts';
 import { requestScan } from '../../controllers/registry-check/requests.ts';
 import { Manager } from '../../controllers/runtime/index.ts';
@@ -32,7 +33,7 @@ interface ScanStack {
 async function startStack(registry: TestRegistry, digests: Map<string, string>): Promise<ScanStack> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-scan-'));
   const logger = pino({ level: 'silent' });
-  const store: CachedStore = await openStore({ kind: 'embedded' }, { dataDir: dir, logger });
+  const store: CachedStore = await openStore({ kind: 'embedded' }, { dataDir: dir, logger, encryption: new SecretBox([keyFromText(SecretBox.generateKeyText())]) });
   const api = new ResourceRegistry({ store });
   await api.create({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Registry', metadata: { name: 'bench' }, spec: { server: registry.server, insecure: true, concurrency: CONCURRENCY } });
   // Paused: scans run only when the benchmark asks (a requested scan runs while paused).
