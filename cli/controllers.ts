@@ -1,12 +1,13 @@
 // The controllers `vigil serve` runs: a controller manager over the resource registry (leading alone with the
-// embedded store, by etcd lease with etcd), and the Docker host, inventory and update controllers and the GitOps sync
-// on it.
+// embedded store, by etcd lease with etcd), and on it the Docker host and inventory controllers, the registry checks
+// (scan scheduler, check requests, Registry statuses), the update controller and the GitOps sync.
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Store } from '../apiserver/storage/interface.ts';
 import { ResourceRegistry } from '../apiserver/resources/registry.ts';
 import { Manager, type LeaderElector } from '../controllers/runtime/index.ts';
 import { registerDockerControllers, type DockerControllers } from '../controllers/docker-hosts.ts';
+import { registerRegistryCheckControllers, type RegistryCheckControllers } from '../controllers/registry-check/register.ts';
 import { registerUpdateController, type UpdateController } from '../controllers/update/controller/update-controller.ts';
 import { parseFailpoint } from '../controllers/update/controller/failpoint.ts';
 import { registerGitopsController, type GitopsController } from '../controllers/gitops/gitops-controller.ts';
@@ -15,6 +16,7 @@ import type { ServeConfig } from './serve-config.ts';
 export interface RunningControllers {
   manager: Manager;
   docker: DockerControllers;
+  registryChecks: RegistryCheckControllers;
   update: UpdateController;
   gitops: GitopsController;
   /** Stops the controllers (with the manager's grace period) and the informers. */
@@ -45,10 +47,17 @@ export async function startControllers(options: {
     ...(elector === undefined ? {} : { leaderElector: elector }),
   });
   const docker = registerDockerControllers({ manager, defaultDockerHost: config.dockerHost });
+  const registryChecks = registerRegistryCheckControllers({ manager, ...(config.dockerConfig === undefined ? {} : { dockerConfigPath: config.dockerConfig }) });
   const failpoint = parseFailpoint(process.env.VIGIL_FAILPOINTS);
-  const update = registerUpdateController({ manager, sessions: docker.sessions, ...(failpoint === undefined ? {} : { failpoint }) });
+  const update = registerUpdateController({
+    manager,
+    sessions: docker.sessions,
+    // Pulls authenticate as the registry checks do (Registry resources, then --docker-config).
+    registryCredentials: (server) => registryChecks.access.credentials(server),
+    ...(failpoint === undefined ? {} : { failpoint }),
+  });
   // ManifestSources, and `default` from --manifests or Settings.manifests.
   const gitops = registerGitopsController({ manager, bootstrapDirectory: config.manifests });
   await manager.start();
-  return { manager, docker, update, gitops, stop: () => manager.stop() };
+  return { manager, docker, registryChecks, update, gitops, stop: () => manager.stop() };
 }

@@ -1,26 +1,34 @@
-// The credentials a pull sends (X-Registry-Auth), from the Registry resource of the image's registry and its Secret,
-// read the same way the registry client reads them (registry-config.ts): Sentinel pulls anonymously (a gap), so
-// private images the scan could see could not be updated. Never persisted, never logged.
-import type { ResourceClient } from '../../../apiserver/resources/client.ts';
-import { isApiError } from '../../../apiserver/resources/errors.ts';
+// The credentials a pull sends (X-Registry-Auth): the ones the registry checks use for the image's registry (its
+// Registry resource and Secret, else the config.json given to `vigil serve`), so that an image the scan could see can
+// be updated; Sentinel pulls anonymously (a gap). Never persisted, never logged.
 import type { Registry, Secret } from '../../../schemas/generated/types.ts';
 import type { Lister } from '../../runtime/index.ts';
 import type { Stored } from '../../stored.ts';
+import type { Credentials } from '../../registry/credentials.ts';
 import { registryConfigFromResource } from '../../registry/registry-config.ts';
 import { canonicalRegistry, parseImageReference } from '../../registry/reference.ts';
 import type { RegistryAuth } from '../docker/update-docker.ts';
 
 export type CredentialsFor = (reference: string) => Promise<RegistryAuth | undefined>;
 
-export function pullCredentials(registries: Lister<Stored<Registry>>, client: ResourceClient): CredentialsFor {
-  const readSecret = async (namespace: string, name: string): Promise<Secret | undefined> => {
-    try {
-      return (await client.get('Secret', namespace, name)) as unknown as Secret;
-    } catch (error) {
-      if (isApiError(error, 'NotFound')) return undefined;
-      throw error;
-    }
+/** The credentials for a registry server (canonical name); throws when they are configured but cannot be read. */
+export type RegistryCredentials = (server: string) => Credentials | undefined;
+
+/**
+ * Registry resources alone (Secrets from the cache), read as the registry client reads them; `vigil serve` passes the
+ * registry checks' RegistryAccess.credentials instead, which adds the config.json.
+ */
+export function registryResourceCredentials(registries: Lister<Stored<Registry>>, secrets: Lister<Stored<Secret>>): RegistryCredentials {
+  return (server) => {
+    const resource = registries.list()
+      .filter((candidate) => candidate.metadata.deletionTimestamp === undefined && canonicalRegistry(candidate.spec.server) === server)
+      .sort((a, b) => ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1))[0];
+    if (resource === undefined) return undefined;
+    return registryConfigFromResource(resource, (namespace, name) => secrets.get(`${namespace}/${name}`)).credentials;
   };
+}
+
+export function pullCredentials(credentials: RegistryCredentials): CredentialsFor {
   return async (reference) => {
     let registry: string;
     try {
@@ -29,10 +37,8 @@ export function pullCredentials(registries: Lister<Stored<Registry>>, client: Re
       // An image ID or a reference Docker itself will refuse: nothing to authenticate.
       return undefined;
     }
-    const resource = registries.list().find((candidate) => canonicalRegistry(candidate.spec.server) === registry);
-    if (resource?.spec.credentials === undefined) return undefined;
-    const config = await registryConfigFromResource(resource, readSecret);
-    if (config.credentials === undefined) return undefined;
-    return { serveraddress: resource.spec.server, username: config.credentials.username, password: config.credentials.password };
+    const found = credentials(registry);
+    if (found === undefined) return undefined;
+    return { serveraddress: registry, username: found.username, password: found.password };
   };
 }

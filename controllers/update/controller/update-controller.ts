@@ -4,7 +4,7 @@
 // (dry-run, maintenance window, concurrency: every container looks again), a reservation of the update gate being
 // released (what waited looks again), and its own requeueAfter (the next step, the end of a grace period, a
 // maintenance window opening).
-import type { Container, Hook, Host, Registry, Settings } from '../../../schemas/generated/types.ts';
+import type { Container, Hook, Host, Registry, Secret, Settings } from '../../../schemas/generated/types.ts';
 import { keyOf, type Controller, type Manager } from '../../runtime/index.ts';
 import type { DockerClient } from '../../docker/client.ts';
 import type { HostSessions } from '../../hosts/host-sessions.ts';
@@ -12,7 +12,7 @@ import type { Stored } from '../../stored.ts';
 import { updateDockerFor } from '../docker/dockerode-update-docker.ts';
 import type { UpdateDocker } from '../docker/update-docker.ts';
 import type { Failpoint } from './failpoint.ts';
-import { pullCredentials } from './pull-credentials.ts';
+import { pullCredentials, registryResourceCredentials, type RegistryCredentials } from './pull-credentials.ts';
 import { UpdateGate } from './update-gate.ts';
 import { UpdateReconciler } from './update-reconciler.ts';
 
@@ -33,6 +33,11 @@ export interface UpdateControllerOptions {
   retryMs?: number;
   /** Fault injection (failpoint.ts). */
   failpoint?: Failpoint;
+  /**
+   * The credentials pulls send, per registry server. Default: Registry resources and their Secrets; `vigil serve`
+   * passes the registry checks' (RegistryAccess.credentials), which adds its config.json.
+   */
+  registryCredentials?: RegistryCredentials;
 }
 
 export interface UpdateController {
@@ -47,6 +52,7 @@ export function registerUpdateController(options: UpdateControllerOptions): Upda
   const hosts = manager.informers.informerFor<Stored<Host>>('Host');
   const hooks = manager.informers.informerFor<Stored<Hook>>('Hook');
   const registries = manager.informers.informerFor<Stored<Registry>>('Registry');
+  const registryCredentials = options.registryCredentials ?? registryResourceCredentials(registries.lister, manager.informers.informerFor<Stored<Secret>>('Secret').lister);
   const updateDocker = options.updateDocker ?? ((_hostName: string, client: DockerClient) => updateDockerFor(client));
   let controller: Controller | undefined;
   const gate = new UpdateGate((key) => controller?.enqueue(key));
@@ -61,7 +67,7 @@ export function registerUpdateController(options: UpdateControllerOptions): Upda
       const client = sessions.get(hostName)?.client;
       return client === undefined ? undefined : updateDocker(hostName, client);
     }),
-    credentialsFor: pullCredentials(registries.lister, manager.client),
+    credentialsFor: pullCredentials(registryCredentials),
     gate,
     healthTimeoutMs: options.healthTimeoutMs ?? 60_000,
     retryMs: options.retryMs ?? 30_000,
