@@ -15,6 +15,9 @@ import { openapiRoutes } from './openapi/routes.ts';
 import { namespaceRoutes } from './namespaces/routes.ts';
 import { createDualProtocolServer } from './tls/dual-protocol-server.ts';
 import type { TlsIdentity } from './tls/self-signed.ts';
+import { isResourceApiPath } from './auth/request-info.ts';
+import { sentinelApi } from './sentinel/plugin.ts';
+import type { SentinelServices } from './sentinel/context.ts';
 
 export type { ContainerLogsProvider } from './resources/http/resource-api.ts';
 
@@ -50,6 +53,11 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Sign-in attempts (login, setup, second factor) per client address per minute. Default 10. */
   signInLimitPerMinute?: number;
+  /**
+   * What the Docker Sentinel REST facade (apiserver/sentinel/) reaches beyond the resources: Docker hosts, registry
+   * checks, tag lists, the dependency graph. Each absent service makes its routes answer 503. Default none.
+   */
+  sentinel?: SentinelServices;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -86,8 +94,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.type('text/plain').send('ok');
   });
 
-  // Any path nobody serves is answered the way kube-apiserver answers it: a 404 Status (kubectl and client-node parse it).
-  app.setNotFoundHandler((_request, reply) => reply.code(404).type('application/json').send(JSON.stringify(notFoundPath().status)));
+  // Any path nobody serves is answered the way kube-apiserver answers it: a 404 Status (kubectl and client-node parse
+  // it); on the REST API's paths (/api/WORD…), the REST envelope.
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (path.startsWith('/api/') && !isResourceApiPath(path)) return reply.code(404).type('application/json').send({ error: `not found: ${request.method} ${path}` });
+    return reply.code(404).type('application/json').send(JSON.stringify(notFoundPath().status));
+  });
+
+  // The Docker Sentinel REST API, a facade over the same registry: after auth, whose hook covers its routes.
+  await app.register(sentinelApi, { ...options.sentinel, resources, ...(options.now === undefined ? {} : { now: options.now }) });
 
   await app.register(resourceApi, {
     store: options.store,

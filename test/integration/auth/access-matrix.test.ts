@@ -1,7 +1,7 @@
-// The table-driven test: every REST route of the access table (answered here by a stub until the REST facade
-// registers the real one) and every verb of every kind of the real resource API, called as anonymous, as a viewer, an
+// The table-driven test: every REST route of the access table (the REST facade's real handler, or a stub for a route
+// not served yet) and every verb of every kind of the real resource API, called as anonymous, as a viewer, an
 // operator and an admin, each by session and by API token; the answer must be exactly what the table says: 401,
-// 403, or success (the stub's answer, or the resource API's 200/201). The resource API refuses with a Kubernetes Status.
+// 403, or success (the stub's answer, the handler's own answer, or the resource API's 200/201). The resource API refuses with a Kubernetes Status.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
@@ -56,6 +56,18 @@ function expectedStatus(access: Access, role: RoleId | undefined): 'through' | 4
   return ROLE_PERMISSIONS[role].includes(access) ? 'through' : 403;
 }
 
+/** A route of the REST facade (apiserver/sentinel/), as opposed to the auth routes and health checks. */
+function isFacadeRoute(path: string): boolean {
+  return (path.startsWith('/api/') && !path.startsWith('/api/auth/')) || path === '/metrics';
+}
+
+/** The auth hook's own 401 and 403 answers (apiserver/auth/errors.ts, plugin.ts), told from a handler's. */
+function refusedByAuth(status: number, body: string): boolean {
+  if (status !== 401 && status !== 403) return false;
+  const message = (JSON.parse(body) as { error?: string }).error ?? '';
+  return /^(authentication required|invalid or revoked API token|the session has expired|forbidden: |missing or invalid CSRF token)/.test(message);
+}
+
 function concrete(path: string): string {
   return path.replace(/:[^/]+/g, 'x1');
 }
@@ -64,7 +76,10 @@ describe('every REST route of the access table, as every kind of caller', () => 
   test('answers 401, 403 or goes through exactly as the table says', async () => {
     let checked = 0;
     for (const route of REST_ROUTES) {
-      if (realRoutes.has(`${route.method} ${route.path}`)) continue;
+      const real = realRoutes.has(`${route.method} ${route.path}`);
+      // Real routes of the REST facade are walked too; the auth routes (sign-in, sessions, users) are not: calling
+      // them as every caller would sign the callers out.
+      if (real && !isFacadeRoute(route.path)) continue;
       for (const caller of callers) {
         const response = await vigil.app.inject({
           method: route.method,
@@ -74,7 +89,10 @@ describe('every REST route of the access table, as every kind of caller', () => 
         });
         const expected = expectedStatus(route.access, caller.role);
         const what = `${route.method} ${route.path} as ${caller.name} (${route.access})`;
-        if (expected === 'through') {
+        if (expected === 'through' && real) {
+          // The handler answered (200, or its own 400/404/501/503 for the made-up name x1), not the auth hook.
+          assert.ok(!refusedByAuth(response.statusCode, response.body), `${what}: ${response.statusCode} ${response.body}`);
+        } else if (expected === 'through') {
           assert.deepEqual(response.json(), STUB, `${what}: ${response.statusCode} ${response.body}`);
         } else {
           assert.equal(response.statusCode, expected, `${what}: ${response.body}`);
