@@ -16,7 +16,7 @@
 //
 // Snapshots, UpdateRecords (their effect shows on the Container) and ManifestSources map to nothing.
 import { isDeepStrictEqual } from 'node:util';
-import type { Container, Host, Registry, Settings } from '../../../schemas/generated/types.ts';
+import type { Host, Registry, Settings } from '../../../schemas/generated/types.ts';
 import { LOCAL_HOST_NAME } from '../../../schemas/index.ts';
 import type { WatchEvent } from '../../storage/interface.ts';
 import { dockerNameOf, type StoredContainer } from '../container-key.ts';
@@ -75,7 +75,7 @@ export function sentinelEvents(event: WatchEvent, options: MappingOptions): Sent
       drafts = settingsEvents(before as Settings | undefined, after as Settings | undefined);
       break;
     case 'Registry':
-      drafts = registryEvents(before as Registry | undefined, after as Registry | undefined, event.object as Registry);
+      drafts = registryEvents(before as Registry | undefined, after as Registry | undefined, event.object as unknown as Registry);
       break;
     case 'NotificationChannel':
     case 'UpdatePolicy':
