@@ -18,6 +18,9 @@ import type { TlsIdentity } from './tls/self-signed.ts';
 import { isResourceApiPath } from './auth/request-info.ts';
 import { sentinelApi } from './sentinel/plugin.ts';
 import type { SentinelServices } from './sentinel/context.ts';
+import { Registry as MetricsRegistry } from 'prom-client';
+import httpMetrics from './sentinel/metrics/http-metrics.ts';
+import { cacheChangeFeed } from './sentinel/live/options.ts';
 
 export type { ContainerLogsProvider } from './resources/http/resource-api.ts';
 
@@ -58,6 +61,11 @@ export interface AppOptions {
    * checks, tag lists, the dependency graph. Each absent service makes its routes answer 503. Default none.
    */
   sentinel?: SentinelServices;
+  /**
+   * The process's prom-client registry: HTTP latencies are recorded on it and /metrics serves it. `vigil serve` passes
+   * the one the controller manager records on. Default: a new one.
+   */
+  metricsRegistry?: MetricsRegistry;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -76,6 +84,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(tls === undefined ? {} : { serverFactory: (handler: RequestListener) => createDualProtocolServer(handler, tls) }),
   });
 
+  const metricsRegistry = options.metricsRegistry ?? new MetricsRegistry();
+  await app.register(httpMetrics, { registry: metricsRegistry });
   await app.register(authPlugin, { auth: options.auth });
   await app.register(authRoutes, {
     auth: options.auth,
@@ -103,7 +113,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   // The Docker Sentinel REST API, a facade over the same registry: after auth, whose hook covers its routes.
-  await app.register(sentinelApi, { ...options.sentinel, resources, ...(options.now === undefined ? {} : { now: options.now }) });
+  await app.register(sentinelApi, {
+    changes: cacheChangeFeed(options.store),
+    ...options.sentinel,
+    live: { ...options.sentinel?.live, metricsRegistry },
+    resources,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
 
   await app.register(resourceApi, {
     store: options.store,

@@ -7,6 +7,8 @@ import type { ResourceClient } from '../resources/client.ts';
 import type { DockerClient } from '../../controllers/docker/client.ts';
 import type { Container } from '../../schemas/generated/types.ts';
 import type { ContainerRef } from './container-key.ts';
+import type { ChangeFeed } from './events/sse-stream.ts';
+import type { LiveOptions } from './live/options.ts';
 
 /** The field manager of every write the facade makes (metadata.managedFields); the user is in `requestedBy`. */
 export const REST_FIELD_MANAGER = 'vigil-rest';
@@ -63,6 +65,10 @@ export interface SentinelServices {
   checks?: RegistryChecks;
   tags?: TagSource;
   dependencies?: DependencyGraphOf;
+  /** Every change of every vigil.dev kind (GET /api/events, metric counters); buildApp wires the watch cache. */
+  changes?: ChangeFeed;
+  /** /metrics, the Grafana dashboard, GET /api/events tuning, GET /api/about facts (live/options.ts). */
+  live?: LiveOptions;
 }
 
 export interface SentinelContext extends SentinelServices {

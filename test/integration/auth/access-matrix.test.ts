@@ -68,6 +68,14 @@ function refusedByAuth(status: number, body: string): boolean {
   return /^(authentication required|invalid or revoked API token|the session has expired|forbidden: |missing or invalid CSRF token)/.test(message);
 }
 
+/** REST routes that stream (answered over a real socket, like the resource API's watches). */
+const STREAMS = new Set(['/api/events']);
+
+async function streamed(method: string, path: string, caller: Caller): Promise<{ statusCode: number; body: string; json(): Record<string, unknown> }> {
+  const { status, body } = await call(method, path, caller);
+  return { statusCode: status, body, json: () => JSON.parse(body) as Record<string, unknown> };
+}
+
 function concrete(path: string): string {
   return path.replace(/:[^/]+/g, 'x1');
 }
@@ -81,12 +89,15 @@ describe('every REST route of the access table, as every kind of caller', () => 
       // them as every caller would sign the callers out.
       if (real && !isFacadeRoute(route.path)) continue;
       for (const caller of callers) {
-        const response = await vigil.app.inject({
-          method: route.method,
-          url: concrete(route.path),
-          ...as(caller.credentials),
-          ...(route.method === 'GET' || route.method === 'DELETE' ? {} : { payload: {} }),
-        });
+        // The event stream never ends by itself: it is opened over a socket and closed once it answered.
+        const response = STREAMS.has(route.path)
+          ? await streamed(route.method, route.path, caller)
+          : await vigil.app.inject({
+            method: route.method,
+            url: concrete(route.path),
+            ...as(caller.credentials),
+            ...(route.method === 'GET' || route.method === 'DELETE' ? {} : { payload: {} }),
+          });
         const expected = expectedStatus(route.access, caller.role);
         const what = `${route.method} ${route.path} as ${caller.name} (${route.access})`;
         if (expected === 'through' && real) {
@@ -170,7 +181,7 @@ async function call(method: string, path: string, caller: Caller, body?: unknown
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     signal: abort.signal,
   });
-  if (path.includes('watch=true') && response.status === 200) {
+  if ((path.includes('watch=true') || STREAMS.has(path)) && response.status === 200) {
     // A running watch: its status says it was let through; nothing more to wait for.
     abort.abort();
     return { status: response.status, body: '' };
