@@ -7,6 +7,7 @@ import { ResourceRegistry } from '../apiserver/resources/registry.ts';
 import { Manager, type LeaderElector } from '../controllers/runtime/index.ts';
 import { registerDockerControllers, type DockerControllers } from '../controllers/docker-hosts.ts';
 import type { ServeConfig } from './serve-config.ts';
+import type { SentinelServices } from '../apiserver/sentinel/context.ts';
 
 export interface RunningControllers {
   manager: Manager;
@@ -41,4 +42,12 @@ export async function startControllers(options: {
   const docker = registerDockerControllers({ manager, defaultDockerHost: config.dockerHost });
   await manager.start();
   return { manager, docker, stop: () => manager.stop() };
+}
+
+/** What the REST facade reaches through the controllers: the Docker hosts' sessions and the log provider. */
+export function sentinelServices(controllers: RunningControllers): SentinelServices {
+  const { sessions, logs } = controllers.docker;
+  return {
+    docker: { client: (host) => sessions.get(host)?.client, logs },
+  };
 }

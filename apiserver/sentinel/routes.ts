@@ -3,7 +3,23 @@
 // or buildApp refuses to start.
 import type { RouteGroup } from './context.ts';
 import { containerRoutes } from './routes/containers.ts';
+import { actionRoutes } from './routes/actions.ts';
+import { queueRoutes } from './routes/queue.ts';
+import { policyRoutes } from './routes/policies.ts';
+import { historyRoutes } from './routes/history.ts';
+import { hookRoutes } from './routes/hooks.ts';
+import { dependencyRoutes } from './routes/deps.ts';
+import { imageRoutes } from './routes/images.ts';
+import { webhookRoutes } from './routes/webhook.ts';
 
 export const ROUTE_GROUPS: readonly RouteGroup[] = [
   containerRoutes,
+  actionRoutes,
+  queueRoutes,
+  policyRoutes,
+  historyRoutes,
+  hookRoutes,
+  dependencyRoutes,
+  imageRoutes,
+  webhookRoutes,
 ];

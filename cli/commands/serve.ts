@@ -12,7 +12,7 @@ import { AuthService } from '../../apiserver/auth/service.ts';
 import { setupTokenPath } from '../../apiserver/auth/setup-token.ts';
 import { ResourceRegistry } from '../../apiserver/resources/registry.ts';
 import { loadOrCreateTlsIdentity, type LoadedTlsIdentity } from '../../apiserver/tls/self-signed.ts';
-import { startControllers } from '../controllers.ts';
+import { sentinelServices, startControllers } from '../controllers.ts';
 import { localServerUrl } from '../kubeconfig.ts';
 import { writeLocalKubeconfig } from '../serve-kubeconfig.ts';
 
@@ -74,7 +74,15 @@ export async function serveCommand(argv: string[]): Promise<number> {
     await store.close();
     return 1;
   }
-  const app = await buildApp({ store, resources, auth, logger, containerLogs: controllers.docker.logs, ...(tls === undefined ? {} : { tls }) });
+  const app = await buildApp({
+    store,
+    resources,
+    auth,
+    logger,
+    containerLogs: controllers.docker.logs,
+    sentinel: sentinelServices(controllers),
+    ...(tls === undefined ? {} : { tls }),
+  });
   if (config.auth === 'off') {
     logger.warn('AUTHENTICATION IS OFF (--auth=off): everyone who reaches this port is an admin and controls your containers');
   } else if (!(await auth.authEnabled())) {

@@ -6,6 +6,7 @@ import { MAX_LOG_TAIL_LINES } from '../../../controllers/docker/client.ts';
 import { containerRefOf, dockerNameOf, findContainer, type StoredContainer } from '../container-key.ts';
 import type { SentinelContext } from '../context.ts';
 import { restErrors } from '../errors.ts';
+import { countParam } from '../query.ts';
 import { belongsTo, listContainers, listSnapshots, listUpdateRecords, readSettings } from '../reads.ts';
 import { compareContainers, containerSummary, isPresent } from '../views/container-view.ts';
 import { compareRecordsNewestFirst, compareSnapshotsNewestFirst, historyEntry, snapshotView } from '../views/history-view.ts';
@@ -25,14 +26,6 @@ function isSnapshotOf(container: StoredContainer, snapshot: Snapshot, dockerName
   const owners = snapshot.metadata.ownerReferences ?? [];
   if (owners.length > 0 && container.metadata.uid !== undefined) return owners.some((owner) => owner.uid === container.metadata.uid);
   return snapshot.spec.containerName === dockerName;
-}
-
-/** `?lines=`: default 50, more than 500 is cut to 500 (the reference's maximum), anything but a positive number is a 400. */
-function logLines(value: unknown): number {
-  if (value === undefined || value === '') return DEFAULT_LOG_LINES;
-  const lines = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(lines) || lines < 1) throw restErrors.badRequest(`lines: must be a whole number from 1 to ${MAX_LOG_TAIL_LINES} (got ${JSON.stringify(value)})`);
-  return Math.min(lines, MAX_LOG_TAIL_LINES);
 }
 
 export async function stats(context: SentinelContext): Promise<{ total: number; running: number; pending: number }> {
@@ -92,7 +85,7 @@ export async function containerRoutes(app: FastifyInstance, context: SentinelCon
 
   app.get<NameParams & { Querystring: { lines?: string } }>('/api/containers/:name/logs', async (request) => {
     const ref = containerRefOf(request, request.params.name);
-    const lines = logLines(request.query.lines);
+    const lines = countParam(request.query.lines, { name: 'lines', default: DEFAULT_LOG_LINES, max: MAX_LOG_TAIL_LINES });
     const container = await findContainer(resources, ref);
     if (context.docker === undefined) throw restErrors.unavailable('the Docker controllers are not running: logs cannot be read');
     const logs = await context.docker.logs(container.metadata.namespace ?? ref.namespace, container.metadata.name ?? ref.name, { tailLines: lines });
