@@ -56,8 +56,11 @@ function describeOne(error: FastifySchemaValidationError | ErrorObject, where: S
   const field = fieldPath(error.instancePath);
   const subject = field === '' ? (where === 'querystring' ? 'query' : 'request body') : field;
   switch (error.keyword) {
-    case 'type':
-      return field === '' && where === 'body' ? `request body must be a JSON ${String(params.type)}` : `${subject}: must be a ${String(params.type)}${got}`;
+    case 'type': {
+      const type = String(params.type);
+      const article = /^[aeiou]/.test(type) ? 'an' : 'a';
+      return field === '' && where === 'body' ? `request body must be a JSON ${type}` : `${subject}: must be ${article} ${type}${got}`;
+    }
     case 'enum':
       return `${subject}: must be one of ${(params.allowedValues as unknown[]).map(shown).join(', ')}${got}`;
     case 'const':
