@@ -11,6 +11,16 @@ import { hookRoutes } from './routes/hooks.ts';
 import { dependencyRoutes } from './routes/deps.ts';
 import { imageRoutes } from './routes/images.ts';
 import { webhookRoutes } from './routes/webhook.ts';
+import { settingsRoutes } from './routes/settings.ts';
+import { aboutRoutes } from './routes/about.ts';
+import { notificationRoutes } from './routes/notifications.ts';
+import { registryRoutes } from './routes/registries.ts';
+import { portConfigRoutes } from './routes/port-config.ts';
+import { webhookSettingsRoutes } from './routes/webhook-settings.ts';
+import { backupRoutes } from './routes/backup.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { eventRoutes } from './routes/events.ts';
+import { laterRoutes } from './routes/later.ts';
 
 export const ROUTE_GROUPS: readonly RouteGroup[] = [
   containerRoutes,
@@ -22,4 +32,14 @@ export const ROUTE_GROUPS: readonly RouteGroup[] = [
   dependencyRoutes,
   imageRoutes,
   webhookRoutes,
+  settingsRoutes,
+  aboutRoutes,
+  notificationRoutes,
+  registryRoutes,
+  portConfigRoutes,
+  webhookSettingsRoutes,
+  backupRoutes,
+  metricsRoutes,
+  eventRoutes,
+  laterRoutes,
 ];

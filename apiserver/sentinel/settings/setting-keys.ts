@@ -124,7 +124,46 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   define({ key: 'snapshot_retention', path: ['snapshotRetention', 'perContainer'], parse: (text) => integerText(text, 1, 100) }),
   define({ key: 'history_retention', path: ['historyRetention', 'maxRecords'], parse: (text) => integerText(text, 10, 100_000) }),
   define({ key: 'history_max_age', path: ['historyRetention', 'maxAge'], parse: (text) => durationValue(text, { min: 0, days: true }) }),
+  // Kept by Sentinel outside its settings; in a Vigil backup as JSON text, in the shapes their REST endpoints use.
+  define({ key: 'release_sources', path: ['releaseSources'], parse: releaseSourcesText, show: (value) => JSON.stringify((Array.isArray(value) ? value : []).map((source: { imagePattern: string; githubRepo: string }) => ({ image_pattern: source.imagePattern, github_repo: source.githubRepo }))) }),
+  define({ key: 'notification_templates', path: ['notificationTemplates'], parse: templatesText, show: (value) => JSON.stringify(value ?? {}) }),
 ];
+
+function jsonText(text: string, expected: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new SettingValueError(`must be ${expected} in JSON (got ${JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text)})`);
+  }
+}
+
+function releaseSourcesText(text: string): JsonValue | null {
+  if (text.trim() === '') return null;
+  const parsed = jsonText(text, 'a list of {"image_pattern", "github_repo"}');
+  if (!Array.isArray(parsed)) throw new SettingValueError('must be a list of {"image_pattern", "github_repo"}');
+  const sources = parsed.map((item: unknown, index) => {
+    const source = item as { image_pattern?: unknown; github_repo?: unknown };
+    if (typeof source !== 'object' || source === null || typeof source.image_pattern !== 'string' || typeof source.github_repo !== 'string' || source.image_pattern.trim() === '') {
+      throw new SettingValueError(`[${index}]: must be {"image_pattern": "…", "github_repo": "OWNER/REPO"}`);
+    }
+    if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(source.github_repo)) throw new SettingValueError(`[${index}].github_repo: must be OWNER/REPO (got ${JSON.stringify(source.github_repo)})`);
+    return { imagePattern: source.image_pattern.trim(), githubRepo: source.github_repo };
+  });
+  return sources.length === 0 ? null : sources;
+}
+
+const TEMPLATE_EVENTS = ['update_available', 'update_started', 'update_succeeded', 'update_failed', 'rollback_succeeded', 'rollback_failed', 'digest'];
+
+function templatesText(text: string): JsonValue | null {
+  if (text.trim() === '') return null;
+  const parsed = jsonText(text, 'an object of event type to template');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SettingValueError('must be an object of event type to template');
+  for (const [event, template] of Object.entries(parsed)) {
+    if (!TEMPLATE_EVENTS.includes(event)) throw new SettingValueError(`unknown event type ${JSON.stringify(event)} (expected ${TEMPLATE_EVENTS.join(', ')})`);
+    if (typeof template !== 'string') throw new SettingValueError(`${event}: must be a string`);
+  }
+  return Object.keys(parsed).length === 0 ? null : (parsed as JsonValue);
+}
 
 const BY_KEY = new Map(SETTING_KEYS.map((setting) => [setting.key, setting]));
 
@@ -139,7 +178,6 @@ export function settingKey(key: string): SettingKey | undefined {
 export const FOREIGN_SETTING_KEYS: ReadonlyMap<string, string> = new Map([
   ...['notification_config', 'notification_channels'].map((key): [string, string] => [key, 'notification channels are imported from the backup\'s "notifications" list']),
   ['default_notify_mode', 'Vigil has no global notification mode: set notifyMode on Containers or in an UpdatePolicy'],
-  ['webhook_secret', 'the webhook secret lives in a Secret (POST /api/settings/webhook-secret makes one)'],
   ...['portainer_enabled', 'portainer_url', 'portainer_token'].map((key): [string, string] => [key, 'Portainer is not supported by Vigil yet']),
   ...['docker_tls_ca', 'docker_tls_cert', 'docker_tls_key'].map((key): [string, string] => [key, 'Docker TLS is configured on the Host resource (spec.tls)']),
   ...['cluster_enabled', 'cluster_port', 'cluster_grace_period', 'cluster_remote_policy', 'cluster_auto_update_agents', 'instance_role', 'server_addr', 'enroll_token', 'host_name']

@@ -58,7 +58,8 @@ function expectedStatus(access: Access, role: RoleId | undefined): 'through' | 4
 
 /** A route of the REST facade (apiserver/sentinel/), as opposed to the auth routes and health checks. */
 function isFacadeRoute(path: string): boolean {
-  return (path.startsWith('/api/') && !path.startsWith('/api/auth/')) || path === '/metrics';
+  // Passkeys and OIDC are answered by the facade (501 until they exist), not by the auth routes.
+  return (path.startsWith('/api/') && !path.startsWith('/api/auth/')) || path === '/metrics' || /^\/api\/auth\/(passkeys|oidc)(\/|$)/.test(path);
 }
 
 /** The auth hook's own 401 and 403 answers (apiserver/auth/errors.ts, plugin.ts), told from a handler's. */
