@@ -7,6 +7,7 @@ import type { Settings } from '../../../schemas/generated/types.ts';
 import type { ResourceClient } from '../../resources/client.ts';
 import { isApiError } from '../../resources/errors.ts';
 import { REST_FIELD_MANAGER } from '../context.ts';
+import { refuseGitOwned } from '../writes.ts';
 import { withoutNulls, type SpecPatch } from './setting-keys.ts';
 
 export const SETTINGS_NAME = 'default';
@@ -18,6 +19,7 @@ export interface SettingsWriteOptions {
 /** Applies `patch` to the spec of Settings `default` (creating it); the stored object after the write. */
 export async function patchSettings(resources: ResourceClient, patch: SpecPatch, options: SettingsWriteOptions = {}): Promise<Settings> {
   const fieldManager = options.fieldManager ?? REST_FIELD_MANAGER;
+  await refuseGitOwnedSettings(resources, patch);
   for (let attempt = 0; ; attempt += 1) {
     try {
       return (await resources.patch('Settings', undefined, SETTINGS_NAME, 'merge', { spec: patch }, { fieldManager })) as unknown as Settings;
@@ -45,6 +47,18 @@ export async function createSettingsIfMissing(resources: ResourceClient, spec: S
     if (isApiError(error, 'AlreadyExists')) return false;
     throw error;
   }
+}
+
+/** A setting git owns is refused (409): the next sync would restore it (writes.ts refuseGitOwned). */
+async function refuseGitOwnedSettings(resources: ResourceClient, patch: SpecPatch): Promise<void> {
+  let current: Settings;
+  try {
+    current = (await resources.get('Settings', undefined, SETTINGS_NAME)) as unknown as Settings;
+  } catch (error) {
+    if (isApiError(error, 'NotFound')) return;
+    throw error;
+  }
+  for (const field of Object.keys(patch)) refuseGitOwned(current as unknown as Parameters<typeof refuseGitOwned>[0], field, `the setting ${field}`);
 }
 
 function newSettings(spec: SpecPatch): Record<string, unknown> {
