@@ -10,7 +10,7 @@ import { csvDocument } from '../views/csv.ts';
 import { compareRecordsNewestFirst, historyEntry, recordTime, type HistoryEntryView } from '../views/history-view.ts';
 import { hostNames } from '../views/hosts.ts';
 
-type PageQuery = { Querystring: { limit?: string; before?: string } };
+type PageQuery = { Querystring: { limit?: string; before?: string; before_id?: string } };
 
 const HISTORY_LIMIT = { name: 'limit', default: 50, max: 200 };
 const ACTIVITY_LIMIT = { name: 'limit', default: 100, max: 1000 };
@@ -37,15 +37,23 @@ async function newestFirst(context: SentinelContext): Promise<UpdateRecord[]> {
   return (await listUpdateRecords(context.resources)).sort(compareRecordsNewestFirst);
 }
 
+/**
+ * The records after the cursor, newest first. `before` (Sentinel's cursor, RFC 3339) keeps the records of earlier
+ * seconds; with `before_id` (the `id` of the last row seen) it keeps exactly the records after that row, so that rows
+ * sharing a second with a page's last row are not skipped. An unknown `before_id` falls back to `before` alone.
+ */
+function page(records: readonly UpdateRecord[], query: PageQuery['Querystring']): UpdateRecord[] {
+  const before = instantParam(query.before, 'before');
+  const lastSeen = query.before_id === undefined || query.before_id === '' ? -1 : records.findIndex((record) => record.metadata.name === query.before_id);
+  if (lastSeen >= 0) return records.slice(lastSeen + 1);
+  return before === undefined ? [...records] : records.filter((record) => recordTime(record) < before);
+}
+
 export async function historyRoutes(app: FastifyInstance, context: SentinelContext): Promise<void> {
   app.get<PageQuery>('/api/history', async (request) => {
     const limit = countParam(request.query.limit, HISTORY_LIMIT);
-    const before = instantParam(request.query.before, 'before');
     const [records, names] = await Promise.all([newestFirst(context), hostNames(context.resources)]);
-    return records
-      .filter((record) => before === undefined || recordTime(record) < before)
-      .slice(0, limit)
-      .map((record) => historyEntry(record, names));
+    return page(records, request.query).slice(0, limit).map((record) => historyEntry(record, names));
   });
 
   app.get<{ Querystring: { format?: string } }>('/api/history/export', async (request, reply) => {
@@ -59,10 +67,6 @@ export async function historyRoutes(app: FastifyInstance, context: SentinelConte
 
   app.get<PageQuery>('/api/logs', async (request) => {
     const limit = countParam(request.query.limit, ACTIVITY_LIMIT);
-    const before = instantParam(request.query.before, 'before');
-    return (await newestFirst(context))
-      .filter((record) => before === undefined || recordTime(record) < before)
-      .slice(0, limit)
-      .map(activityEntry);
+    return page(await newestFirst(context), request.query).slice(0, limit).map(activityEntry);
   });
 }

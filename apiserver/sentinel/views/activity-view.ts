@@ -4,6 +4,8 @@
 import type { UpdateRecord } from '../../../schemas/generated/types.ts';
 
 export interface ActivityEntryView {
+  /** Vigil addition: the UpdateRecord's name (the `before_id` paging cursor). */
+  id: string;
   timestamp: string;
   type: string;
   message: string;
@@ -57,6 +59,7 @@ export function activityMessage(record: UpdateRecord): string {
 export function activityEntry(record: UpdateRecord): ActivityEntryView {
   const spec = record.spec;
   return {
+    id: record.metadata.name ?? '',
     timestamp: spec.finishedAt ?? '',
     type: spec.type === 'lifecycle' ? (spec.steps?.[0]?.name ?? spec.type) : spec.type,
     message: activityMessage(record),

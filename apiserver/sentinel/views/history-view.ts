@@ -4,6 +4,8 @@ import type { Snapshot, UpdateRecord } from '../../../schemas/generated/types.ts
 import type { HostNames } from './hosts.ts';
 
 export interface HistoryEntryView {
+  /** Vigil addition: the UpdateRecord's name, the exact paging cursor (`before_id`) when several share a second. */
+  id: string;
   timestamp: string;
   container_name: string;
   type: string;
@@ -39,10 +41,20 @@ export function recordTime(record: UpdateRecord): number {
   return Date.parse(record.spec.finishedAt ?? '') || 0;
 }
 
-/** Newest first; equal instants by name, so that pages are stable. */
+/** The store revision that created the record (records are immutable): the order they were written in. */
+function writeOrder(record: UpdateRecord): number {
+  return Number(record.metadata.resourceVersion ?? 0) || 0;
+}
+
+/**
+ * Newest first. Records carry whole seconds (finishedAt), so several often share one: those are ordered by when they
+ * were written (newest first), then by name, so that the order and pages are stable.
+ */
 export function compareRecordsNewestFirst(a: UpdateRecord, b: UpdateRecord): number {
   const byTime = recordTime(b) - recordTime(a);
   if (byTime !== 0) return byTime;
+  const byWrite = writeOrder(b) - writeOrder(a);
+  if (byWrite !== 0) return byWrite;
   const nameA = a.metadata.name ?? '';
   const nameB = b.metadata.name ?? '';
   return nameA < nameB ? 1 : nameA > nameB ? -1 : 0;
@@ -52,6 +64,7 @@ export function historyEntry(record: UpdateRecord, hostName: HostNames): History
   const spec = record.spec;
   const hostID = record.metadata.namespace ?? '';
   return {
+    id: record.metadata.name ?? '',
     timestamp: spec.finishedAt ?? '',
     container_name: spec.containerName ?? '',
     type: spec.type,
