@@ -1,17 +1,22 @@
 // The controllers `vigil serve` runs: a controller manager over the resource registry (leading alone with the
-// embedded store, by etcd lease with etcd), and the Docker host and inventory controllers on it.
+// embedded store, by etcd lease with etcd), and on it the Docker host and inventory controllers, the registry checks
+// (scan scheduler, check requests, Registry statuses) and the GitOps sync.
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Store } from '../apiserver/storage/interface.ts';
 import { ResourceRegistry } from '../apiserver/resources/registry.ts';
 import { Manager, type LeaderElector } from '../controllers/runtime/index.ts';
 import { registerDockerControllers, type DockerControllers } from '../controllers/docker-hosts.ts';
+import { registerRegistryCheckControllers, type RegistryCheckControllers } from '../controllers/registry-check/register.ts';
+import { registerGitopsController, type GitopsController } from '../controllers/gitops/gitops-controller.ts';
 import type { ServeConfig } from './serve-config.ts';
 import type { SentinelServices } from '../apiserver/sentinel/context.ts';
 
 export interface RunningControllers {
   manager: Manager;
   docker: DockerControllers;
+  registryChecks: RegistryCheckControllers;
+  gitops: GitopsController;
   /** Stops the controllers (with the manager's grace period) and the informers. */
   stop(): Promise<void>;
 }
@@ -40,8 +45,11 @@ export async function startControllers(options: {
     ...(elector === undefined ? {} : { leaderElector: elector }),
   });
   const docker = registerDockerControllers({ manager, defaultDockerHost: config.dockerHost });
+  const registryChecks = registerRegistryCheckControllers({ manager, ...(config.dockerConfig === undefined ? {} : { dockerConfigPath: config.dockerConfig }) });
+  // ManifestSources, and `default` from --manifests or Settings.manifests.
+  const gitops = registerGitopsController({ manager, bootstrapDirectory: config.manifests });
   await manager.start();
-  return { manager, docker, stop: () => manager.stop() };
+  return { manager, docker, registryChecks, gitops, stop: () => manager.stop() };
 }
 
 /** What the REST facade reaches through the controllers: the Docker hosts' sessions and the log provider. */

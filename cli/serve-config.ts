@@ -15,6 +15,8 @@ export interface ServeConfig {
   dockerHost: string;
   /** A directory of YAML manifests kept in sync with the store (GitOps), if any. */
   manifests: string | undefined;
+  /** A Docker config.json whose `auths` give registry credentials to registries without a Registry resource. */
+  dockerConfig: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** 'off' switches authentication off from the start (everyone is admin); 'on' lets the stored setting decide. */
   auth: 'on' | 'off';
@@ -54,6 +56,7 @@ const SETTINGS = {
   store: { flag: 'store', env: 'VIGIL_STORE' },
   dockerHost: { flag: 'docker-host', env: 'DOCKER_HOST' },
   manifests: { flag: 'manifests', env: 'VIGIL_MANIFESTS' },
+  dockerConfig: { flag: 'docker-config', env: 'VIGIL_DOCKER_CONFIG' },
   logLevel: { flag: 'log-level', env: 'VIGIL_LOG_LEVEL' },
   auth: { flag: 'auth', env: 'VIGIL_AUTH' },
   tls: { flag: 'tls', env: 'VIGIL_TLS' },
@@ -69,6 +72,9 @@ export const SERVE_USAGE = `Usage: vigil serve [options]
   --docker-host URL     the local Docker engine, unix:///PATH or tcp://HOST:PORT
                         (env DOCKER_HOST, default unix:///var/run/docker.sock)
   --manifests DIR       keep the store in sync with the YAML manifests in DIR (env VIGIL_MANIFESTS)
+  --docker-config FILE  registry credentials from a Docker config.json (its "auths") for registries without a
+                        Registry resource (env VIGIL_DOCKER_CONFIG; else $DOCKER_CONFIG/config.json when
+                        DOCKER_CONFIG is set; default none)
   --log-level LEVEL     fatal, error, warn, info, debug, trace or silent (env VIGIL_LOG_LEVEL, default info)
   --auth on|off         off: no authentication at all, everyone who reaches the port is an admin
                         (env VIGIL_AUTH, default on; with off, also pass --listen 127.0.0.1)
@@ -108,6 +114,8 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
   const store = pick(SETTINGS.store, DEFAULTS.store);
   const dockerHost = pick(SETTINGS.dockerHost, DEFAULTS.dockerHost);
   const manifests = pick(SETTINGS.manifests, undefined);
+  // Docker's own variable names the directory that holds config.json.
+  const dockerConfig = pick(SETTINGS.dockerConfig, env.DOCKER_CONFIG === undefined || env.DOCKER_CONFIG === '' ? undefined : `${env.DOCKER_CONFIG}/config.json`);
   const logLevel = pick(SETTINGS.logLevel, DEFAULTS.logLevel);
   const auth = pick(SETTINGS.auth, DEFAULTS.auth);
   const tls = pick(SETTINGS.tls, DEFAULTS.tls);
@@ -119,6 +127,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     store: parseStore(store.value ?? DEFAULTS.store, store.source),
     dockerHost: parseDockerHost(dockerHost.value ?? DEFAULTS.dockerHost, dockerHost.source),
     manifests: manifests.value === undefined ? undefined : parseDirectory(manifests.value, manifests.source),
+    dockerConfig: dockerConfig.value === undefined ? undefined : parseFile(dockerConfig.value, dockerConfig.source === 'default' ? 'environment variable DOCKER_CONFIG' : dockerConfig.source),
     logLevel: parseLogLevel(logLevel.value ?? DEFAULTS.logLevel, logLevel.source),
     auth: parseAuth(auth.value ?? DEFAULTS.auth, auth.source),
     tls: parseTls(tls.value ?? DEFAULTS.tls, tls.source),
@@ -137,6 +146,7 @@ function parseFlags(argv: string[]) {
       store: { type: 'string' },
       'docker-host': { type: 'string' },
       manifests: { type: 'string' },
+      'docker-config': { type: 'string' },
       'log-level': { type: 'string' },
       auth: { type: 'string' },
       tls: { type: 'string' },
@@ -160,6 +170,11 @@ function parseListen(text: string, source: string): string {
 
 function parseDirectory(text: string, source: string): string {
   if (text.trim() === '' || text.includes('\0')) throw new ConfigError(`invalid directory ${JSON.stringify(text)} from ${source}`);
+  return resolve(text);
+}
+
+function parseFile(text: string, source: string): string {
+  if (text.trim() === '' || text.includes('\0')) throw new ConfigError(`invalid file ${JSON.stringify(text)} from ${source}`);
   return resolve(text);
 }
 

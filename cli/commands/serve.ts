@@ -4,7 +4,6 @@ import { pino, type Logger } from 'pino';
 import { ConfigError, isLoopbackAddress, parseServeConfig, SERVE_USAGE, type ServeConfig } from '../serve-config.ts';
 import { openStore } from '../../apiserver/storage/open.ts';
 import { buildApp } from '../../apiserver/app.ts';
-import { GitopsController } from '../../controllers/gitops/gitops-controller.ts';
 import { vigilVersion } from '../../apiserver/version.ts';
 import { redactPaths } from '../../apiserver/logging.ts';
 import { loadKeyring, SecretBoxError, type Keyring } from '../../apiserver/auth/secret-box.ts';
@@ -127,12 +126,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (!isLoopbackAddress(config.listen) && !(await auth.authEnabled())) {
     logger.warn(`listening on ${config.listen} without authentication: anyone who can reach this port controls your containers`);
   }
-  // GitOps: ManifestSources, and `default` from --manifests or Settings.manifests.
-  const gitops = new GitopsController({ client: resources, logger, bootstrapDirectory: config.manifests });
-  gitops.start();
   return await waitForShutdown(logger, async () => {
     // Controllers first (they finish or abort what they do), then the API, then the store they all use.
-    await gitops.stop();
     await controllers.stop();
     await app.close();
     await store.close();

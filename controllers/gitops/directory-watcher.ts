@@ -5,7 +5,7 @@
 import { lstatSync, realpathSync } from 'node:fs';
 import { basename, dirname, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import type { Clock, Timer } from './clock.ts';
+import type { Clock, Timer } from '../runtime/clock.ts';
 import { findGit, gitWatchPaths } from './git-revision.ts';
 import { isHiddenName, isManifestName } from './manifest-tree.ts';
 

@@ -56,6 +56,8 @@ export interface PassOptions {
   target: ApplyTarget;
   /** Called once, before the first write, with how many objects will be written (the Reconciling condition). */
   onWrite?: (pending: number) => Promise<void>;
+  /** Ends the pass (rejecting with its reason) between two objects: a time limit, shutdown, lost leadership. */
+  signal?: AbortSignal;
 }
 
 function message(error: unknown): string {
@@ -120,6 +122,7 @@ export async function runPass(options: PassOptions): Promise<PassOutcome> {
   let applyFailures = 0;
   const previousKeys = new Set(previous.map(refKey));
   for (const entry of plan.planned) {
+    options.signal?.throwIfAborted();
     if (!toWrite.has(entry)) {
       results.push({ ...located(entry.manifest), action: 'unchanged', ...(entry.live === undefined ? {} : { live: entry.live }), planned: entry.planned });
       continue;
@@ -183,6 +186,7 @@ async function dryRunAll(options: PassOptions): Promise<PlanResult> {
   const planned: Planned[] = [];
   const results: ObjectResult[] = [];
   for (const manifest of options.tree.objects) {
+    options.signal?.throwIfAborted();
     const configuration = applyConfiguration(manifest, options.sourceName);
     try {
       const live = await options.target.get(manifest.ref);
@@ -227,6 +231,7 @@ async function prune(options: PassOptions, stale: readonly ObjectRef[]): Promise
   const outcome: PruneOutcome = { results: [], kept: [], changes: 0, failures: 0 };
   const dryRun = options.dryRun === true;
   for (const ref of stale) {
+    options.signal?.throwIfAborted();
     try {
       const live = await options.target.get(ref);
       if (live === undefined) continue; // already gone

@@ -1,14 +1,14 @@
 // Reconciles one ManifestSource, by name: read the directory, run one pass against the in-process client, write the
 // status once. Level-based (the same work whatever triggered it: a file change, the resync timer, a spec change) and
-// idempotent: a second pass over an unchanged directory and store writes nothing at all. Shaped as the controller
-// runtime's Reconciler (reconcile(key) -> {requeueAfter}) so that moving it onto the runtime's work queue is mechanical.
+// idempotent: a second pass over an unchanged directory and store writes nothing at all. The GitOps controller
+// (gitops-controller.ts) runs it on the controller runtime; the pass tests and the benchmark call it directly.
 import type { Logger } from 'pino';
 import type { ResourceClient } from '../../apiserver/resources/client.ts';
 import { isApiError } from '../../apiserver/resources/errors.ts';
 import { parseDuration } from '../../schemas/duration.ts';
 import type { ManifestSource, ManifestSourceStatus } from '../../schemas/generated/types.ts';
 import { ResourceClientTarget } from './client-target.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../runtime/clock.ts';
 import { readGitCommit } from './git-revision.ts';
 import { readManifestTree } from './manifest-tree.ts';
 import { GITOPS_FIELD_MANAGER } from './ownership.ts';
@@ -67,7 +67,8 @@ export class SourceReconciler {
     return (await this.#activeSource(name))?.spec.directory;
   }
 
-  async reconcile(name: string): Promise<SourceReconcileResult> {
+  /** One pass over source `name`; `signal` ends it between two objects (the pass then rejects). */
+  async reconcile(name: string, signal?: AbortSignal): Promise<SourceReconcileResult> {
     const source = await this.#activeSource(name);
     if (source === undefined) return {};
     const tree = readManifestTree(source.spec.directory);
@@ -79,6 +80,7 @@ export class SourceReconciler {
       previousDigest: source.status?.lastAppliedDigest,
       prune: source.spec.prune === true,
       target: this.#target,
+      ...(signal === undefined ? {} : { signal }),
       onWrite: async (pending) => {
         await this.#writeStatus(name, (current, generation) => reconcilingStatus(current, generation, pending, revision, this.#clock.now()));
       },

@@ -1,7 +1,8 @@
 // The ManifestSource status a pass leads to, computed whole from the previous status and the pass's outcome, so that
 // a pass that changes nothing computes the same status and writes nothing (no new resourceVersion, no event).
 import type { ManifestSourceStatus } from '../../schemas/generated/types.ts';
-import { removeCondition, setCondition, type Condition } from './conditions.ts';
+// From the file, not the runtime's index: the CLI (`vigil apply --prune`) computes this status too.
+import { removeCondition, setCondition, timestamp, type Condition } from '../runtime/conditions.ts';
 import type { PassOutcome } from './pass.ts';
 import { refText, type ObjectRef } from './ownership.ts';
 
@@ -35,10 +36,6 @@ export function resultEntries(outcome: PassOutcome): NonNullable<ManifestSourceS
     ...(result.error === undefined ? {} : { error: result.error }),
     ...(result.drift === undefined ? {} : { drift: { fields: result.drift.fields, managers: result.drift.managers } }),
   }));
-}
-
-function timestamp(nowMs: number): string {
-  return new Date(Math.floor(nowMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
 export interface StatusInput {

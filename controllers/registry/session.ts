@@ -198,14 +198,19 @@ export class RegistrySession {
     if (request.accept !== undefined) headers.accept = request.accept;
     if (authorization !== undefined) headers.authorization = authorization;
     for (;;) {
-      const url = new URL(`${this.#scheme}://${apiHost(this.server)}${request.path}`);
+      // The scheme of this attempt: concurrent first requests all try HTTPS, and each falls back on its own.
+      const scheme = this.#scheme;
+      const url = new URL(`${scheme}://${apiHost(this.server)}${request.path}`);
       this.#count(request.kind);
       try {
         return await this.#transport.exchange({ method: request.method, url, headers, maxBodyBytes: this.#options.maxBodyBytes, ...(request.signal === undefined ? {} : { signal: request.signal }) });
       } catch (error) {
         // As Docker does for registries on loopback: HTTPS first, plain HTTP when the server answers in plain HTTP.
-        if (this.#scheme === 'https' && isLoopbackServer(this.server) && Transport.isPlainHttpPeer(error)) {
+        if (scheme === 'https' && isLoopbackServer(this.server) && Transport.isPlainHttpPeer(error)) {
           this.#scheme = 'http';
+          // A TLS handshake a plain HTTP server refused carried no request: it is not counted.
+          this.#stats.byKind[request.kind] -= 1;
+          this.#stats.requests -= 1;
           continue;
         }
         throw error;

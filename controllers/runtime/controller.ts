@@ -50,6 +50,22 @@ export interface StopOptions {
 /** Maps an object to the keys of this controller it concerns (its owner, the containers of a host, ...). */
 export type KeyMapper<T extends ResourceObject> = (object: T) => string | readonly string[] | undefined;
 
+export interface WatchOptions<T extends ResourceObject> {
+  /**
+   * Which updates enqueue (adds and deletes always do, and start() enqueues every object). Default: every update.
+   * `generationChanged` keeps a controller from waking itself up with its own status writes.
+   */
+  updateFilter?: (oldObject: T, newObject: T) => boolean;
+}
+
+/**
+ * An update filter that passes only spec changes (a new metadata.generation), not status or metadata writes
+ * (controller-runtime's predicate.GenerationChangedPredicate).
+ */
+export function generationChanged(oldObject: ResourceObject, newObject: ResourceObject): boolean {
+  return oldObject.metadata.generation !== newObject.metadata.generation;
+}
+
 interface Source {
   keys(): string[];
 }
@@ -87,9 +103,10 @@ export class Controller {
 
   /**
    * Enqueues the key of every object of `informer` that is added, changed or deleted (through `map`, default the
-   * object's own key; on an update, the keys of both states). Handlers only enqueue: reconcile does the work.
+   * object's own key; on an update, the keys of both states) and let through `options.updateFilter`. Handlers only
+   * enqueue: reconcile does the work.
    */
-  watch<T extends ResourceObject>(informer: Informer<T>, map?: KeyMapper<T>): void {
+  watch<T extends ResourceObject>(informer: Informer<T>, map?: KeyMapper<T>, options: WatchOptions<T> = {}): void {
     const keysOf = (object: T): readonly string[] => {
       const keys = map === undefined ? keyOf(object) : map(object);
       return keys === undefined ? [] : typeof keys === 'string' ? [keys] : keys;
@@ -100,8 +117,9 @@ export class Controller {
     informer.addEventHandler({
       onAdd: enqueueAll,
       onUpdate: (oldObject, newObject) => {
-        enqueueAll(oldObject);
-        enqueueAll(newObject);
+        if (options.updateFilter !== undefined && !options.updateFilter(oldObject, newObject)) return;
+        // Each key once: a key handed straight to an idle worker and added again would get a second pass.
+        for (const key of new Set([...keysOf(oldObject), ...keysOf(newObject)])) this.enqueue(key);
       },
       onDelete: enqueueAll,
     });

@@ -16,7 +16,7 @@ export {
   type ReconcileResult,
   type Reconciler,
 } from './reconciler.ts';
-export { Controller, type ControllerOptions, type KeyMapper, type StopOptions } from './controller.ts';
+export { Controller, generationChanged, type ControllerOptions, type KeyMapper, type StopOptions, type WatchOptions } from './controller.ts';
 export { ControllerMetrics } from './metrics.ts';
 export {
   setCondition,

@@ -1267,7 +1267,36 @@ export interface SettingsStatus {
     resetNotifyStates?: HandledRequest;
   };
   lastDigest?: string;
+  /**
+   * Registries the scans used that have no Registry resource (checked anonymously, or with credentials from the server's Docker config.json): the figures a Registry status carries, per server.
+   */
+  registries?: ImplicitRegistryStatus[];
   conditions?: Conditions;
+}
+/**
+ * Request budget and health of a registry without a Registry resource (written by the scan scheduler).
+ */
+export interface ImplicitRegistryStatus {
+  /**
+   * Canonical registry server, e.g. docker.io.
+   */
+  server: string;
+  rateLimit?: {
+    limit?: number;
+    remaining?: number;
+    windowSeconds?: number;
+    reset?: string;
+  };
+  /**
+   * exhausted at 0 remaining, low under 20 %, error when the last request failed.
+   */
+  health?: 'ok' | 'low' | 'exhausted' | 'error' | 'unknown';
+  /**
+   * Requests made since the server started.
+   */
+  requests?: number;
+  lastError?: string;
+  lastChecked?: string;
 }
 /**
  * The core Kubernetes v1 Secret. Cluster-scoped kinds refer to Secrets in namespace vigil-system unless a reference names another namespace.

@@ -7,7 +7,7 @@ import { CachedStore } from '../../apiserver/storage/cache/cached-store.ts';
 import { embeddedStorePath, openEmbeddedStore } from '../../apiserver/storage/sqlite/store.ts';
 import { ResourceRegistry } from '../../apiserver/resources/registry.ts';
 import { SourceReconciler } from '../../controllers/gitops/source-reconciler.ts';
-import { systemClock } from '../../controllers/gitops/clock.ts';
+import { systemClock } from '../../controllers/runtime/index.ts';
 import { makeTempDir, removeTempDir } from '../testbed/daemon.ts';
 import { writeFiles } from '../integration/gitops/fixtures.ts';
 import { ms, percentile, table, type Row } from './stats.ts';

@@ -1,44 +1,21 @@
-// Issue 5's registry figures, phase 1 (the client and the check, without the controller runtime): the workload is 50
-// repositories with tags 1.0.0, 1.0.1, 1.1.0 and 2.0.0 (distinct digests) in a local registry and 200 containers, 4
-// per repository, at 1.0.0 with scope major. A scan checks each distinct image once (8 at a time) and applies the
-// result to its 4 containers. Measured in the same run: registry requests per scan (cold, and within the tag-list
-// TTL), wall time of a cold scan against the floor (one tag list and one HEAD per repository at concurrency 8 with a
-// bare undici client), and memory across 20 scans.
-import { runInNewContext } from 'node:vm';
-import { setFlagsFromString } from 'node:v8';
-import { Agent, request } from 'undici';
+// Issue 5's registry figures on the workload of registry-workload.ts, in one run against one registry: the full scan
+// as `vigil serve` runs it (registry-scan.bench.ts: trigger → every Container status written), and the client and the
+// check alone (phase 1, below: each distinct image checked once, 8 at a time, results kept in memory). Each is
+// measured against the floor in the same run: registry requests per scan (cold, and within the tag-list TTL), wall
+// time of a cold scan, and memory across 20 scans.
 import { checkContainer, type ContainerCheckInput, type ContainerCheckResult } from '../../controllers/registry/check.ts';
 import { RegistryClient } from '../../controllers/registry/client.ts';
-import { MANIFEST_ACCEPT } from '../../controllers/registry/manifest.ts';
-import { pushImage } from '../testbed/registry-push.ts';
 import { startRegistry, type TestRegistry } from '../testbed/registry.ts';
+import { fullScanBenchmark } from './registry-scan.bench.ts';
+import { collectGarbage, CONCURRENCY, CONTAINERS_PER_REPOSITORY, floor, REPOSITORIES, repository, seed } from './registry-workload.ts';
 import { mib, ms, percentile, pool, table } from './stats.ts';
 
-const REPOSITORIES = 50;
-const CONTAINERS_PER_REPOSITORY = 4;
-const VERSIONS = ['1.0.0', '1.0.1', '1.1.0', '2.0.0'];
-const CONCURRENCY = 8;
 const TIMED_RUNS = 7;
 const MEMORY_SCANS = 20;
 
 interface Container {
   input: ContainerCheckInput;
   result?: ContainerCheckResult;
-}
-
-function repository(i: number): string {
-  return `bench/app-${String(i).padStart(2, '0')}`;
-}
-
-async function seed(registry: TestRegistry): Promise<Map<string, string>> {
-  const digests = new Map<string, string>();
-  await pool(REPOSITORIES, 8, async (i) => {
-    for (const version of VERSIONS) {
-      const pushed = await pushImage(registry, repository(i), [version], { version: `${repository(i)} ${version}` });
-      digests.set(`${repository(i)}:${version}`, pushed.digest);
-    }
-  });
-  return digests;
 }
 
 function containers(registry: TestRegistry, digests: Map<string, string>): Container[] {
@@ -73,38 +50,25 @@ async function scan(client: RegistryClient, list: Container[]): Promise<void> {
   });
 }
 
-/** The floor: one tag list and one HEAD per repository, CONCURRENCY at a time, a bare undici client. */
-async function floor(registry: TestRegistry): Promise<number> {
-  const agent = new Agent({ connections: CONCURRENCY });
-  let requests = 0;
-  try {
-    await pool(REPOSITORIES, CONCURRENCY, async (i) => {
-      const tags = await request(`${registry.url}/v2/${repository(i)}/tags/list`, { dispatcher: agent });
-      const body = (await tags.body.json()) as { tags: string[] };
-      const head = await request(`${registry.url}/v2/${repository(i)}/manifests/${body.tags.includes('2.0.0') ? '2.0.0' : '1.0.0'}`, { method: 'HEAD', headers: { accept: MANIFEST_ACCEPT }, dispatcher: agent });
-      await head.body.dump();
-      requests += 2;
-    });
-  } finally {
-    await agent.close();
-  }
-  return requests;
-}
-
 function newClient(): RegistryClient {
   return new RegistryClient({ config: (server) => ({ server, insecure: true, concurrency: CONCURRENCY }) });
-}
-
-function collectGarbage(): () => void {
-  setFlagsFromString('--expose_gc');
-  const gc: unknown = runInNewContext('gc');
-  return typeof gc === 'function' ? () => (gc as () => void)() : () => undefined;
 }
 
 export async function registryBenchmark(): Promise<string> {
   const registry = await startRegistry({ mode: 'anonymous', name: 'bench-registry' });
   try {
     const digests = await seed(registry);
+    const phase1 = await clientAndCheck(registry, digests);
+    const phase2 = await fullScanBenchmark(registry, digests, () => floor(registry));
+    return [phase2, phase1].join('\n\n');
+  } finally {
+    await registry.cleanup();
+  }
+}
+
+/** Phase 1's figures: the client and the check alone, without the controller runtime and the store. */
+async function clientAndCheck(registry: TestRegistry, digests: Map<string, string>): Promise<string> {
+  {
     const list = containers(registry, digests);
 
     // Warm both paths once (JIT, the registry's caches), then alternate timed runs so that drift hits both alike.
@@ -160,11 +124,9 @@ export async function registryBenchmark(): Promise<string> {
       { measure: 'RSS, scan 1 → 20', values: ['–', `${mib(rss[0] ?? 0)} → ${mib(rss.at(-1) ?? 0)}`], target: 'flat' },
     ];
     return [
-      `## Registry checks (phase 1: client and check, no controller runtime)\n`,
-      `Workload: ${REPOSITORIES} repositories × tags ${VERSIONS.join(', ')} (distinct digests) in docker-registry 2.8 on 127.0.0.1; ${REPOSITORIES * CONTAINERS_PER_REPOSITORY} containers, ${CONTAINERS_PER_REPOSITORY} per repository, at 1.0.0, scope major; every check must find 2.0.0. Distinct images checked once each, ${CONCURRENCY} at a time; registry concurrency ${CONCURRENCY}.\n`,
+      `### The client and the check alone (phase 1: no controller runtime, no store)\n`,
+      `Distinct images checked once each, ${CONCURRENCY} at a time, results kept in memory.\n`,
       table(['floor (bare undici, 1 tag list + 1 HEAD per repository)', 'Vigil client + check'], rows),
     ].join('\n');
-  } finally {
-    await registry.cleanup();
   }
 }

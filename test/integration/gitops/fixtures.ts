@@ -7,7 +7,8 @@ import { CachedStore } from '../../../apiserver/storage/cache/cached-store.ts';
 import { openEmbeddedStore } from '../../../apiserver/storage/sqlite/store.ts';
 import { ResourceRegistry } from '../../../apiserver/resources/registry.ts';
 import type { ResourceObject } from '../../../apiserver/resources/client.ts';
-import type { Clock, Timer } from '../../../controllers/gitops/clock.ts';
+import { sleepOn, type Clock, type Timer } from '../../../controllers/runtime/clock.ts';
+import type { Controller } from '../../../controllers/runtime/controller.ts';
 
 export interface TestStore {
   store: CachedStore;
@@ -65,6 +66,10 @@ export class SteppedClock implements Clock {
     return { cancel: () => this.#timers.delete(timer) };
   }
 
+  sleep(delayMs: number, signal?: AbortSignal): Promise<void> {
+    return sleepOn(this, delayMs, signal);
+  }
+
   /** Moves time forward, firing due timers in order. */
   advance(ms: number): void {
     const target = this.#now + ms;
@@ -100,4 +105,12 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
 export function specOf(object: ResourceObject | undefined): Record<string, unknown> {
   const spec = object?.spec;
   return typeof spec === 'object' && spec !== null ? (spec as Record<string, unknown>) : {};
+}
+
+/** Resolves once `controller` runs, has no key waiting and no pass in flight (delayed keys, the resyncs, aside). */
+export async function idle(controller: Controller, timeoutMs = 10_000): Promise<void> {
+  await eventually('the controller to be idle', () => {
+    const queue = controller.queue;
+    return queue !== undefined && queue.length === 0 && queue.processing === 0 ? true : undefined;
+  }, timeoutMs);
 }

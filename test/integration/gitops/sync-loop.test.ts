@@ -6,12 +6,13 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { renameSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { GitopsController } from '../../../controllers/gitops/gitops-controller.ts';
-import { systemClock } from '../../../controllers/gitops/clock.ts';
+import { Registry } from 'prom-client';
+import { registerGitopsController } from '../../../controllers/gitops/gitops-controller.ts';
+import { Manager, systemClock } from '../../../controllers/runtime/index.ts';
 import { isApiError } from '../../../apiserver/resources/errors.ts';
 import type { ResourceObject } from '../../../apiserver/resources/client.ts';
 import type { ManifestSourceStatus } from '../../../schemas/generated/types.ts';
-import { eventually, makeDir, specOf, manifestSource, openTestStore, policyYaml, SteppedClock, writeFiles, type TestStore } from './fixtures.ts';
+import { eventually, idle, makeDir, specOf, manifestSource, openTestStore, policyYaml, SteppedClock, writeFiles, type TestStore } from './fixtures.ts';
 
 const work = makeDir('vigil-loop-');
 const cleanups: (() => Promise<void>)[] = [];
@@ -20,11 +21,30 @@ after(async () => {
   work.remove();
 });
 
-async function setup(name: string, options: { clock?: SteppedClock; bootstrapDirectory?: string } = {}): Promise<{ db: TestStore; controller: GitopsController }> {
+/** What the tests drive: the controller manager `vigil serve` runs (a single process leads) with the GitOps sync on it. */
+interface SyncLoop {
+  start(): void;
+  /** Resolves once nothing is queued or running. */
+  idle(): Promise<void>;
+}
+
+async function setup(name: string, options: { clock?: SteppedClock; bootstrapDirectory?: string } = {}): Promise<{ db: TestStore; controller: SyncLoop }> {
   const db = await openTestStore(join(work.path, name));
-  const controller = new GitopsController({ client: db.resources, clock: options.clock ?? systemClock, bootstrapDirectory: options.bootstrapDirectory });
+  const manager = new Manager({ client: db.resources, metricsRegistry: new Registry(), clock: options.clock ?? systemClock });
+  const gitops = registerGitopsController({ manager, bootstrapDirectory: options.bootstrapDirectory });
+  let started: Promise<void> | undefined;
+  const controller: SyncLoop = {
+    start: () => {
+      started = manager.start();
+    },
+    idle: async () => {
+      await started;
+      await idle(gitops.controller);
+    },
+  };
   cleanups.push(async () => {
-    await controller.stop();
+    await started;
+    await manager.stop();
     await db.close();
   });
   return { db, controller };

@@ -20,6 +20,7 @@ describe('vigil serve configuration', () => {
       store: { kind: 'embedded' },
       dockerHost: 'unix:///var/run/docker.sock',
       manifests: undefined,
+      dockerConfig: undefined,
       logLevel: 'info',
       auth: 'on',
       tls: 'auto',
@@ -54,6 +55,12 @@ describe('vigil serve configuration', () => {
     assert.equal(fromFlags.port, 9090);
     assert.deepEqual(fromFlags.store, { kind: 'embedded' });
     assert.equal(fromFlags.listen, '::1');
+  });
+
+  test('registry credentials: --docker-config, VIGIL_DOCKER_CONFIG, or config.json in Docker\'s DOCKER_CONFIG directory', () => {
+    assert.equal(parseServeConfig(['--docker-config', '/etc/vigil/config.json'], { VIGIL_DOCKER_CONFIG: '/other.json' }).dockerConfig, '/etc/vigil/config.json');
+    assert.equal(parseServeConfig([], { VIGIL_DOCKER_CONFIG: '/other.json', DOCKER_CONFIG: '/root/.docker' }).dockerConfig, '/other.json');
+    assert.equal(parseServeConfig([], { DOCKER_CONFIG: '/root/.docker' }).dockerConfig, '/root/.docker/config.json');
   });
 
   test('a bad value stops the start with a message naming the flag or variable', () => {

@@ -271,6 +271,7 @@ export const settings: Settings = {
     nextScan: at,
     counts: { containers: 25, running: 23, pending: 2, updatesApplied: 42, snapshots: 150 },
     handledRequests: { scan: at },
+    registries: [{ server: 'docker.io', rateLimit: { limit: 100, remaining: 76, windowSeconds: 21600, reset: at }, health: 'ok', requests: 24, lastChecked: at }],
     conditions: [{ ...ready }],
   },
 };

@@ -3,12 +3,13 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { Controller, type ControllerOptions } from '../../../../controllers/runtime/controller.ts';
+import { Controller, generationChanged, type ControllerOptions, type WatchOptions } from '../../../../controllers/runtime/controller.ts';
 import { FakeClock } from '../../../../controllers/runtime/fake-clock.ts';
 import { Informer } from '../../../../controllers/runtime/informer.ts';
 import { ControllerMetrics } from '../../../../controllers/runtime/metrics.ts';
 import { findCondition, type Condition } from '../../../../controllers/runtime/conditions.ts';
 import type { ReconcileOutcome } from '../../../../controllers/runtime/reconciler.ts';
+import type { ResourceObject } from '../../../../apiserver/resources/client.ts';
 import { DEFAULT_ENDPOINT, EndpointReconciler, FakeEngineRegistry } from './endpoint-controller.ts';
 import { eventually, host, openStack, type Stack } from './fixtures.ts';
 
@@ -31,7 +32,7 @@ interface Setup {
   conditions(name: string): Promise<Condition[]>;
 }
 
-async function setup(options: Partial<ControllerOptions> = {}, prepare?: (reconciler: EndpointReconciler) => void): Promise<Setup> {
+async function setup(options: Partial<ControllerOptions> = {}, prepare?: (reconciler: EndpointReconciler) => void, watchOptions: WatchOptions<ResourceObject> = {}): Promise<Setup> {
   const stack = await openStack();
   cleanups.push(() => stack.close());
   const clock = new FakeClock();
@@ -43,7 +44,7 @@ async function setup(options: Partial<ControllerOptions> = {}, prepare?: (reconc
   const metrics = ControllerMetrics.for(new Registry());
   const controller = new Controller({ name: 'endpoint', reconciler, clock, metrics, ...options });
   cleanups.push(() => controller.stop());
-  controller.watch(hosts);
+  controller.watch(hosts, undefined, watchOptions);
   hosts.start();
   await hosts.waitForSync();
   controller.start();
@@ -89,6 +90,21 @@ describe('Controller', () => {
     assert.equal((await stack.registry.get('Host', undefined, 'alpha')).metadata.resourceVersion, settled.metadata.resourceVersion);
     assert.equal(world.writes, writes);
     assert.equal(reconciler.passesOf('alpha'), passes + 1, 'and it did not wake itself up');
+  });
+
+  test('with the generationChanged filter only spec changes wake it: its own status writes and label edits do not', async () => {
+    const { stack, world, reconciler, quiet } = await setup({}, undefined, { updateFilter: generationChanged });
+    await stack.registry.create(host('alpha'));
+    await quiet();
+    assert.equal(findCondition(((await stack.registry.get('Host', undefined, 'alpha')).status as { conditions?: Condition[] }).conditions, 'Ready')?.status, 'True');
+    assert.equal(reconciler.passesOf('alpha'), 1, 'the status write did not bring a second pass');
+    await stack.registry.modify('Host', undefined, 'alpha', (current) => ({ ...current, metadata: { ...current.metadata, labels: { team: 'ops' } } }));
+    await quiet();
+    assert.equal(reconciler.passesOf('alpha'), 1, 'a label edit did not either');
+    await stack.registry.modify('Host', undefined, 'alpha', (current) => ({ ...current, spec: { dockerHost: 'tcp://10.0.0.9:2375' } }));
+    await quiet();
+    assert.equal(world.endpoints.get('alpha'), 'tcp://10.0.0.9:2375');
+    assert.equal(reconciler.passesOf('alpha'), 2, 'a spec change did');
   });
 
   test('a burst of 1,000 updates to one object coalesces into a few passes, and the last state wins', async () => {
