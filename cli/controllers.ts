@@ -10,7 +10,6 @@ import { registerDockerControllers, type DockerControllers } from '../controller
 import { registerRegistryCheckControllers, type RegistryCheckControllers } from '../controllers/registry-check/register.ts';
 import { registerGitopsController, type GitopsController } from '../controllers/gitops/gitops-controller.ts';
 import type { ServeConfig } from './serve-config.ts';
-import type { SentinelServices } from '../apiserver/sentinel/context.ts';
 
 export interface RunningControllers {
   manager: Manager;
@@ -50,12 +49,4 @@ export async function startControllers(options: {
   const gitops = registerGitopsController({ manager, bootstrapDirectory: config.manifests });
   await manager.start();
   return { manager, docker, registryChecks, gitops, stop: () => manager.stop() };
-}
-
-/** What the REST facade reaches through the controllers: the Docker hosts' sessions and the log provider. */
-export function sentinelServices(controllers: RunningControllers): SentinelServices {
-  const { sessions, logs } = controllers.docker;
-  return {
-    docker: { client: (host) => sessions.get(host)?.client, logs },
-  };
 }

@@ -40,7 +40,7 @@ export interface RegistryChecks {
   /** POST /api/check/{name}: spec.check, then wait for status.handledRequests.check. */
   checkNow(container: ContainerRef, options: RequestBy & { signal?: AbortSignal }): Promise<CheckAnswer>;
   /** POST /api/webhook: spec.check on every container of the image's repository; throws on an unreadable reference. */
-  checkImage(image: string, options: RequestBy): Promise<{ repository: string; containers: ContainerRef[] }>;
+  checkImage(image: string, options: RequestBy): Promise<{ repository: string; containers: Array<Pick<ContainerRef, 'namespace' | 'name'>> }>;
   /** POST /api/scan: Settings spec.scan; resolves with its requestedAt. */
   scan(options: RequestBy): Promise<string>;
 }

@@ -11,7 +11,8 @@ import { AuthService } from '../../apiserver/auth/service.ts';
 import { setupTokenPath } from '../../apiserver/auth/setup-token.ts';
 import { ResourceRegistry } from '../../apiserver/resources/registry.ts';
 import { loadOrCreateTlsIdentity, type LoadedTlsIdentity } from '../../apiserver/tls/self-signed.ts';
-import { sentinelServices, startControllers } from '../controllers.ts';
+import { startControllers } from '../controllers.ts';
+import { sentinelServices } from '../sentinel-services.ts';
 import { localServerUrl } from '../kubeconfig.ts';
 import { writeLocalKubeconfig } from '../serve-kubeconfig.ts';
 import { collectDefaultMetrics, Registry as MetricsRegistry } from 'prom-client';
@@ -92,7 +93,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     auth,
     logger,
     containerLogs: controllers.docker.logs,
-    sentinel: { ...sentinelServices(controllers), live: { dataDirectory: config.dataDir, startedAt, metricsAlwaysOn: environment.metricsAlwaysOn } },
+    sentinel: { ...sentinelServices(controllers, resources), live: { dataDirectory: config.dataDir, startedAt, metricsAlwaysOn: environment.metricsAlwaysOn } },
     metricsRegistry,
     ...(tls === undefined ? {} : { tls }),
   });

@@ -2,11 +2,12 @@
 // registry client (Docker Hub and GHCR through their token services, other registries by following their challenge,
 // Basic or Bearer), with the CA and plain-HTTP setting of the server's Registry resource when there is one. A refusal
 // of the credentials is an answer (`success: false`); a registry that cannot be reached is a 502.
-import type { Registry } from '../../../schemas/generated/types.ts';
+import type { Registry, Secret } from '../../../schemas/generated/types.ts';
 import { canonicalRegistry, DOCKER_HUB } from '../../../controllers/registry/reference.ts';
 import { RegistryClient } from '../../../controllers/registry/client.ts';
 import { isRegistryError } from '../../../controllers/registry/errors.ts';
-import { registryConfigFromResource, type SecretReader } from '../../../controllers/registry/registry-config.ts';
+import { DEFAULT_SECRET_NAMESPACE } from '../../../schemas/index.ts';
+import { registryConfigFromResource } from '../../../controllers/registry/registry-config.ts';
 import type { RegistryConfig } from '../../../controllers/registry/session.ts';
 
 export interface CredentialTestResult {
@@ -18,7 +19,8 @@ export interface CredentialTestResult {
 export interface CredentialTestOptions {
   /** The server's Registry resource, for its CA and plain-HTTP setting (its own credentials are not used). */
   resource?: Registry;
-  readSecret: SecretReader;
+  /** Reads a Secret through the resource API (the controllers read theirs from an informer instead). */
+  readSecret: (namespace: string, name: string) => Promise<Secret | undefined>;
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -33,7 +35,11 @@ export async function testCredentials(server: string, username: string, password
   let config: RegistryConfig = { server: canonical };
   if (options.resource !== undefined) {
     const { credentials: _own, ...spec } = options.resource.spec;
-    config = await registryConfigFromResource({ ...options.resource, spec }, options.readSecret);
+    // Without its own credentials, the only Secret the resource can name is its CA: read it before the (synchronous)
+    // config is built.
+    const caRef = spec.caSecretRef;
+    const ca = caRef === undefined ? undefined : await options.readSecret(caRef.namespace ?? DEFAULT_SECRET_NAMESPACE, caRef.name);
+    config = registryConfigFromResource({ ...options.resource, spec }, (_namespace, name) => (name === caRef?.name ? ca : undefined));
   }
   const client = new RegistryClient({
     config: () => ({ ...config, credentials: { username, password } }),
