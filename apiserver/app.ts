@@ -15,6 +15,12 @@ import { openapiRoutes } from './openapi/routes.ts';
 import { namespaceRoutes } from './namespaces/routes.ts';
 import { createDualProtocolServer } from './tls/dual-protocol-server.ts';
 import type { TlsIdentity } from './tls/self-signed.ts';
+import { isResourceApiPath } from './auth/request-info.ts';
+import { sentinelApi } from './sentinel/plugin.ts';
+import type { SentinelServices } from './sentinel/context.ts';
+import { Registry as MetricsRegistry } from 'prom-client';
+import httpMetrics from './sentinel/metrics/http-metrics.ts';
+import { cacheChangeFeed } from './sentinel/live/options.ts';
 
 export type { ContainerLogsProvider } from './resources/http/resource-api.ts';
 
@@ -50,6 +56,16 @@ export interface AppOptions {
   bodyLimit?: number;
   /** Sign-in attempts (login, setup, second factor) per client address per minute. Default 10. */
   signInLimitPerMinute?: number;
+  /**
+   * What the Docker Sentinel REST facade (apiserver/sentinel/) reaches beyond the resources: Docker hosts, registry
+   * checks, tag lists, the dependency graph. Each absent service makes its routes answer 503. Default none.
+   */
+  sentinel?: SentinelServices;
+  /**
+   * The process's prom-client registry: HTTP latencies are recorded on it and /metrics serves it. `vigil serve` passes
+   * the one the controller manager records on. Default: a new one.
+   */
+  metricsRegistry?: MetricsRegistry;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -68,6 +84,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(tls === undefined ? {} : { serverFactory: (handler: RequestListener) => createDualProtocolServer(handler, tls) }),
   });
 
+  const metricsRegistry = options.metricsRegistry ?? new MetricsRegistry();
+  await app.register(httpMetrics, { registry: metricsRegistry });
   await app.register(authPlugin, { auth: options.auth });
   await app.register(authRoutes, {
     auth: options.auth,
@@ -86,8 +104,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.type('text/plain').send('ok');
   });
 
-  // Any path nobody serves is answered the way kube-apiserver answers it: a 404 Status (kubectl and client-node parse it).
-  app.setNotFoundHandler((_request, reply) => reply.code(404).type('application/json').send(JSON.stringify(notFoundPath().status)));
+  // Any path nobody serves is answered the way kube-apiserver answers it: a 404 Status (kubectl and client-node parse
+  // it); on the REST API's paths (/api/WORD…), the REST envelope.
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (path.startsWith('/api/') && !isResourceApiPath(path)) return reply.code(404).type('application/json').send({ error: `not found: ${request.method} ${path}` });
+    return reply.code(404).type('application/json').send(JSON.stringify(notFoundPath().status));
+  });
+
+  // The Docker Sentinel REST API, a facade over the same registry: after auth, whose hook covers its routes.
+  await app.register(sentinelApi, {
+    changes: cacheChangeFeed(options.store),
+    ...options.sentinel,
+    live: { ...options.sentinel?.live, metricsRegistry },
+    resources,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
 
   await app.register(resourceApi, {
     store: options.store,

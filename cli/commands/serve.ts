@@ -12,18 +12,25 @@ import { setupTokenPath } from '../../apiserver/auth/setup-token.ts';
 import { ResourceRegistry } from '../../apiserver/resources/registry.ts';
 import { loadOrCreateTlsIdentity, type LoadedTlsIdentity } from '../../apiserver/tls/self-signed.ts';
 import { startControllers } from '../controllers.ts';
+import { sentinelServices } from '../sentinel-services.ts';
 import { localServerUrl } from '../kubeconfig.ts';
 import { writeLocalKubeconfig } from '../serve-kubeconfig.ts';
+import { collectDefaultMetrics, Registry as MetricsRegistry } from 'prom-client';
+import { environmentSettings, type EnvironmentSettings } from '../serve-settings.ts';
+import { createSettingsIfMissing } from '../../apiserver/sentinel/settings/settings-writer.ts';
 
 export async function serveCommand(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(SERVE_USAGE);
     return 0;
   }
+  const startedAt = new Date();
   let config: ServeConfig;
   let keyring: Keyring;
+  let environment: EnvironmentSettings;
   try {
     config = parseServeConfig(argv, process.env);
+    environment = environmentSettings(process.env);
     prepareDataDir(config.dataDir);
     keyring = loadKeyring({ dataDir: config.dataDir, env: process.env });
   } catch (error) {
@@ -65,15 +72,31 @@ export async function serveCommand(argv: string[]): Promise<number> {
   });
   // One registry for the API and the controllers: one set of write rules, one clock.
   const resources = new ResourceRegistry({ store });
+  // SENTINEL_* variables describe Settings `default` only when it is first made (docs/sentinel-api.md).
+  if (Object.keys(environment.seed).length > 0 && (await createSettingsIfMissing(resources, environment.seed))) {
+    logger.info({ settings: Object.keys(environment.seed) }, 'created Settings default from SENTINEL_* environment variables');
+  }
+  // One metrics registry for the controllers (reconciles, queues), the API (HTTP latencies) and /metrics.
+  const metricsRegistry = new MetricsRegistry();
+  collectDefaultMetrics({ register: metricsRegistry });
   let controllers: Awaited<ReturnType<typeof startControllers>>;
   try {
-    controllers = await startControllers({ store, resources, config, logger });
+    controllers = await startControllers({ store, resources, config, logger, metricsRegistry });
   } catch (error) {
     logger.fatal({ err: error }, 'cannot start the controllers');
     await store.close();
     return 1;
   }
-  const app = await buildApp({ store, resources, auth, logger, containerLogs: controllers.docker.logs, ...(tls === undefined ? {} : { tls }) });
+  const app = await buildApp({
+    store,
+    resources,
+    auth,
+    logger,
+    containerLogs: controllers.docker.logs,
+    sentinel: { ...sentinelServices(controllers, resources), live: { dataDirectory: config.dataDir, startedAt, metricsAlwaysOn: environment.metricsAlwaysOn } },
+    metricsRegistry,
+    ...(tls === undefined ? {} : { tls }),
+  });
   if (config.auth === 'off') {
     logger.warn('AUTHENTICATION IS OFF (--auth=off): everyone who reaches this port is an admin and controls your containers');
   } else if (!(await auth.authEnabled())) {

@@ -115,6 +115,34 @@ export interface LogLine {
   text: string;
 }
 
+/** One row of `docker image ls` (top-level images, dangling ones included). */
+export interface ImageSummary {
+  /** sha256:… */
+  id: string;
+  /** `repo:tag` names; empty for a dangling image (Docker's `<none>:<none>` is left out). */
+  repoTags: string[];
+  /** `repo@sha256:…`; empty for a local build. */
+  repoDigests: string[];
+  /** Bytes. */
+  size: number;
+  created: Date;
+}
+
+export interface RemoveImageOptions extends CallOptions {
+  /**
+   * Remove an image that has several tags (all of them go), as `docker rmi -f`. Without it the engine refuses such an
+   * image (Conflict). An image a container uses is refused either way when the container runs.
+   */
+  force?: boolean;
+}
+
+export interface ImagePruneResult {
+  /** IDs of the images deleted. */
+  deleted: string[];
+  /** Bytes freed. */
+  spaceReclaimed: number;
+}
+
 export interface DockerClient {
   /** The endpoint this client talks to (unix:///… or tcp://…), for messages and status. */
   readonly endpoint: string;
@@ -138,6 +166,15 @@ export interface DockerClient {
   restartContainer(idOrName: string, options: StopOptions): Promise<void>;
   /** The last `tailLines` lines of both streams, demultiplexed; RangeError outside 1..MAX_LOG_TAIL_LINES. */
   containerLogs(idOrName: string, options: LogOptions): Promise<LogLine[]>;
+  /** Top-level images, dangling ones included. */
+  listImages(options: CallOptions): Promise<ImageSummary[]>;
+  /**
+   * Removes an image by ID or reference; NotFound when there is none, Conflict when a container uses it (or, without
+   * `force`, when it has several tags).
+   */
+  removeImage(idOrReference: string, options: RemoveImageOptions): Promise<void>;
+  /** Removes the dangling images (no tag) no container uses, as `docker image prune`. */
+  pruneImages(options: CallOptions): Promise<ImagePruneResult>;
   /** Closes idle connections; calls afterwards fail. */
   close(): void;
 }

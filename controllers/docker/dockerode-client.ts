@@ -22,14 +22,17 @@ import {
   type LogOptions,
   type StopOptions,
   type ContainerSummary,
+  type ImagePruneResult,
+  type ImageSummary,
+  type RemoveImageOptions,
 } from './client.ts';
 import { modemOptions, type DockerEndpoint } from './endpoint.ts';
 import { demultiplexLogs, splitRawLogs } from './log-frames.ts';
-import { containerEventFrom, containerInspectFrom, engineInfoFrom, imageInspectFrom, isRecord, summariesFrom } from './responses.ts';
+import { containerEventFrom, containerInspectFrom, engineInfoFrom, imageInspectFrom, imagePruneFrom, imageSummariesFrom, isRecord, summariesFrom } from './responses.ts';
 import { toDockerError } from './errors.ts';
 
 interface Request {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
   query?: Record<string, string | number | boolean>;
   /** Statuses that are success besides 2xx (e.g. 304 "already started"). */
@@ -145,6 +148,20 @@ export class DockerodeClient implements DockerClient {
     const body = Buffer.concat(chunks);
     const lines = inspect.Config?.Tty === true ? splitRawLogs(body) : demultiplexLogs(body);
     return lines.slice(-options.tailLines);
+  }
+
+  async listImages(options: CallOptions): Promise<ImageSummary[]> {
+    return imageSummariesFrom(await this.#json({ method: 'GET', path: '/images/json', signal: options.signal, what: 'list images' }));
+  }
+
+  async removeImage(idOrReference: string, options: RemoveImageOptions): Promise<void> {
+    const path = `/images/${idOrReference.split('/').map(encodeURIComponent).join('/')}`;
+    await this.#json({ method: 'DELETE', path, query: { force: options.force === true, noprune: false }, signal: options.signal, what: `remove image ${idOrReference}` });
+  }
+
+  async pruneImages(options: CallOptions): Promise<ImagePruneResult> {
+    const query = { filters: JSON.stringify({ dangling: ['true'] }) };
+    return imagePruneFrom(await this.#json({ method: 'POST', path: '/images/prune', query, signal: options.signal, what: 'prune dangling images' }));
   }
 
   close(): void {

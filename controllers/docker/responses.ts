@@ -1,7 +1,7 @@
 // Turns the Engine API's answers into the client's domain types, checking the shape as it goes: the engine is outside
 // the process, so nothing it sends is trusted to match the documentation.
 import type { DockerContainerInspect, DockerImageInspect } from './api-types.ts';
-import { CONTAINER_EVENT_ACTIONS, DockerError, eventCursor, type ContainerEvent, type ContainerEventAction, type ContainerSummary, type EngineInfo, type SwarmRole } from './client.ts';
+import { CONTAINER_EVENT_ACTIONS, DockerError, eventCursor, type ContainerEvent, type ContainerEventAction, type ContainerSummary, type EngineInfo, type ImagePruneResult, type ImageSummary, type SwarmRole } from './client.ts';
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -115,5 +115,35 @@ export function containerEventFrom(line: unknown): ContainerEvent | undefined {
     attributes,
     time,
     cursor: eventCursor(new Date(seconds * 1000)),
+  };
+}
+
+/** Docker's placeholders for "no tag" and "no digest" (older engines list dangling images with them). */
+const NONE_NAMES = new Set(['<none>:<none>', '<none>@<none>']);
+
+function names(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((entry): entry is string => typeof entry === 'string' && !NONE_NAMES.has(entry)) : [];
+}
+
+export function imageSummariesFrom(list: unknown): ImageSummary[] {
+  if (!Array.isArray(list)) throw protocolError('GET /images/json');
+  return list.map((entry) => {
+    if (!isRecord(entry) || typeof entry.Id !== 'string') throw protocolError('GET /images/json');
+    return {
+      id: entry.Id,
+      repoTags: names(entry.RepoTags),
+      repoDigests: names(entry.RepoDigests),
+      size: count(entry.Size),
+      created: new Date(count(entry.Created) * 1000),
+    };
+  });
+}
+
+export function imagePruneFrom(answer: unknown): ImagePruneResult {
+  if (!isRecord(answer)) throw protocolError('POST /images/prune');
+  const deleted = Array.isArray(answer.ImagesDeleted) ? answer.ImagesDeleted : [];
+  return {
+    deleted: deleted.flatMap((entry) => (isRecord(entry) && typeof entry.Deleted === 'string' ? [entry.Deleted] : [])),
+    spaceReclaimed: count(answer.SpaceReclaimed),
   };
 }

@@ -29,6 +29,10 @@ export interface DockerWorld {
   run(container: WorldContainer): Promise<string>;
   remove(name: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
+  /** `docker commit CONTAINER [TAG]`: a new image (dangling without a tag); resolves with its ID. */
+  commitImage(container: string, tag?: string): Promise<string>;
+  /** `docker tag IMAGE TAG`. */
+  tagImage(image: string, tag: string): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -225,6 +229,53 @@ export function describeDockerClientContract(name: string, harness: DockerClient
       assert.equal((await client.inspectContainer(stubborn, { signal: signal() })).State?.ExitCode, 137, 'killed after the timeout');
       // The engine's default timeout is 10 s: stopping well before it shows the container's 1 s was used.
       assert.ok(elapsed < 8000, `stopped after ${elapsed} ms`);
+    });
+
+    test('lists images with ID, tags, size and creation time; a dangling image has no tags', async () => {
+      const source = unique('img-list');
+      await world.run({ name: source });
+      const tag = `vigil-test/${unique('listed')}:1`;
+      const tagged = await world.commitImage(source, tag);
+      const dangling = await world.commitImage(source);
+      const images = await client.listImages({ signal: signal() });
+      const base = (await client.inspectImage(world.image, { signal: signal() })).Id;
+      const entry = (id: string) => images.find((image) => image.id === id);
+      assert.ok(entry(base)?.repoTags.includes(world.image), 'the world image with its tag');
+      assert.deepEqual(entry(tagged)?.repoTags, [tag]);
+      assert.deepEqual(entry(dangling)?.repoTags, [], 'no <none>:<none> placeholder');
+      for (const id of [base, tagged, dangling]) {
+        assert.match(id, /^sha256:[0-9a-f]{64}$/);
+        assert.ok((entry(id)?.size ?? 0) > 0, 'a size in bytes');
+        assert.ok((entry(id)?.created.getTime() ?? 0) > Date.parse('2020-01-01T00:00:00Z'), 'a creation time');
+      }
+    });
+
+    test('removes an unused image; refuses one a container uses and, unless forced, one with several tags', async () => {
+      const source = unique('img-rm');
+      await world.run({ name: source });
+      const tagged = await world.commitImage(source, `vigil-test/${unique('rm')}:1`);
+      await world.tagImage(tagged, `vigil-test/${unique('rm-again')}:1`);
+      await rejectsWithCode(client.removeImage(tagged, { signal: signal() }), 'Conflict');
+      await client.removeImage(tagged, { force: true, signal: signal() });
+      assert.ok(!(await client.listImages({ signal: signal() })).some((image) => image.id === tagged), 'the image is gone');
+      const used = (await client.inspectImage(world.image, { signal: signal() })).Id;
+      await rejectsWithCode(client.removeImage(used, { signal: signal() }), 'Conflict');
+      await rejectsWithCode(client.removeImage(used, { force: true, signal: signal() }), 'Conflict');
+      await rejectsWithCode(client.removeImage(`sha256:${'0'.repeat(64)}`, { signal: signal() }), 'NotFound');
+    });
+
+    test('prune removes the dangling images no container uses and keeps tagged ones', async () => {
+      const source = unique('img-prune');
+      await world.run({ name: source });
+      const dangling = await world.commitImage(source);
+      const kept = await world.commitImage(source, `vigil-test/${unique('kept')}:1`);
+      const result = await client.pruneImages({ signal: signal() });
+      assert.ok(result.deleted.includes(dangling), `deleted: ${result.deleted.join(', ')}`);
+      assert.ok(result.spaceReclaimed >= 0);
+      const left = (await client.listImages({ signal: signal() })).map((image) => image.id);
+      assert.ok(!left.includes(dangling));
+      assert.ok(left.includes(kept));
+      assert.ok(left.includes((await client.inspectImage(world.image, { signal: signal() })).Id));
     });
 
     test('the log tail returns the last lines of stdout and stderr in order, at most 500', async () => {

@@ -14,6 +14,9 @@ import {
   type LogLine,
   type LogOptions,
   type StopOptions,
+  type ImagePruneResult,
+  type ImageSummary,
+  type RemoveImageOptions,
 } from '../client.ts';
 import type { FakeDockerEngine } from './fake-engine.ts';
 
@@ -104,6 +107,21 @@ export class FakeDockerClient implements DockerClient {
     checkTailLines(options.tailLines);
     await this.#enter(`read logs of container ${idOrName}`, options.signal);
     return this.#engine.logs(idOrName).slice(-options.tailLines);
+  }
+
+  async listImages(options: CallOptions): Promise<ImageSummary[]> {
+    await this.#enter('list images', options.signal);
+    return this.#engine.listImages();
+  }
+
+  async removeImage(idOrReference: string, options: RemoveImageOptions): Promise<void> {
+    await this.#enter(`remove image ${idOrReference}`, options.signal);
+    this.#engine.removeImage(idOrReference, options.force === true);
+  }
+
+  async pruneImages(options: CallOptions): Promise<ImagePruneResult> {
+    await this.#enter('prune dangling images', options.signal);
+    return this.#engine.pruneImages();
   }
 
   close(): void {

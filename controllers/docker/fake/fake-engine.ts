@@ -2,12 +2,15 @@
 // does (stop honours StopSignal/StopTimeout, start of a running container is a no-op, rename frees the old name) and
 // emits the engine's events for every change, whether the change came from a test (run, remove, rename, crash) or
 // from a client call. Tests assert on its state. It passes the same contract suite as the real client.
-import { DockerError, eventCursor, type ContainerEvent, type ContainerEventAction, type DockerClient, type DockerContainerInspect, type DockerImageInspect, type LogLine, type SwarmRole } from '../client.ts';
+import { DockerError, eventCursor, type ContainerEvent, type ContainerEventAction, type DockerClient, type DockerContainerInspect, type DockerImageInspect, type ImagePruneResult, type ImageSummary, type LogLine, type SwarmRole } from '../client.ts';
 import { EventFeed } from './event-feed.ts';
 import { FakeDockerClient } from './fake-client.ts';
 import { inspectDocument, randomHex, ZERO_TIME, type FakeContainerSpec } from './inspect-document.ts';
 
 export type { FakeContainerSpec, FakeNetwork, FakePort } from './inspect-document.ts';
+
+/** The size every fake image reports, in bytes. */
+const FAKE_IMAGE_SIZE = 1_234_567;
 
 export interface FakeEngineOptions {
   /** The clock of event and state times. Default: the wall clock. */
@@ -76,9 +79,30 @@ export class FakeDockerEngine {
       RepoTags: [spec.reference],
       RepoDigests: spec.repoDigests ?? [],
       Created: this.#now().toISOString(),
+      Size: FAKE_IMAGE_SIZE,
       Config: { Labels: spec.labels ?? {} },
     });
     return id;
+  }
+
+  /** An image without a tag, as a rebuild leaves the previous one behind; returns its ID. */
+  addDanglingImage(): string {
+    const id = `sha256:${randomHex(32)}`;
+    this.#images.set(id, { Id: id, RepoTags: [], RepoDigests: [], Created: this.#now().toISOString(), Size: FAKE_IMAGE_SIZE, Config: { Labels: {} } });
+    return id;
+  }
+
+  /** `docker tag`: another name for an existing image. */
+  tagImage(idOrReference: string, tag: string): void {
+    const image = this.#images.get(idOrReference) ?? this.#imageByReference(idOrReference) ?? this.#imageByIDPrefix(idOrReference);
+    if (image === undefined) throw new DockerError('NotFound', `No such image: ${idOrReference}`, { statusCode: 404 });
+    for (const other of this.#images.values()) other.RepoTags = (other.RepoTags ?? []).filter((existing) => existing !== tag);
+    image.RepoTags = [...(image.RepoTags ?? []), tag];
+  }
+
+  /** The IDs of every image. */
+  imageIDs(): string[] {
+    return [...this.#images.keys()].sort();
   }
 
   /** `docker run` (or `docker create` with state "created"); returns the container ID. */
@@ -232,7 +256,57 @@ export class FakeDockerEngine {
     return [...this.#require(idOrName).logs];
   }
 
+  listImages(): ImageSummary[] {
+    return [...this.#images.values()].map((image) => ({
+      id: image.Id,
+      repoTags: [...(image.RepoTags ?? [])],
+      repoDigests: [...(image.RepoDigests ?? [])],
+      size: typeof image.Size === 'number' ? image.Size : 0,
+      created: new Date(image.Created ?? 0),
+    }));
+  }
+
+  /** As the engine: a tag among several is only untagged; an image a container uses is refused (running: even forced). */
+  removeImage(idOrReference: string, force: boolean): void {
+    this.#checkRunning();
+    const image = this.#images.get(idOrReference) ?? this.#imageByReference(idOrReference) ?? this.#imageByIDPrefix(idOrReference);
+    if (image === undefined) throw new DockerError('NotFound', `No such image: ${idOrReference}`, { statusCode: 404 });
+    const tags = image.RepoTags ?? [];
+    if (tags.includes(idOrReference) && tags.length > 1) {
+      image.RepoTags = tags.filter((tag) => tag !== idOrReference);
+      return;
+    }
+    const users = [...this.#containers.values()].filter((container) => container.inspect.Image === image.Id);
+    if (users.some((container) => container.inspect.State?.Running === true) || (users.length > 0 && !force)) {
+      throw new DockerError('Conflict', `conflict: unable to delete ${image.Id.slice(7, 19)} - image is being used by container ${users[0]?.inspect.Id.slice(0, 12) ?? ''}`, { statusCode: 409 });
+    }
+    if (tags.length > 1 && !force) {
+      throw new DockerError('Conflict', `conflict: unable to delete ${image.Id.slice(7, 19)} (must be forced) - image is referenced in multiple repositories`, { statusCode: 409 });
+    }
+    this.#images.delete(image.Id);
+  }
+
+  pruneImages(): ImagePruneResult {
+    this.#checkRunning();
+    const used = new Set([...this.#containers.values()].map((container) => container.inspect.Image));
+    const deleted: string[] = [];
+    let spaceReclaimed = 0;
+    for (const image of [...this.#images.values()]) {
+      if ((image.RepoTags ?? []).length > 0 || used.has(image.Id)) continue;
+      this.#images.delete(image.Id);
+      deleted.push(image.Id);
+      spaceReclaimed += typeof image.Size === 'number' ? image.Size : 0;
+    }
+    return { deleted, spaceReclaimed };
+  }
+
   // ---- internals ------------------------------------------------------------------------------------------------
+
+  #imageByIDPrefix(prefix: string): DockerImageInspect | undefined {
+    const bare = prefix.replace(/^sha256:/, '');
+    const matches = bare.length >= 3 ? [...this.#images.values()].filter((image) => image.Id.slice(7).startsWith(bare)) : [];
+    return matches.length === 1 ? matches[0] : undefined;
+  }
 
   #checkRunning(): void {
     if (!this.#running) throw new DockerError('Unreachable', 'connect ECONNREFUSED: the fake engine is stopped');

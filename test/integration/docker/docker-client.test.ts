@@ -41,6 +41,8 @@ describeDockerClientContract('dockerode on a real engine', {
       run: async (container) => (await engine.docker(runArgs(container))).trim(),
       remove: async (name) => void (await engine.docker(['rm', '-f', name])),
       rename: async (from, to) => void (await engine.docker(['rename', from, to])),
+      commitImage: async (container, tag) => (await engine.docker(['commit', container, ...(tag === undefined ? [] : [tag])])).trim(),
+      tagImage: async (image, tag) => void (await engine.docker(['tag', image, tag])),
       cleanup: async () => {
         client.close();
         await engine.cleanup();

@@ -32,6 +32,8 @@ describeDockerClientContract('fake engine', {
       },
       remove: async (name) => engine.remove(name, { force: true }),
       rename: async (from, to) => engine.rename(from, to),
+      commitImage: async (_container, tag) => (tag === undefined ? engine.addDanglingImage() : engine.addImage({ reference: tag })),
+      tagImage: async (image, tag) => engine.tagImage(image, tag),
       cleanup: async () => undefined,
     };
   },

@@ -1,0 +1,89 @@
+// What every route group of the REST facade is given: the resource client (the only state there is), the clock, and
+// the services that reach outside the store (Docker engines, registry checks, the dependency graph). Services are
+// small interfaces, injected by buildApp's `sentinel` option, so that each is wired in one line and tests can give
+// the real ones or leave one out (its routes then answer 503 saying what is not running).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ResourceClient } from '../resources/client.ts';
+import type { DockerClient } from '../../controllers/docker/client.ts';
+import type { Container } from '../../schemas/generated/types.ts';
+import type { ContainerRef } from './container-key.ts';
+import type { ChangeFeed } from './events/sse-stream.ts';
+import type { LiveOptions } from './live/options.ts';
+
+/** The field manager of every write the facade makes (metadata.managedFields); the user is in `requestedBy`. */
+export const REST_FIELD_MANAGER = 'vigil-rest';
+
+/** Docker hosts, through the sessions of the Docker controllers (controllers/docker-hosts.ts). */
+export interface DockerAccess {
+  /** The client of a connected Host; undefined while it is not connected (or this replica does not lead). */
+  client(host: string): DockerClient | undefined;
+  /** The Container `log` subresource's provider (`controllers.docker.logs`): rejects with ApiErrors 400/404/503. */
+  logs(namespace: string, name: string, options: { tailLines: number }): Promise<string>;
+}
+
+export type CheckOutcome = 'update_available' | 'up_to_date' | 'local' | 'check_failed' | 'rate_limited';
+
+/** What a synchronous check of one container answers (controllers/registry-check/requests.ts ContainerCheckAnswer). */
+export interface CheckAnswer {
+  outcome: CheckOutcome;
+  newerVersions: string[];
+  error?: string;
+}
+
+export interface RequestBy {
+  requestedBy: string;
+  fieldManager: string;
+}
+
+/** Registry checks (issue 5's controllers/registry-check/requests.ts): each writes a request and, for one, waits. */
+export interface RegistryChecks {
+  /** POST /api/check/{name}: spec.check, then wait for status.handledRequests.check. */
+  checkNow(container: ContainerRef, options: RequestBy & { signal?: AbortSignal }): Promise<CheckAnswer>;
+  /** POST /api/webhook: spec.check on every container of the image's repository; throws on an unreadable reference. */
+  checkImage(image: string, options: RequestBy): Promise<{ repository: string; containers: Array<Pick<ContainerRef, 'namespace' | 'name'>> }>;
+  /** POST /api/scan: Settings spec.scan; resolves with its requestedAt. */
+  scan(options: RequestBy): Promise<string>;
+}
+
+/** Every tag of an image's repository (the registry client's tag-list cache). */
+export interface TagSource {
+  listTags(image: string, signal: AbortSignal): Promise<readonly string[]>;
+}
+
+/** GET /api/deps of one Host (issue 6's controllers/dependencies/graph.ts dependencyGraph). */
+export interface DependencyGraph {
+  containers: Array<{ name: string; dependencies: string[]; dependents: string[] }>;
+  order: string[];
+  has_cycles: boolean;
+}
+
+export type DependencyGraphOf = (containers: readonly Container[]) => DependencyGraph;
+
+/** The services buildApp's `sentinel` option passes; all optional (an absent one makes its routes answer 503). */
+export interface SentinelServices {
+  docker?: DockerAccess;
+  checks?: RegistryChecks;
+  tags?: TagSource;
+  dependencies?: DependencyGraphOf;
+  /** Every change of every vigil.dev kind (GET /api/events, metric counters); buildApp wires the watch cache. */
+  changes?: ChangeFeed;
+  /** /metrics, the Grafana dashboard, GET /api/events tuning, GET /api/about facts (live/options.ts). */
+  live?: LiveOptions;
+}
+
+export interface SentinelContext extends SentinelServices {
+  resources: ResourceClient;
+  now: () => Date;
+}
+
+/** The fastify plugin a route group is: registered inside the facade's context (error envelope, body parsing). */
+export type RouteGroup = (app: FastifyInstance, context: SentinelContext) => Promise<void>;
+
+/** Who asked, for `requestedBy` and messages: the username, or "anonymous" while authentication is off. */
+export function requesterOf(request: FastifyRequest): string {
+  return request.principal?.user?.username ?? 'anonymous';
+}
+
+export function requestBy(request: FastifyRequest): RequestBy {
+  return { requestedBy: requesterOf(request), fieldManager: REST_FIELD_MANAGER };
+}

@@ -1,0 +1,74 @@
+// Endpoints of the reference whose features come with later work: each answers deliberately, 501 in the error
+// envelope saying what is missing (or, for the "is it configured?" probes a sign-in page makes, a truthful "no").
+import type { FastifyInstance } from 'fastify';
+import type { HttpMethod } from '../../auth/access-table.ts';
+import type { SentinelContext } from '../context.ts';
+import { restErrors } from '../errors.ts';
+
+interface Later {
+  method: HttpMethod;
+  path: string;
+  /** What is not implemented, for the message. */
+  what: string;
+}
+
+const SWARM = 'Swarm services (they come with the Swarm work)';
+const CLUSTER = 'Sentinel\'s cluster (Vigil reaches several Docker engines as Host resources: kubectl get hosts)';
+const PORTAINER = 'Portainer endpoints';
+const NPM = 'the Nginx Proxy Manager integration';
+const PASSKEYS = 'passkeys (WebAuthn)';
+const OIDC = 'OIDC sign-in';
+
+export const LATER: readonly Later[] = [
+  { method: 'GET', path: '/api/services', what: SWARM },
+  { method: 'GET', path: '/api/services/:name/detail', what: SWARM },
+  { method: 'POST', path: '/api/services/:name/update', what: SWARM },
+  { method: 'POST', path: '/api/services/:name/rollback', what: SWARM },
+  { method: 'POST', path: '/api/services/:name/scale', what: SWARM },
+  { method: 'GET', path: '/api/cluster/hosts', what: CLUSTER },
+  { method: 'POST', path: '/api/cluster/enroll-token', what: CLUSTER },
+  { method: 'DELETE', path: '/api/cluster/hosts/:id', what: CLUSTER },
+  { method: 'POST', path: '/api/cluster/hosts/:id/revoke', what: CLUSTER },
+  { method: 'POST', path: '/api/cluster/hosts/:id/pause', what: `${CLUSTER}; pausing a host is Host spec.paused` },
+  { method: 'GET', path: '/api/settings/cluster', what: CLUSTER },
+  { method: 'POST', path: '/api/settings/cluster', what: CLUSTER },
+  { method: 'GET', path: '/api/portainer/instances', what: PORTAINER },
+  { method: 'POST', path: '/api/portainer/instances', what: PORTAINER },
+  { method: 'PUT', path: '/api/portainer/instances/:id', what: PORTAINER },
+  { method: 'DELETE', path: '/api/portainer/instances/:id', what: PORTAINER },
+  { method: 'POST', path: '/api/portainer/instances/:id/test', what: PORTAINER },
+  { method: 'GET', path: '/api/portainer/instances/:id/endpoints', what: PORTAINER },
+  { method: 'PUT', path: '/api/portainer/instances/:id/endpoints/:epid', what: PORTAINER },
+  { method: 'GET', path: '/api/portainer/endpoints/:id/containers', what: PORTAINER },
+  { method: 'POST', path: '/api/settings/npm-enabled', what: NPM },
+  { method: 'POST', path: '/api/settings/npm-url', what: NPM },
+  { method: 'POST', path: '/api/settings/npm-credentials', what: NPM },
+  { method: 'POST', path: '/api/settings/npm-test', what: NPM },
+  { method: 'POST', path: '/api/settings/npm-sync', what: NPM },
+  { method: 'GET', path: '/api/settings/npm-mappings', what: NPM },
+  { method: 'POST', path: '/api/auth/passkeys/login/begin', what: PASSKEYS },
+  { method: 'POST', path: '/api/auth/passkeys/login/finish', what: PASSKEYS },
+  { method: 'POST', path: '/api/auth/passkeys/register/begin', what: PASSKEYS },
+  { method: 'POST', path: '/api/auth/passkeys/register/finish', what: PASSKEYS },
+  { method: 'GET', path: '/api/auth/passkeys', what: PASSKEYS },
+  { method: 'DELETE', path: '/api/auth/passkeys/:id', what: PASSKEYS },
+  { method: 'GET', path: '/api/auth/oidc/login', what: OIDC },
+  { method: 'GET', path: '/api/auth/oidc/callback', what: OIDC },
+  { method: 'GET', path: '/api/settings/oidc', what: OIDC },
+  { method: 'POST', path: '/api/settings/oidc', what: OIDC },
+];
+
+export async function laterRoutes(app: FastifyInstance, _context: SentinelContext): Promise<void> {
+  for (const later of LATER) {
+    app.route({
+      method: later.method,
+      url: later.path,
+      handler: async () => {
+        throw restErrors.notImplemented(later.what);
+      },
+    });
+  }
+  // A sign-in page asks whether to offer these: truthfully not (yet).
+  app.get('/api/auth/passkeys/available', async () => ({ available: false }));
+  app.get('/api/auth/oidc/available', async () => ({ available: false }));
+}

@@ -1,0 +1,223 @@
+// Notifications: the channel list (NotificationChannel resources with their Secrets; secrets masked), event types,
+// templates (Settings spec.notificationTemplates) with a preview renderer, per-container modes (Container
+// spec.notifyMode), clearing the de-duplication states (a Settings request), digest settings (Settings spec.digest)
+// and the digest banner. Sending (a test message, a digest now) comes with the notification controller: 501 until then.
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { NotificationTemplates } from '../../../schemas/generated/types.ts';
+import { containerRefOf, findContainer, queueKeyOf } from '../container-key.ts';
+import { requestBy, type SentinelContext } from '../context.ts';
+import { restErrors } from '../errors.ts';
+import { CHANNEL_TYPES, NOTIFICATION_EVENTS, restChannel, SECRET_MASK, type RestChannelInput } from '../notifications/channel-mapping.ts';
+import { readChannels, saveChannels } from '../notifications/channel-store.ts';
+import { parseTemplate, renderTemplate, sampleData, TemplateError } from '../notifications/template.ts';
+import { listContainers, readSettings } from '../reads.ts';
+import { settingsDefault } from '../settings/setting-keys.ts';
+import { durationValue, SettingValueError, timeOfDayValue } from '../settings/setting-values.ts';
+import { patchSettings } from '../settings/settings-writer.ts';
+import type { BodySchema } from '../validation.ts';
+import { isPresent } from '../views/container-view.ts';
+import { standingUpdates } from '../views/queue-view.ts';
+import { modifyContainer, nextRequestedAt } from '../writes.ts';
+import { inField } from './settings.ts';
+
+type NameParams = { Params: { name: string } };
+
+const NOTIFY_MODES = ['default', 'every_scan', 'digest_only', 'muted'];
+
+const channelsBody: BodySchema = {
+  $id: 'sentinel-notification-channels',
+  type: 'array',
+  maxItems: 100,
+  items: {
+    type: 'object',
+    required: ['type'],
+    properties: {
+      id: { type: 'string' },
+      type: { type: 'string', enum: [...CHANNEL_TYPES] },
+      name: { type: 'string', maxLength: 253 },
+      enabled: { type: 'boolean' },
+      settings: { type: 'object' },
+      events: { type: 'array', items: { type: 'string' } },
+    },
+  },
+};
+
+const templateBody: BodySchema = {
+  $id: 'sentinel-notification-template',
+  type: 'object',
+  required: ['event_type', 'template'],
+  properties: { event_type: { type: 'string', enum: [...NOTIFICATION_EVENTS] }, template: { type: 'string', maxLength: 65536 } },
+};
+
+const previewBody: BodySchema = {
+  $id: 'sentinel-notification-template-preview',
+  type: 'object',
+  required: ['template'],
+  properties: { event_type: { type: 'string' }, template: { type: 'string', minLength: 1, maxLength: 65536 } },
+};
+
+const notifyPrefBody: BodySchema = {
+  $id: 'sentinel-notify-pref',
+  type: 'object',
+  required: ['mode'],
+  properties: { mode: { type: 'string', enum: NOTIFY_MODES } },
+};
+
+const digestBody: BodySchema = {
+  $id: 'sentinel-digest-settings',
+  type: 'object',
+  properties: {
+    digest_enabled: { type: 'boolean' },
+    digest_time: { type: 'string' },
+    digest_interval: { type: 'string' },
+    default_notify_mode: { type: 'string', enum: NOTIFY_MODES },
+  },
+};
+
+function newChannelId(): string {
+  return `ch-${randomBytes(4).toString('hex')}`;
+}
+
+/** A template that renders the sample of its event: what is stored is known to work. */
+function checkedTemplate(template: string, eventType: string, now: Date): string {
+  try {
+    parseTemplate(template);
+    return renderTemplate(template, sampleData(eventType, now));
+  } catch (error) {
+    if (error instanceof TemplateError) throw restErrors.badRequest(`template: ${error.message}`);
+    throw error;
+  }
+}
+
+export async function notificationRoutes(app: FastifyInstance, context: SentinelContext): Promise<void> {
+  const { resources } = context;
+
+  app.get('/api/settings/notifications', async () => {
+    const channels = await readChannels(resources);
+    return channels.map((stored) => restChannel(stored.channel, stored.secrets, () => SECRET_MASK));
+  });
+
+  app.put<{ Body: RestChannelInput[] }>('/api/settings/notifications', { schema: { body: channelsBody } }, async (request) => {
+    try {
+      await saveChannels(resources, request.body, { mode: 'request', newId: newChannelId });
+    } catch (error) {
+      if (error instanceof SettingValueError) throw restErrors.badRequest(error.message);
+      throw error;
+    }
+    return { status: 'ok', message: 'notification settings saved' };
+  });
+
+  app.post('/api/settings/notifications/test', async () => {
+    throw restErrors.notImplemented('sending notifications (test messages come with the notification controller)');
+  });
+
+  app.get('/api/settings/notifications/event-types', async () => [...NOTIFICATION_EVENTS]);
+
+  app.get('/api/settings/notifications/templates', async () => ({ templates: (await readSettings(resources))?.spec?.notificationTemplates ?? {} }));
+
+  app.put<{ Body: { event_type: keyof NotificationTemplates; template: string } }>('/api/settings/notifications/templates', { schema: { body: templateBody } }, async (request) => {
+    const { event_type: eventType, template } = request.body;
+    if (template.trim() !== '') checkedTemplate(template, eventType, context.now());
+    await patchSettings(resources, { notificationTemplates: { [eventType]: template.trim() === '' ? null : template } });
+    return { status: 'ok', message: template.trim() === '' ? `template for ${eventType} reset to the default` : `template for ${eventType} saved` };
+  });
+
+  app.delete<{ Params: { type: string } }>('/api/settings/notifications/templates/:type', async (request) => {
+    const eventType = request.params.type;
+    if (!NOTIFICATION_EVENTS.includes(eventType as keyof NotificationTemplates)) {
+      throw restErrors.badRequest(`type: must be one of ${NOTIFICATION_EVENTS.join(', ')} (got ${JSON.stringify(eventType)})`);
+    }
+    await patchSettings(resources, { notificationTemplates: { [eventType]: null } });
+    return { status: 'ok', message: `template for ${eventType} reset to the default` };
+  });
+
+  app.post<{ Body: { event_type?: string; template: string } }>('/api/settings/notifications/templates/preview', { schema: { body: previewBody } }, async (request) => ({
+    preview: checkedTemplate(request.body.template, request.body.event_type ?? 'update_available', context.now()),
+  }));
+
+  app.get<NameParams>('/api/containers/:name/notify-pref', async (request) => {
+    const container = await findContainer(resources, containerRefOf(request, request.params.name), { allowGone: true });
+    return { mode: container.spec?.notifyMode ?? 'default' };
+  });
+
+  app.post<NameParams & { Body: { mode: 'default' | 'every_scan' | 'digest_only' | 'muted' } }>(
+    '/api/containers/:name/notify-pref',
+    { schema: { body: notifyPrefBody } },
+    async (request) => {
+      const ref = containerRefOf(request, request.params.name);
+      await findContainer(resources, ref, { allowGone: true });
+      const { mode } = request.body;
+      // "default" removes the override, as Sentinel deletes the preference: the container follows the global mode.
+      await modifyContainer(resources, ref, requestBy(request), (_container, spec) => {
+        const { notifyMode: _previous, ...rest } = spec;
+        return mode === 'default' ? rest : { ...rest, notifyMode: mode };
+      });
+      return { status: 'ok', mode };
+    },
+  );
+
+  app.get('/api/settings/container-notify-prefs', async () => {
+    const containers = await listContainers(resources);
+    return Object.fromEntries(containers
+      .filter((container) => container.spec?.notifyMode !== undefined)
+      .map((container) => [queueKeyOf(container), { mode: container.spec?.notifyMode ?? 'default' }]));
+  });
+
+  app.delete('/api/notify-states', async (request) => {
+    const [settings, containers] = await Promise.all([readSettings(resources), listContainers(resources)]);
+    const requestedAt = nextRequestedAt(context.now(), settings?.status?.handledRequests?.resetNotifyStates, settings?.spec?.resetNotifyStates?.requestedAt);
+    const by = requestBy(request);
+    await patchSettings(resources, { resetNotifyStates: { requestedAt, requestedBy: by.requestedBy } }, { fieldManager: by.fieldManager });
+    const cleared = containers.filter((container) => container.status?.notify !== undefined).length;
+    return { status: 'ok', cleared, message: `notification states of ${cleared} container${cleared === 1 ? '' : 's'} will be cleared` };
+  });
+
+  app.get('/api/settings/digest', async () => {
+    const digest = (await readSettings(resources))?.spec?.digest ?? {};
+    return {
+      digest_enabled: String(digest.enabled ?? settingsDefault(['digest', 'enabled']) ?? false),
+      digest_time: digest.time ?? String(settingsDefault(['digest', 'time']) ?? '09:00'),
+      digest_interval: digest.interval ?? String(settingsDefault(['digest', 'interval']) ?? '24h'),
+      default_notify_mode: 'default',
+    };
+  });
+
+  app.post<{ Body: { digest_enabled?: boolean; digest_time?: string; digest_interval?: string; default_notify_mode?: string } }>(
+    '/api/settings/digest',
+    { schema: { body: digestBody } },
+    async (request) => {
+      const body = request.body ?? {};
+      if (body.default_notify_mode !== undefined && body.default_notify_mode !== 'default') {
+        throw restErrors.badRequest('default_notify_mode: Vigil has no global notification mode other than default: set notifyMode on Containers (notify-pref) or in an UpdatePolicy');
+      }
+      const digest: Record<string, boolean | string> = {};
+      if (body.digest_enabled !== undefined) digest.enabled = body.digest_enabled;
+      if (body.digest_time !== undefined && body.digest_time !== '') digest.time = inField('digest_time', () => timeOfDayValue(body.digest_time ?? ''));
+      if (body.digest_interval !== undefined && body.digest_interval !== '') {
+        digest.interval = inField('digest_interval', () => durationValue(body.digest_interval ?? '', { min: 3_600_000, max: 168 * 3_600_000 }));
+      }
+      if (Object.keys(digest).length > 0) await patchSettings(resources, { digest });
+      return { status: 'ok', message: 'digest settings saved' };
+    },
+  );
+
+  app.post('/api/digest/trigger', async () => {
+    throw restErrors.notImplemented('sending the digest now (digests come with the notification controller)');
+  });
+
+  // The banner lists the queued updates the last digest announced; none before Vigil has sent a digest.
+  app.get('/api/digest/banner', async () => {
+    const settings = await readSettings(resources);
+    const lastDigest = Date.parse(settings?.status?.lastDigest ?? '');
+    if (Number.isNaN(lastDigest)) return { pending: [], count: 0 };
+    const pending = standingUpdates((await listContainers(resources)).filter(isPresent))
+      .filter((standing) => Date.parse(standing.pending.detectedAt) <= lastDigest)
+      .map((standing) => queueKeyOf(standing.container));
+    return { pending, count: pending.length };
+  });
+
+  app.post('/api/digest/banner/dismiss', async () => {
+    throw restErrors.notImplemented('dismissing the digest banner (digests come with the notification controller)');
+  });
+}
