@@ -6,6 +6,7 @@ import type { ResourceClient } from '../apiserver/resources/client.ts';
 import type { SentinelServices } from '../apiserver/sentinel/context.ts';
 import { checkContainerNow, requestImageCheck, requestScan } from '../controllers/registry-check/requests.ts';
 import { parseImageReference } from '../controllers/registry/reference.ts';
+import { dependencyGraph } from '../controllers/dependencies/graph.ts';
 import type { RunningControllers } from './controllers.ts';
 
 export function sentinelServices(controllers: RunningControllers, resources: ResourceClient): SentinelServices {
@@ -29,6 +30,7 @@ export function sentinelServices(controllers: RunningControllers, resources: Res
       },
       scan: async (options) => await requestScan(resources, { requestedBy: options.requestedBy, fieldManager: options.fieldManager, clock: controllers.manager.clock }),
     },
+    dependencies: dependencyGraph,
     tags: {
       listTags: async (image, signal) => {
         const reference = parseImageReference(image);

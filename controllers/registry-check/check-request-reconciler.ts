@@ -3,12 +3,16 @@
 // request as handled in the same status write. Containers whose requests carry the same requestedAt (a check of one
 // image) share one batch of registry answers for a minute, so that an image is asked about once, not once per
 // container.
+// A container whose last check was made against another image (updated, rolled back or re-pulled since: the checked
+// local digest is no longer among its own) is checked again too, without a request, so that an applied update leaves
+// the approval queue at once and status says what the new image is offered, not what the old one was.
 import type { ResourceClient } from '../../apiserver/resources/client.ts';
 import { isApiError } from '../../apiserver/resources/errors.ts';
 import type { Container } from '../../schemas/generated/types.ts';
 import { splitKey, type Clock, type Lister, type ReconcileContext, type Reconciler } from '../runtime/index.ts';
 import type { RegistryReader } from '../registry/client.ts';
 import type { Stored } from '../stored.ts';
+import { parseImageReference, repoDigestsFor } from '../registry/reference.ts';
 import { BatchReader } from './batch-reader.ts';
 import type { ContainerChecker } from './container-checker.ts';
 
@@ -23,6 +27,24 @@ export interface CheckRequestReconcilerOptions {
   shareAnswersMs?: number;
   /** After each check (registry figures moved). */
   onChecked?: () => void;
+}
+
+/**
+ * Whether the last check was of an image the container no longer runs: its local digest is neither among the
+ * container's repo digests for that image's repository nor its image ID. False when it was never checked.
+ */
+export function checkedAnotherImage(container: Pick<Container, 'status'> | undefined): boolean {
+  const status = container?.status;
+  const checked = status?.registryCheck?.localDigest;
+  if (checked === undefined || status?.image === undefined || status.image === '') return false;
+  if (status.imageID === checked) return false;
+  let digests: string[];
+  try {
+    digests = repoDigestsFor(parseImageReference(status.image), status.repoDigests ?? []);
+  } catch {
+    return false;
+  }
+  return !digests.includes(checked);
 }
 
 /** The requestedAt of a pending check request, if there is one. */
@@ -42,7 +64,11 @@ export class CheckRequestReconciler implements Reconciler {
   }
 
   async reconcile(context: ReconcileContext, key: string): Promise<void> {
-    if (pendingCheck(this.#options.containers.get(key)) === undefined) return;
+    const cached = this.#options.containers.get(key);
+    if (pendingCheck(cached) === undefined) {
+      if (checkedAnotherImage(cached)) await this.#recheck(context, key);
+      return;
+    }
     // The cache may not show this controller's last write yet: a request is carried out once, so ask the store.
     const { namespace, name } = splitKey(key);
     let stored: Container;
@@ -56,6 +82,13 @@ export class CheckRequestReconciler implements Reconciler {
     if (requestedAt === undefined) return;
     const outcome = await this.#options.checker.checkOne({ key, handles: requestedAt }, { purpose: 'manual', reader: this.#batch(requestedAt), signal: context.signal });
     context.logger.info({ requestedAt, requestedBy: stored.spec?.check?.requestedBy, outcome }, 'registry check request');
+    this.#options.onChecked?.();
+  }
+
+  /** A check without a request, as a scan would make it (the scheduled reserve, the tag-list cache). */
+  async #recheck(context: ReconcileContext, key: string): Promise<void> {
+    const outcome = await this.#options.checker.checkOne({ key }, { purpose: 'scheduled', reader: this.#options.registry, signal: context.signal });
+    context.logger.info({ outcome }, 'registry check after the image changed');
     this.#options.onChecked?.();
   }
 

@@ -9,7 +9,7 @@ import { DEFAULT_SECRET_NAMESPACE } from '../../schemas/index.ts';
 import { keyOf, type Controller, type Manager, type Runnable } from '../runtime/index.ts';
 import type { RegistryClientOptions, RegistryReader } from '../registry/client.ts';
 import type { Stored } from '../stored.ts';
-import { CheckRequestReconciler, pendingCheck } from './check-request-reconciler.ts';
+import { CheckRequestReconciler, pendingCheck, checkedAnotherImage } from './check-request-reconciler.ts';
 import { ContainerChecker } from './container-checker.ts';
 import { RegistryAccess } from './registry-access.ts';
 import { RegistryReconciler } from './registry-reconciler.ts';
@@ -111,8 +111,9 @@ export function registerRegistryCheckControllers(options: RegistryCheckControlle
     reconcileTimeoutMs: options.checkTimeoutMs ?? 2 * 60_000,
     exists: (key) => containers.lister.get(key) !== undefined,
   });
-  // Only containers with a pending request wake this controller (not every status write).
-  checks.watch(containers, (container) => (pendingCheck(container) === undefined ? undefined : keyOf(container)));
+  // Only containers with a pending request, or checked against an image they no longer run, wake this controller
+  // (not every status write).
+  checks.watch(containers, (container) => (pendingCheck(container) === undefined && !checkedAnotherImage(container) ? undefined : keyOf(container)));
 
   scans = manager.addController({
     name: 'registry-scan',

@@ -187,12 +187,33 @@ function queueEntry(input: ContainerCheckInput, check: RegistryCheck): PendingUp
   };
 }
 
-/** A failed check records its error and keeps everything an earlier check found, the queue entry included. */
+/**
+ * A failed check records its error and keeps everything an earlier check found about the same local image, the queue
+ * entry included. Once the container runs another image (updated, rolled back), the local digest is the new one and a
+ * queue entry made for the old image goes: it would offer an update from an image no longer there.
+ */
 function failed(input: ContainerCheckInput, base: RegistryCheck | undefined, error: Error, checkedAt: string): ContainerCheckResult {
   const rateLimited = isRegistryError(error) && error.code === 'rate_limited';
-  const registryCheck: RegistryCheck = { ...(input.previous?.registryCheck ?? {}), ...(base ?? {}), lastChecked: checkedAt, lastError: error.message, rateLimited };
+  const previous = input.previous?.registryCheck;
+  const local = currentLocalDigest(input);
+  const sameImage = local === undefined || previous?.localDigest === undefined || previous.localDigest === local;
+  const registryCheck: RegistryCheck = { ...(previous ?? {}), ...(base ?? {}), ...(local === undefined ? {} : { localDigest: local }), lastChecked: checkedAt, lastError: error.message, rateLimited };
   if (!rateLimited) delete registryCheck.rateLimited;
-  return { outcome: rateLimited ? 'rate_limited' : 'check_failed', registryCheck, pendingUpdate: input.previous?.pendingUpdate, error };
+  if (!sameImage) {
+    delete registryCheck.remoteDigest;
+    registryCheck.updateAvailable = false;
+    registryCheck.newerVersions = [];
+  }
+  return { outcome: rateLimited ? 'rate_limited' : 'check_failed', registryCheck, pendingUpdate: sameImage ? input.previous?.pendingUpdate : undefined, error };
+}
+
+/** The local digest a check of the container's current image records (undefined for an unreadable reference). */
+function currentLocalDigest(input: ContainerCheckInput): string | undefined {
+  try {
+    return localDigestField(repoDigestsFor(parseImageReference(input.image), input.repoDigests), input).localDigest;
+  } catch {
+    return undefined;
+  }
 }
 
 function firstOf(values: readonly string[]): string | undefined {

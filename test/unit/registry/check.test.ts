@@ -245,6 +245,23 @@ describe('checkContainer: status over time', () => {
     assert.equal(third.registryCheck.lastError, undefined, 'a good check clears the error');
   });
 
+  it('a failed check after the container moved to another image drops the queue entry made for the old one', async () => {
+    const { registry, digests } = versionedRegistry();
+    const old = digests['1.0.0'];
+    const updated = digests['1.1.0'];
+    assert.ok(old !== undefined && updated !== undefined);
+    const first = await checkContainer(input({ image: `${SERVER}/${REPO}:1.0.0`, repoDigests: [repoDigest(old.digest)] }), registry);
+    assert.ok(first.pendingUpdate !== undefined);
+    registry.failWith(new RegistryError({ code: 'server_error', registry: SERVER, message: 'GET /v2/: 502' }));
+    const previous = { registryCheck: first.registryCheck, pendingUpdate: first.pendingUpdate };
+    const after = await checkContainer(input({ image: `${SERVER}/${REPO}:1.1.0`, repoDigests: [repoDigest(updated.digest)], now: T1, previous }), registry);
+    assert.equal(after.outcome, 'check_failed');
+    assert.equal(after.pendingUpdate, undefined);
+    assert.equal(after.registryCheck.localDigest, updated.digest);
+    assert.equal(after.registryCheck.updateAvailable, false);
+    assert.deepEqual(after.registryCheck.newerVersions, []);
+  });
+
   it('marks a check refused by the quota reserve as rateLimited', async () => {
     const registry = new FakeRegistry();
     registry.failWith(new RegistryError({ code: 'rate_limited', registry: SERVER, message: 'request budget down to the scheduled reserve of 10' }));
