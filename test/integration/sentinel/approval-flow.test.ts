@@ -72,8 +72,11 @@ describe('manual approval through the REST API: check, queue, approve, update, h
     }
   }
 
+  /** The image ID container `name` runs; '' while no container has the name (in the middle of a recreate). */
   async function imageOf(name: string): Promise<string> {
-    return (await bed.engine.docker(['inspect', '--format', '{{.Image}}', name])).trim();
+    const output = await bed.engine.docker(['ps', '-a', '--filter', `name=^${name}$`, '--format', '{{.ID}}']);
+    const id = output.trim();
+    return id === '' ? '' : (await bed.engine.docker(['inspect', '--format', '{{.Image}}', id]).catch(() => '')).trim();
   }
 
   test('a check finds 1.1.0, the queue offers it, approving updates the container to exactly that image', async () => {
