@@ -104,8 +104,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   const setupToken = await auth.prepareSetup();
   if (setupToken !== undefined) {
-    // Printed on purpose: the one-time token proves that whoever runs /setup can read this log or the data directory.
-    logger.warn({ setupTokenFile: setupTokenPath(config.dataDir) }, `Vigil is not set up yet. Create the first admin with POST /setup and this one-time setup token: ${setupToken}`);
+    // The token proves that whoever runs /setup can read the data directory. The token itself is not logged (logs are collected and shipped; secrets never go there): the file is readable
+    // by whoever owns the data directory, the trust boundary.
+    const file = setupTokenPath(config.dataDir);
+    logger.warn({ setupTokenFile: file }, `Vigil is not set up yet. Create the first admin with POST /setup and the one-time setup token in ${file}`);
   }
   try {
     await app.listen({ port: config.port, host: config.listen });

@@ -63,6 +63,8 @@ export interface StartVigilOptions {
 
 /** A `vigil serve` child process. */
 export interface VigilChild extends VigilServer {
+  /** The one-time setup token this start used for POST /setup (undefined when it found the server set up, or auth off). */
+  setupToken: string | undefined;
   /** SIGKILL, as a crash or power cut would. The data directory is kept for a restart on it (stop() still removes one of its own). */
   kill(): Promise<void>;
 }
@@ -140,13 +142,14 @@ export async function startVigil(options: StartVigilOptions = {}): Promise<Vigil
       (await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) })).ok,
   });
   let adminToken: string | undefined;
+  let setupToken: string | undefined;
   try {
     await daemon.start();
     if (auth === 'on' && setUpBefore) {
       adminToken = readKubeconfigToken(kubeconfig);
       if (adminToken === undefined) throw new Error(`no token in ${kubeconfig} of a server set up before`);
     } else if (auth === 'on') {
-      const setupToken = readFileSync(setupTokenPath(dataDir), 'utf8').trim();
+      setupToken = readFileSync(setupTokenPath(dataDir), 'utf8').trim();
       await expectOk(await call(`${url}/setup`, { method: 'POST', json: { username: ADMIN_USERNAME, password: ADMIN_PASSWORD, setup_token: setupToken } }), 'setup');
       // The server writes the kubeconfig before /setup answers.
       adminToken = readKubeconfigToken(kubeconfig);
@@ -162,6 +165,7 @@ export async function startVigil(options: StartVigilOptions = {}): Promise<Vigil
     dataDir,
     kubeconfig,
     adminToken,
+    setupToken,
     headers: (token = adminToken) => headersFor(token),
     createUser: usersFactory(async (role, username) => {
       if (adminToken === undefined) throw new Error('authentication is off: there are no users');

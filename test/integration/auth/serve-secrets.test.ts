@@ -5,9 +5,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startVigil, ADMIN_PASSWORD, type TestUser, type VigilServer } from '../../testbed/vigil.ts';
+import { startVigil, ADMIN_PASSWORD, type TestUser, type VigilChild } from '../../testbed/vigil.ts';
 
-let server: VigilServer;
+let server: VigilChild;
 let viewer: TestUser;
 const SECRET_VALUE = 'gotify-app-token-in-clear';
 
@@ -27,17 +27,19 @@ before(async () => {
 
 after(async () => await server.stop());
 
-test('the kubeconfig token, passwords, tokens and Secret values are neither in the store\'s files nor in the log', () => {
+test('the kubeconfig token, the setup token, passwords, tokens and Secret values are neither in the store\'s files nor in the log', () => {
   const log = readFileSync(join(server.dataDir, 'vigil.log'), 'utf8');
   assert.match(log, /issued the API token \\?"kubeconfig\\?"/, 'the log was written at trace level');
   assert.match(log, /"url":"\/apis\/vigil.dev\/v1alpha1\/containers"/, 'requests were logged');
   const adminToken = server.adminToken ?? 'missing';
+  const setupToken = server.setupToken ?? 'missing';
+  assert.match(log, /setup-token/, 'the log says where the setup token is');
   const store = readdirSync(server.dataDir)
     .filter((name) => name.startsWith('vigil.db'))
     .map((name) => readFileSync(join(server.dataDir, name)).toString('latin1'))
     .join('\n');
   assert.ok(store.length > 0, 'the store has files');
-  for (const value of [adminToken, viewer.token, ADMIN_PASSWORD, viewer.password, SECRET_VALUE, Buffer.from(SECRET_VALUE).toString('base64')]) {
+  for (const value of [adminToken, setupToken, viewer.token, ADMIN_PASSWORD, viewer.password, SECRET_VALUE, Buffer.from(SECRET_VALUE).toString('base64')]) {
     assert.ok(!store.includes(value), `${value.slice(0, 6)}… is in the store's files`);
     assert.ok(!log.includes(value), `${value.slice(0, 6)}… is in the log`);
   }
