@@ -1,5 +1,5 @@
-// What every write checks before it touches the database: the object's shape, and the caller's preconditions.
-import type { Preconditions, Revision, StoredObject } from '../interface.ts';
+// What a write checks before it touches the database: the object's shape (the preconditions both backends check are
+// in ../write-checks.ts).
 import { StorageError } from '../errors.ts';
 import { withoutRevision } from '../objects.ts';
 import { isStoredObject } from './rows.ts';
@@ -13,28 +13,5 @@ export function encodeObject(key: string, object: unknown): string {
     return JSON.stringify(withoutRevision(object));
   } catch (error) {
     throw new StorageError('InvalidObject', `cannot store ${key}: not serializable as JSON (${String(error)})`, { key, cause: error });
-  }
-}
-
-export function requireNoRevision(key: string, object: StoredObject): void {
-  const resourceVersion = object.metadata.resourceVersion;
-  if (resourceVersion !== undefined && resourceVersion !== '') {
-    throw new StorageError('InvalidObject', `resourceVersion should not be set on objects to be created: ${key}`, { key });
-  }
-}
-
-/** Kubernetes' Preconditions.Check: a uid mismatch is InvalidPrecondition, a stale resourceVersion is Conflict. */
-export function checkPreconditions(key: string, preconditions: Preconditions | undefined, current: StoredObject, rev: Revision): void {
-  if (preconditions === undefined) return;
-  const { uid, resourceVersion } = preconditions;
-  if (uid !== undefined && uid !== '' && uid !== current.metadata.uid) {
-    throw new StorageError(
-      'InvalidPrecondition',
-      `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${current.metadata.uid ?? ''}`,
-      { key },
-    );
-  }
-  if (resourceVersion !== undefined && resourceVersion !== '' && resourceVersion !== String(rev)) {
-    throw StorageError.conflict(key);
   }
 }

@@ -1,6 +1,7 @@
-// What every write checks against the state it read, on every attempt (the state may change between attempts).
-import type { Preconditions, Revision, StoredObject } from '../interface.ts';
-import { StorageError } from '../errors.ts';
+// What every write of both backends checks against the state it read, on every attempt (the state may change between
+// attempts).
+import type { Preconditions, Revision, StoredObject } from './interface.ts';
+import { StorageError } from './errors.ts';
 
 export function requireNoRevision(key: string, object: StoredObject): void {
   const resourceVersion = object.metadata.resourceVersion;
