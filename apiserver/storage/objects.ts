@@ -83,3 +83,14 @@ export function decodeContinue(encoded: string, prefix: string): ContinueToken {
 export function continueAfter(lastKey: string, prefix: string, rev: Revision): string {
   return encodeContinue({ rev, start: lastKey.slice(prefix.length) + '\u0000' });
 }
+
+/** Whether a value has the shape every stored object must have (what the rest of Vigil relies on). */
+export function isStoredObject(value: unknown): value is StoredObject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  if (!('apiVersion' in value) || typeof value.apiVersion !== 'string') return false;
+  if (!('kind' in value) || typeof value.kind !== 'string') return false;
+  if (!('metadata' in value)) return false;
+  const metadata = value.metadata;
+  return typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata) &&
+    'name' in metadata && typeof metadata.name === 'string';
+}

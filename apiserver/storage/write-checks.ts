@@ -1,7 +1,8 @@
-// What every write of both backends checks against the state it read, on every attempt (the state may change between
-// attempts).
+// What every write of both backends checks: the object's shape, and, against the state it read, on every attempt (the
+// state may change between attempts), the caller's preconditions.
 import type { Preconditions, Revision, StoredObject } from './interface.ts';
 import { StorageError } from './errors.ts';
+import { isStoredObject, withoutRevision } from './objects.ts';
 
 export function requireNoRevision(key: string, object: StoredObject): void {
   const resourceVersion = object.metadata.resourceVersion;
@@ -23,5 +24,17 @@ export function checkPreconditions(key: string, preconditions: Preconditions | u
   }
   if (resourceVersion !== undefined && resourceVersion !== '' && resourceVersion !== String(revision)) {
     throw StorageError.conflict(key);
+  }
+}
+
+/** The JSON to store for `object` (without resourceVersion). InvalidObject for what could not be read back. */
+export function encodeObject(key: string, object: unknown): string {
+  if (!isStoredObject(object)) {
+    throw new StorageError('InvalidObject', `cannot store ${key}: not an object with apiVersion, kind and metadata.name`, { key });
+  }
+  try {
+    return JSON.stringify(withoutRevision(object));
+  } catch (error) {
+    throw new StorageError('InvalidObject', `cannot store ${key}: not serializable as JSON (${String(error)})`, { key, cause: error });
   }
 }

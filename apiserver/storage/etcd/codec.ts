@@ -3,7 +3,7 @@
 import type { IKeyValue, IResponseHeader } from 'etcd3';
 import type { Revision, StoredObject } from '../interface.ts';
 import { StorageError } from '../errors.ts';
-import { withRevision, withoutRevision } from '../objects.ts';
+import { isStoredObject, withRevision } from '../objects.ts';
 
 /** An object read from etcd, with its key and the revision of its last write. */
 export interface StoredState {
@@ -11,28 +11,6 @@ export interface StoredState {
   /** resourceVersion already set to `revision`. A fresh object the caller owns. */
   object: StoredObject;
   revision: Revision;
-}
-
-export function isStoredObject(value: unknown): value is StoredObject {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  if (!('apiVersion' in value) || typeof value.apiVersion !== 'string') return false;
-  if (!('kind' in value) || typeof value.kind !== 'string') return false;
-  if (!('metadata' in value)) return false;
-  const metadata = value.metadata;
-  return typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata) &&
-    'name' in metadata && typeof metadata.name === 'string';
-}
-
-/** The value to store for `object`. InvalidObject for what could not be read back as an object. */
-export function encodeObject(key: string, object: unknown): string {
-  if (!isStoredObject(object)) {
-    throw new StorageError('InvalidObject', `cannot store ${key}: not an object with apiVersion, kind and metadata.name`, { key });
-  }
-  try {
-    return JSON.stringify(withoutRevision(object));
-  } catch (error) {
-    throw new StorageError('InvalidObject', `cannot store ${key}: not serializable as JSON (${String(error)})`, { key, cause: error });
-  }
 }
 
 /** Parses a stored value (a fresh object each time). */

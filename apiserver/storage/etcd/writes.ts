@@ -6,8 +6,8 @@ import type { Etcd3, IRangeResponse, ITxnResponse } from 'etcd3';
 import type { DeleteOptions, GuaranteedUpdateOptions, StoredObject, TryUpdate } from '../interface.ts';
 import { StorageError } from '../errors.ts';
 import { cloneObject, sameContent, withRevision } from '../objects.ts';
-import { checkPreconditions, requireNoRevision } from '../write-checks.ts';
-import { decodeKeyValue, decodeValue, encodeObject, headerRevision, type StoredState } from './codec.ts';
+import { checkPreconditions, encodeObject, requireNoRevision } from '../write-checks.ts';
+import { decodeKeyValue, decodeValue, headerRevision, type StoredState } from './codec.ts';
 import type { Requests } from './requests.ts';
 
 export interface WriteContext {

@@ -3,6 +3,7 @@
 import type { SQLOutputValue } from 'node:sqlite';
 import type { StoredObject } from '../interface.ts';
 import { StorageError } from '../errors.ts';
+import { isStoredObject } from '../objects.ts';
 
 export type Row = Record<string, SQLOutputValue>;
 
@@ -24,17 +25,6 @@ export function textColumn(row: Row, column: string): string {
 
 export function nullableTextColumn(row: Row, column: string): string | null {
   return row[column] === null ? null : textColumn(row, column);
-}
-
-/** Whether a value has the shape every stored object must have (what the rest of Vigil relies on). */
-export function isStoredObject(value: unknown): value is StoredObject {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  if (!('apiVersion' in value) || typeof value.apiVersion !== 'string') return false;
-  if (!('kind' in value) || typeof value.kind !== 'string') return false;
-  if (!('metadata' in value)) return false;
-  const metadata = value.metadata;
-  return typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata) &&
-    'name' in metadata && typeof metadata.name === 'string';
 }
 
 /** Parses a stored value. The result is a fresh object the caller owns. */

@@ -18,8 +18,7 @@ import { Queries, type CurrentRow } from './queries.ts';
 import { decodeObject } from './rows.ts';
 import { WatchHub } from './watch-hub.ts';
 import { startWatch, type WatchContext } from './watches.ts';
-import { encodeObject } from './write-checks.ts';
-import { checkPreconditions, requireNoRevision } from '../write-checks.ts';
+import { checkPreconditions, encodeObject, requireNoRevision } from '../write-checks.ts';
 
 export type { EmbeddedStoreOptions } from './options.ts';
 export { embeddedStorePath } from './options.ts';
