@@ -10,6 +10,7 @@ import { isStorageError } from '../../storage/errors.ts';
 import type { WatchEvent, Watcher } from '../../storage/interface.ts';
 import { ApiError, errors, type Status } from '../errors.ts';
 import { maskSecret } from '../secrets.ts';
+import { drained } from './drain.ts';
 import { toTable, type IncludeObject, type TableVersion } from './table.ts';
 
 const objectBytes = new WeakMap<object, Buffer>();
@@ -121,26 +122,9 @@ export async function streamWatch(options: WatchResponseOptions): Promise<void> 
   options.active.add(stop);
   const timer = setTimeout(stop, options.timeoutMs);
   raw.on('close', stop);
-  const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
-  // Waits for the socket to take more. Gives up when the client goes, when the watch cache has cut this watcher off
+  // Waiting for the socket to take more gives up when the client goes, when the watch cache has cut this watcher off
   // for falling behind (its buffer is bounded), or after the drain timeout: a client that does not read is dropped.
-  const drained = (): Promise<boolean> => new Promise((resolve) => {
-    const done = (ok: boolean): void => {
-      clearTimeout(deadline);
-      clearInterval(poll);
-      raw.off('drain', onDrain);
-      raw.off('close', onClose);
-      resolve(ok);
-    };
-    const onDrain = (): void => done(true);
-    const onClose = (): void => done(false);
-    const deadline = setTimeout(() => done(false), drainTimeoutMs);
-    const poll = setInterval(() => {
-      if (watcher.endReason !== undefined) done(false);
-    }, 200);
-    raw.on('drain', onDrain);
-    raw.on('close', onClose);
-  });
+  const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
 
   raw.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
   raw.flushHeaders();
@@ -149,7 +133,7 @@ export async function streamWatch(options: WatchResponseOptions): Promise<void> 
       if (closed) break;
       if (event.type !== 'BOOKMARK' && event.revision <= options.skipThrough) continue;
       const chunks = table === undefined ? eventChunks(kind, event) : tableLine(kind, event, table);
-      if (!writeLine(raw, chunks) && !(await drained())) break;
+      if (!writeLine(raw, chunks) && !(await drained(raw, { timeoutMs: drainTimeoutMs, abandoned: () => watcher.endReason !== undefined }))) break;
     }
   } catch (error) {
     if (!closed) {

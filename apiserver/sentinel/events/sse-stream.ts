@@ -14,6 +14,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isStorageError } from '../../storage/errors.ts';
 import type { WatchEvent, Watcher } from '../../storage/interface.ts';
+import { drained } from '../../resources/http/drain.ts';
 import { sentinelEvents, type MappingOptions, type SentinelEvent } from './event-mapping.ts';
 
 /** Where the events come from: the watch cache's view of every vigil.dev kind. */
@@ -74,24 +75,6 @@ export async function streamEvents(request: IncomingMessage, raw: ServerResponse
     if (raw.writableLength > maxBufferedBytes) stop();
     return ok;
   };
-  const drained = (watcher: Watcher): Promise<boolean> => new Promise((resolve) => {
-    const done = (ok: boolean): void => {
-      clearTimeout(deadline);
-      clearInterval(poll);
-      raw.off('drain', onDrain);
-      raw.off('close', onClose);
-      resolve(ok);
-    };
-    const onDrain = (): void => done(true);
-    const onClose = (): void => done(false);
-    const deadline = setTimeout(() => done(false), drainTimeoutMs);
-    // The watch cache cuts a watcher off while we wait here: stop waiting then.
-    const poll = setInterval(() => {
-      if (watcher.endReason !== undefined || closed) done(false);
-    }, 200);
-    raw.on('drain', onDrain);
-    raw.on('close', onClose);
-  });
 
   let lastWritten: number | undefined;
   let newest = options.feed.revision();
@@ -125,16 +108,17 @@ export async function streamEvents(request: IncomingMessage, raw: ServerResponse
   let watcher: Watcher | undefined;
   try {
     for (;;) {
-      watcher = options.feed.watch(from ?? newest, abort.signal);
+      const current = options.feed.watch(from ?? newest, abort.signal);
+      watcher = current;
       try {
-        for await (const event of watcher.events) {
+        for await (const event of current.events) {
           if (closed) break;
           newest = Math.max(newest, event.revision);
           if (event.type === 'BOOKMARK') continue;
           const frames = framesOf(event);
           if (frames === '') continue;
           lastWritten = event.revision;
-          if (!write(frames) && !(await drained(watcher))) {
+          if (!write(frames) && !(await drained(raw, { timeoutMs: drainTimeoutMs, abandoned: () => current.endReason !== undefined || closed }))) {
             stop();
             break;
           }
