@@ -105,6 +105,7 @@ export class ContainerReconciler implements Reconciler {
       }
     }
     let facts = containerFacts(observed.inspect, observed.image);
+    if (cached !== undefined) await this.#completeSpec(hostName, name, facts.name ?? name, cached, context);
     let lifecycle: LifecycleOutcome | undefined;
     const pending = await this.#pendingLifecycle(hostName, name, cached);
     if (pending !== undefined) {
@@ -150,6 +151,24 @@ export class ContainerReconciler implements Reconciler {
     } catch (error) {
       if (isApiError(error, 'NotFound')) return undefined;
       throw error;
+    }
+  }
+
+  /**
+   * A resource made before its container was discovered (a manifest from git, kubectl) gets what discovery gives every
+   * other one: spec.hostRef and spec.containerName. Applied without force under the inventory's own manager (the rule
+   * for controllers writing spec, docs/gitops.md), both fields together so that a later apply never drops one, and
+   * only while one is missing, so that a resource that has both is never written.
+   */
+  async #completeSpec(hostName: string, name: string, dockerName: string, cached: Stored<Container>, context: ReconcileContext): Promise<void> {
+    if (cached.spec?.hostRef !== undefined && cached.spec.containerName !== undefined) return;
+    const configuration = { apiVersion: 'vigil.dev/v1alpha1', kind: 'Container', metadata: { name, namespace: hostName }, spec: { hostRef: hostName, containerName: dockerName } };
+    try {
+      await this.#options.client.apply(configuration, { fieldManager: INVENTORY_FIELD_MANAGER });
+    } catch (error) {
+      // Another writer set a different value (it owns the field; the status still names the container), or the resource went.
+      if (!isApiError(error, 'Conflict') && !isApiError(error, 'NotFound')) throw error;
+      context.logger.debug({ host: hostName, container: name, error: error instanceof Error ? error.message : String(error) }, 'spec.hostRef/containerName left as they are');
     }
   }
 

@@ -141,6 +141,19 @@ describe('inventory controller (fake engine)', () => {
     assert.equal(first.metadata.uid, after?.metadata.uid);
   });
 
+  test('a Container from a manifest, made before its container runs, gets spec.hostRef and spec.containerName at discovery, once', async () => {
+    await stack.registry.apply({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Container', metadata: { name: 'shop', namespace: 'local' }, spec: { policy: 'auto' } }, { fieldManager: 'vigil-gitops', force: true });
+    engine.run({ name: 'shop', image: 'busybox' });
+    await containerWhere('shop', 'discovered', (status) => status.id !== undefined);
+    await stack.idle();
+    const discovered = await container('shop');
+    assert.deepEqual(discovered?.spec, { policy: 'auto', hostRef: 'local', containerName: 'shop' });
+    assert.deepEqual(discovered?.metadata.managedFields?.filter((entry) => entry.operation === 'Apply').map((entry) => entry.manager).sort(), ['vigil-gitops', 'vigil-inventory']);
+    stack.controllers.inventory.enqueue('local/shop');
+    await stack.idle();
+    assert.equal((await container('shop'))?.metadata.resourceVersion, discovered?.metadata.resourceVersion, 'a resource with both fields is not written again');
+  });
+
   test('an invalid label is reported in Ready and ignored for precedence', async () => {
     engine.run({ name: 'odd', image: 'busybox', labels: { 'sentinel.policy': 'sometimes', 'sentinel.grace-period': '2h' } });
     const odd = await containerWhere('odd', 'discovered', () => true);
