@@ -167,13 +167,16 @@ export class FieldSet {
   /** The FieldsV1 document: a member with children carries ".": {}. */
   toFieldsV1(): JsonObject {
     const out: JsonObject = {};
-    const elements = [...new Set([...this.#members, ...this.#children.keys()])].sort();
-    for (const element of elements) {
+    const elements: PathElement[] = [...this.#members];
+    for (const element of this.#children.keys()) if (!this.#members.has(element)) elements.push(element);
+    for (const element of elements.sort()) {
       const child = this.#children.get(element);
-      const node: JsonObject = {};
-      if (child !== undefined && this.#members.has(element)) node['.'] = {};
-      if (child !== undefined) Object.assign(node, child.toFieldsV1());
-      out[element] = node;
+      if (child === undefined) {
+        out[element] = {};
+        continue;
+      }
+      const below = child.toFieldsV1();
+      out[element] = this.#members.has(element) ? { '.': {}, ...below } : below;
     }
     return out;
   }
