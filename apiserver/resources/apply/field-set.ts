@@ -75,7 +75,7 @@ export class FieldSet {
     if (last < 0) return false;
     let set: FieldSet | undefined = this;
     for (let index = 0; index < last && set !== undefined; index += 1) set = set.#children.get(path[index] as PathElement);
-    return set?.#members.has(path[last] as PathElement) ?? false;
+    return set !== undefined && set.#members.has(path[last] as PathElement);
   }
 
   /** The subset below `path` (paths relative to it); empty when there is none. */
