@@ -54,25 +54,28 @@ export class FieldSet {
   }
 
   insert(path: FieldPath): void {
-    const [first, ...rest] = path;
-    if (first === undefined) return;
-    if (rest.length === 0) {
-      this.#members.add(first);
-      return;
+    // Walks down without slicing the path: every write records its field sets, so this runs for every field.
+    const last = path.length - 1;
+    if (last < 0) return;
+    let set: FieldSet = this;
+    for (let index = 0; index < last; index += 1) {
+      const element = path[index] as PathElement;
+      let child = set.#children.get(element);
+      if (child === undefined) {
+        child = new FieldSet();
+        set.#children.set(element, child);
+      }
+      set = child;
     }
-    let child = this.#children.get(first);
-    if (child === undefined) {
-      child = new FieldSet();
-      this.#children.set(first, child);
-    }
-    child.insert(rest);
+    set.#members.add(path[last] as PathElement);
   }
 
   has(path: FieldPath): boolean {
-    const [first, ...rest] = path;
-    if (first === undefined) return false;
-    if (rest.length === 0) return this.#members.has(first);
-    return this.#children.get(first)?.has(rest) ?? false;
+    const last = path.length - 1;
+    if (last < 0) return false;
+    let set: FieldSet | undefined = this;
+    for (let index = 0; index < last && set !== undefined; index += 1) set = set.#children.get(path[index] as PathElement);
+    return set !== undefined && set.#members.has(path[last] as PathElement);
   }
 
   /** The subset below `path` (paths relative to it); empty when there is none. */
@@ -105,35 +108,75 @@ export class FieldSet {
     }
   }
 
+  // The set operations walk both trees level by level (exact paths: a member is the path ending at that level, a
+  // child the paths going below it); listing every path and inserting them again costs an array per path and a sort
+  // per level, on every write (managed fields are recomputed by each one).
+
+  /** A deep copy (sets are built by inserting, so a result never shares a subtree with an operand). */
+  #copy(): FieldSet {
+    const copy = new FieldSet();
+    for (const member of this.#members) copy.#members.add(member);
+    for (const [element, child] of this.#children) copy.#children.set(element, child.#copy());
+    return copy;
+  }
+
   union(other: FieldSet): FieldSet {
-    return FieldSet.of([...this.paths(), ...other.paths()]);
+    const out = this.#copy();
+    for (const member of other.#members) out.#members.add(member);
+    for (const [element, child] of other.#children) {
+      const mine = out.#children.get(element);
+      out.#children.set(element, mine === undefined ? child.#copy() : mine.union(child));
+    }
+    return out;
   }
 
   /** The paths of this set that are not in `other` (exact paths: a parent in `other` does not remove children). */
   difference(other: FieldSet): FieldSet {
-    return FieldSet.of([...this.paths()].filter((path) => !other.has(path)));
+    const out = new FieldSet();
+    for (const member of this.#members) if (!other.#members.has(member)) out.#members.add(member);
+    for (const [element, child] of this.#children) {
+      const theirs = other.#children.get(element);
+      const rest = theirs === undefined ? child.#copy() : child.difference(theirs);
+      if (!rest.isEmpty()) out.#children.set(element, rest);
+    }
+    return out;
   }
 
   intersection(other: FieldSet): FieldSet {
-    return FieldSet.of([...this.paths()].filter((path) => other.has(path)));
+    const out = new FieldSet();
+    for (const member of this.#members) if (other.#members.has(member)) out.#members.add(member);
+    for (const [element, child] of this.#children) {
+      const theirs = other.#children.get(element);
+      if (theirs === undefined) continue;
+      const common = child.intersection(theirs);
+      if (!common.isEmpty()) out.#children.set(element, common);
+    }
+    return out;
   }
 
   equals(other: FieldSet): boolean {
-    const mine = [...this.paths()].map((path) => JSON.stringify(path));
-    const theirs = [...other.paths()].map((path) => JSON.stringify(path));
-    return mine.length === theirs.length && mine.every((path, index) => path === theirs[index]);
+    if (this.#members.size !== other.#members.size || this.#children.size !== other.#children.size) return false;
+    for (const member of this.#members) if (!other.#members.has(member)) return false;
+    for (const [element, child] of this.#children) {
+      const theirs = other.#children.get(element);
+      if (theirs === undefined || !child.equals(theirs)) return false;
+    }
+    return true;
   }
 
   /** The FieldsV1 document: a member with children carries ".": {}. */
   toFieldsV1(): JsonObject {
     const out: JsonObject = {};
-    const elements = [...new Set([...this.#members, ...this.#children.keys()])].sort();
-    for (const element of elements) {
+    const elements: PathElement[] = [...this.#members];
+    for (const element of this.#children.keys()) if (!this.#members.has(element)) elements.push(element);
+    for (const element of elements.sort()) {
       const child = this.#children.get(element);
-      const node: JsonObject = {};
-      if (child !== undefined && this.#members.has(element)) node['.'] = {};
-      if (child !== undefined) Object.assign(node, child.toFieldsV1());
-      out[element] = node;
+      if (child === undefined) {
+        out[element] = {};
+        continue;
+      }
+      const below = child.toFieldsV1();
+      out[element] = this.#members.has(element) ? { '.': {}, ...below } : below;
     }
     return out;
   }

@@ -2,7 +2,7 @@
 // compare.go, merge.go, remove.go): the fields an applied configuration sets, what changed between two states, the
 // merge of a configuration into the live object, and the removal of fields.
 import { isDeepStrictEqual } from 'node:util';
-import { FieldSet, fieldElement, keyElement, valueElement, type FieldPath, type PathElement } from './field-set.ts';
+import { FieldSet, fieldElement, keyElement, valueElement, type PathElement } from './field-set.ts';
 import { childShape, DEDUCED, type Shape } from './schema-shape.ts';
 
 type Json = unknown;
@@ -78,36 +78,42 @@ export interface Comparison {
 /** What changed from `before` to `after` (typed.Compare): leaves and whole containers that appeared or went. */
 export function compare(before: Json, after: Json, shape: Shape): Comparison {
   const result: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
-  const leaf = (lhs: Json, rhs: Json, path: FieldPath): void => {
+  // One path array pushed and popped along the walk (FieldSet.insert copies what it keeps): every write compares
+  // the whole managed part, and an array per visited field was most of the cost.
+  const path: PathElement[] = [];
+  const leaf = (lhs: Json, rhs: Json): void => {
     if (lhs === undefined) result.added.insert(path);
     else if (rhs === undefined) result.removed.insert(path);
     else if (!isDeepStrictEqual(lhs, rhs)) result.modified.insert(path);
   };
-  const walk = (lhs: Json, rhs: Json, currentShape: Shape, path: PathElement[]): void => {
+  const child = (lhs: Json, rhs: Json, childShapeOf: Shape, element: PathElement): void => {
+    path.push(element);
+    walk(lhs, rhs, childShapeOf);
+    path.pop();
+  };
+  const walk = (lhs: Json, rhs: Json, currentShape: Shape): void => {
     const fit = fitting(fitting(currentShape, lhs ?? rhs), rhs ?? lhs);
     const bothEmpty = isEmptyContainer(lhs) && isEmptyContainer(rhs);
     if (fit.type === 'scalar' || fit.type === 'atomic' || bothEmpty) {
-      leaf(lhs, rhs, path);
+      leaf(lhs, rhs);
       return;
     }
     if (fit.type === 'struct' || fit.type === 'map') {
       const left = isMap(lhs) ? lhs : {};
       const right = isMap(rhs) ? rhs : {};
-      for (const name of new Set([...Object.keys(left), ...Object.keys(right)])) {
-        walk(left[name], right[name], childShape(fit, name), [...path, fieldElement(name)]);
-      }
+      for (const name of Object.keys(left)) child(left[name], right[name], childShape(fit, name), fieldElement(name));
+      for (const name of Object.keys(right)) if (!Object.hasOwn(left, name)) child(undefined, right[name], childShape(fit, name), fieldElement(name));
     } else {
       const left = listItems(fit, Array.isArray(lhs) ? lhs : []);
       const right = listItems(fit, Array.isArray(rhs) ? rhs : []);
-      for (const element of new Set([...left.keys(), ...right.keys()])) {
-        walk(left.get(element), right.get(element), itemShape(fit), [...path, element]);
-      }
+      for (const [element, item] of left) child(item, right.get(element), itemShape(fit), element);
+      for (const [element, item] of right) if (!left.has(element)) child(undefined, item, itemShape(fit), element);
     }
     // A container that appeared or went is itself added or removed, besides its contents.
     if (path.length > 0 && lhs === undefined) result.added.insert(path);
     if (path.length > 0 && rhs === undefined) result.removed.insert(path);
   };
-  walk(before, after, shape, []);
+  walk(before, after, shape);
   return result;
 }
 
