@@ -3,33 +3,39 @@
 // the dependency graph. Requests are written with the API's own ResourceClient, not the manager's fenced one: a
 // request is a resource write any replica may make; only the leader's controllers act on it.
 import type { ResourceClient } from '../apiserver/resources/client.ts';
-import type { SentinelServices } from '../apiserver/sentinel/context.ts';
+import type { RegistryChecks, SentinelServices } from '../apiserver/sentinel/context.ts';
 import { checkContainerNow, requestImageCheck, requestScan } from '../controllers/registry-check/requests.ts';
+import type { Clock } from '../controllers/runtime/index.ts';
 import { parseImageReference } from '../controllers/registry/reference.ts';
 import { dependencyGraph } from '../controllers/dependencies/graph.ts';
 import type { RunningControllers } from './controllers.ts';
+
+/** The facade's registry checks: requests written into resources, answered by the registry-check controllers. */
+export function registryCheckServices(resources: ResourceClient, clock: Clock): RegistryChecks {
+  return {
+    checkNow: async (container, options) => {
+      const answer = await checkContainerNow(resources, { namespace: container.namespace, name: container.name }, {
+        requestedBy: options.requestedBy,
+        fieldManager: options.fieldManager,
+        clock,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+      return { outcome: answer.outcome, newerVersions: answer.newerVersions, ...(answer.error === undefined ? {} : { error: answer.error }) };
+    },
+    checkImage: async (image, options) => {
+      const request = await requestImageCheck(resources, image, { requestedBy: options.requestedBy, fieldManager: options.fieldManager, clock });
+      return { repository: request.repository, containers: request.containers.map((ref) => ({ namespace: ref.namespace ?? '', name: ref.name })) };
+    },
+    scan: async (options) => await requestScan(resources, { requestedBy: options.requestedBy, fieldManager: options.fieldManager, clock }),
+  };
+}
 
 export function sentinelServices(controllers: RunningControllers, resources: ResourceClient): SentinelServices {
   const { sessions, logs } = controllers.docker;
   const registryClient = controllers.registryChecks.access.client;
   return {
     docker: { client: (host) => sessions.get(host)?.client, logs },
-    checks: {
-      checkNow: async (container, options) => {
-        const answer = await checkContainerNow(resources, { namespace: container.namespace, name: container.name }, {
-          requestedBy: options.requestedBy,
-          fieldManager: options.fieldManager,
-          clock: controllers.manager.clock,
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
-        });
-        return { outcome: answer.outcome, newerVersions: answer.newerVersions, ...(answer.error === undefined ? {} : { error: answer.error }) };
-      },
-      checkImage: async (image, options) => {
-        const request = await requestImageCheck(resources, image, { requestedBy: options.requestedBy, fieldManager: options.fieldManager, clock: controllers.manager.clock });
-        return { repository: request.repository, containers: request.containers.map((ref) => ({ namespace: ref.namespace ?? '', name: ref.name })) };
-      },
-      scan: async (options) => await requestScan(resources, { requestedBy: options.requestedBy, fieldManager: options.fieldManager, clock: controllers.manager.clock }),
-    },
+    checks: registryCheckServices(resources, controllers.manager.clock),
     dependencies: dependencyGraph,
     tags: {
       listTags: async (image, signal) => {

@@ -1,7 +1,8 @@
-// GET /api/about (what this Vigil is and holds) and GET /api/ratelimits (the registries' request budgets, from
-// Registry statuses written by the registry checker).
+// GET /api/about (what this Vigil is and holds) and GET /api/ratelimits (the registries' request budgets, as the
+// registry checker records them: in Registry statuses, and in Settings status for registries without a Registry).
 import type { FastifyInstance } from 'fastify';
 import type { NotificationChannel, Registry, UpdateRecord } from '../../../schemas/generated/types.ts';
+import { registryRateLimits, type RegistryRateLimit } from '../../../controllers/registry-check/requests.ts';
 import { versionInfo, vigilVersion } from '../../version.ts';
 import type { SentinelContext } from '../context.ts';
 import { listContainers, listUpdateRecords, readSettings } from '../reads.ts';
@@ -44,16 +45,13 @@ export interface RateLimitView {
   reset: string | null;
 }
 
-export function rateLimitViews(registries: readonly Registry[]): RateLimitView[] {
-  return registries
-    .filter((registry) => registry.status?.rateLimit?.limit !== undefined && registry.status.rateLimit.remaining !== undefined)
-    .map((registry) => ({
-      registry: registry.spec.server,
-      remaining: registry.status?.rateLimit?.remaining ?? 0,
-      limit: registry.status?.rateLimit?.limit ?? 0,
-      reset: registry.status?.rateLimit?.reset ?? null,
-    }))
-    .sort((a, b) => (a.registry < b.registry ? -1 : a.registry > b.registry ? 1 : 0));
+/** Sentinel's rate-limit entries: the registries (canonical server) that reported a budget, sorted by server. */
+export function rateLimitViews(limits: readonly RegistryRateLimit[]): RateLimitView[] {
+  return limits.flatMap((entry) => {
+    const figures = entry.rateLimit;
+    if (figures?.limit === undefined || figures.remaining === undefined) return [];
+    return [{ registry: entry.server, remaining: figures.remaining, limit: figures.limit, reset: figures.reset === undefined ? null : rfc3339(new Date(figures.reset)) }];
+  });
 }
 
 async function listOf<T>(context: SentinelContext, kind: string): Promise<T[]> {
@@ -97,7 +95,7 @@ export async function aboutRoutes(app: FastifyInstance, context: SentinelContext
   });
 
   app.get('/api/ratelimits', async () => {
-    const registries = await listOf<Registry>(context, 'Registry');
-    return { health: overallHealth(registries.map((registry) => registry.status?.health)), registries: rateLimitViews(registries) };
+    const limits = await registryRateLimits(context.resources);
+    return { health: overallHealth(limits.map((entry) => entry.health)), registries: rateLimitViews(limits) };
   });
 }

@@ -10,6 +10,7 @@ import { restIdOf, SECRET_MASK } from '../notifications/channel-mapping.ts';
 import { readSecret } from '../notifications/channel-store.ts';
 import { findStored, readRegistries, removeCredential, resolveSecret, restCredential, saveCredentials, type CredentialInput } from '../registries/credential-store.ts';
 import { testCredentials } from '../registries/credential-test.ts';
+import { registryRateLimits } from '../../../controllers/registry-check/requests.ts';
 import { SettingValueError } from '../settings/setting-values.ts';
 import type { BodySchema } from '../validation.ts';
 import { rateLimitViews } from './about.ts';
@@ -38,17 +39,21 @@ const testBody: BodySchema = {
 export async function registryRoutes(app: FastifyInstance, context: SentinelContext): Promise<void> {
   const { resources } = context;
 
-  // Keyed by registry server, as Sentinel: the credential (masked) and the rate-limit status, each when known.
+  // Keyed by registry server, as Sentinel: the credential (masked) and the rate-limit status, each when known; a
+  // registry used without a Registry resource has its rate-limit status only.
   app.get('/api/settings/registries', async () => {
-    const stored = await readRegistries(resources);
-    const limits = new Map(rateLimitViews(stored.map((entry) => entry.registry)).map((view) => [view.registry, view]));
+    const [stored, rateLimits] = await Promise.all([readRegistries(resources), registryRateLimits(resources)]);
+    const limits = new Map(rateLimitViews(rateLimits).map((view) => [view.registry, view]));
     const answer: Record<string, Record<string, unknown>> = {};
     for (const entry of stored) {
       const credential = restCredential(entry, () => SECRET_MASK);
-      const limit = limits.get(entry.registry.spec.server);
+      const canonical = canonicalRegistry(entry.registry.spec.server);
+      const limit = limits.get(canonical);
+      limits.delete(canonical);
       if (credential === undefined && limit === undefined) continue;
       answer[entry.registry.spec.server] = { ...(credential === undefined ? {} : { credential }), ...(limit === undefined ? {} : { rate_limit: limit }) };
     }
+    for (const [server, limit] of limits) answer[server] = { rate_limit: limit };
     return answer;
   });
 

@@ -145,3 +145,41 @@ describe('versions, row, stats, last scan, GHCR', () => {
     assert.equal(status.json<Record<string, unknown>>().kind, 'Status');
   });
 });
+
+describe('port links: GET, POST and DELETE /api/containers/{name}/port-config', () => {
+  test('an override is stored in the Container spec and answered as {"ports": {PORT: {"url"}}}; DELETE reverts to the default', async () => {
+    assert.deepEqual((await api.request('GET', '/api/containers/nginx/port-config')).json(), { ports: {} });
+    const set = await api.request('POST', '/api/containers/nginx/port-config/8080', { body: { url: 'https://app.example.com' } });
+    assert.equal(set.status, 200, set.text);
+    assertShape(set.json(), { status: 'string', port: 'string', url: 'string', message: 'string' });
+    assert.deepEqual(set.json(), { status: 'ok', port: '8080', url: 'https://app.example.com', message: 'port 8080 of nginx links to https://app.example.com' });
+    assert.equal((await api.request('POST', '/api/containers/nginx/port-config/0443', { body: { url: 'https://secure.example.com' } })).status, 200);
+    assert.deepEqual((await getContainer(api, 'nginx')).spec.portConfig, { 8080: 'https://app.example.com', 443: 'https://secure.example.com' });
+    const got = await api.request('GET', '/api/containers/nginx/port-config');
+    assert.equal(got.status, 200);
+    assert.deepEqual(got.json(), { ports: { 443: { url: 'https://secure.example.com' }, 8080: { url: 'https://app.example.com' } } });
+
+    const removed = await api.request('DELETE', '/api/containers/nginx/port-config/8080');
+    assert.equal(removed.status, 200, removed.text);
+    assert.deepEqual(removed.json(), { status: 'ok', port: '8080', message: 'port 8080 of nginx uses its default link' });
+    assert.equal((await api.request('DELETE', '/api/containers/nginx/port-config/443')).status, 200);
+    assert.equal((await getContainer(api, 'nginx')).spec.portConfig, undefined, 'no empty map is left behind');
+    assert.deepEqual((await api.request('GET', '/api/containers/nginx/port-config')).json(), { ports: {} });
+  });
+
+  test('a bad port, URL or body is a 400 naming it; an unknown container a 404; a host selects its own container', async () => {
+    assertError(await api.request('POST', '/api/containers/nginx/port-config/70000', { body: { url: 'https://a.example' } }), 400, /^port: must be a port number from 1 to 65535 \(got "70000"\)$/);
+    assertError(await api.request('POST', '/api/containers/nginx/port-config/http', { body: { url: 'https://a.example' } }), 400, /^port: /);
+    assertError(await api.request('POST', '/api/containers/nginx/port-config/80', { body: { url: 'app.example.com' } }), 400, /^url: must be an absolute URL/);
+    assertError(await api.request('POST', '/api/containers/nginx/port-config/80', { body: { url: 'ftp://app.example.com' } }), 400, /^url: must be an http or https URL/);
+    assertError(await api.request('POST', '/api/containers/nginx/port-config/80', { body: { url: 5 } }), 400, /^url: must be a string/);
+    assertError(await api.request('POST', '/api/containers/nginx/port-config/80', { body: {} }), 400, /^missing required field "url"$/);
+    assertError(await api.request('GET', '/api/containers/nothing/port-config'), 404, /not found/);
+    assertError(await api.request('POST', '/api/containers/nothing/port-config/80', { body: { url: 'https://a.example' } }), 404, /not found/);
+    assert.equal((await getContainer(api, 'nginx')).spec.portConfig, undefined, 'refused requests change nothing');
+
+    assert.equal((await api.request('POST', '/api/containers/db/port-config/5432?host=edge-1', { body: { url: 'http://db.example:5432' } })).status, 200);
+    assert.deepEqual((await getContainer(api, 'db', 'edge-1')).spec.portConfig, { 5432: 'http://db.example:5432' });
+    assertError(await api.request('GET', '/api/containers/db/port-config'), 404, /not found/);
+  });
+});

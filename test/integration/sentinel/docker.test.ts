@@ -1,8 +1,10 @@
 // The REST facade on a real Docker engine with the Docker controllers behind it: containers as the inventory found
-// them, logs, lifecycle actions carried out by the inventory controller (and their history), and images.
+// them, logs, lifecycle actions carried out by the inventory controller (and their history), images, and the
+// dependency graph of the engine's containers.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTestImage, startDockerEngine, type DockerEngine } from '../../testbed/docker.ts';
+import { dependencyGraph } from '../../../controllers/dependencies/graph.ts';
 import { startFacadeStack, type FacadeStack } from './stack.ts';
 import { assertError, assertShape } from './fixtures.ts';
 
@@ -16,7 +18,7 @@ before(async () => {
   engine = await startDockerEngine({ name: 'facade' });
   await buildTestImage(engine, { tag: IMAGE, version: '1', health: 'none', cmd: ['sh', '-c', LOG_SCRIPT] });
   await engine.docker(['run', '-d', '--name', 'web', '--label', 'com.docker.compose.project=shop', IMAGE]);
-  stack = await startFacadeStack({ defaultDockerHost: engine.host });
+  stack = await startFacadeStack({ defaultDockerHost: engine.host, more: () => ({ dependencies: dependencyGraph }) });
   await stack.eventually('the inventory lists web', async () => {
     const list = (await stack.request('GET', '/api/containers')).json<Array<Record<string, unknown>>>();
     return list.some((entry) => entry.name === 'web' && entry.state === 'running');
@@ -98,5 +100,61 @@ describe('images', () => {
 
   test('a host that is not connected answers 503', async () => {
     assertError(await stack.request('GET', '/api/images?host=elsewhere'), 503, /host "elsewhere" is not connected/);
+  });
+});
+
+describe('GET /api/deps on the engine\'s containers', () => {
+  interface Graph {
+    containers: Array<{ name: string; dependencies: string[]; dependents: string[] }>;
+    order: string[];
+    has_cycles: boolean;
+  }
+
+  /** The graph once the inventory has seen every one of `names` running. */
+  async function graphWith(names: string[]): Promise<Graph> {
+    return await stack.eventually(`the graph lists ${names.join(', ')}`, async () => {
+      const listed = (await stack.request('GET', '/api/containers')).json<Array<Record<string, unknown>>>();
+      if (!names.every((name) => listed.some((entry) => entry.name === name && entry.state === 'running'))) return undefined;
+      return (await stack.request('GET', '/api/deps')).json<Graph>();
+    });
+  }
+
+  test('the sentinel.depends-on label, a legacy link and network_mode container: are edges; order puts each dependency before its dependents (ties alphabetical); no cycles', async () => {
+    await engine.docker(['run', '-d', '--name', 'db', IMAGE]);
+    await engine.docker(['run', '-d', '--name', 'cache', IMAGE]);
+    await engine.docker(['run', '-d', '--name', 'app', '--label', 'sentinel.depends-on=db', '--link', 'cache:redis', IMAGE]);
+    await engine.docker(['run', '-d', '--name', 'sidecar', '--network', 'container:app', IMAGE]);
+    const response = await stack.request('GET', '/api/deps');
+    assert.equal(response.status, 200);
+    const graph = await graphWith(['db', 'cache', 'app', 'sidecar']);
+    assertShape(graph, { containers: 'array', order: 'array', has_cycles: 'boolean' });
+    for (const node of graph.containers) assertShape(node, { name: 'string', dependencies: 'array', dependents: 'array' }, `node ${node.name}`);
+    assert.deepEqual(graph, {
+      containers: [
+        { name: 'app', dependencies: ['cache', 'db'], dependents: ['sidecar'] },
+        { name: 'cache', dependencies: [], dependents: ['app'] },
+        { name: 'db', dependencies: [], dependents: ['app'] },
+        { name: 'sidecar', dependencies: ['app'], dependents: [] },
+        { name: 'web', dependencies: [], dependents: [] },
+      ],
+      order: ['cache', 'db', 'app', 'sidecar', 'web'],
+      has_cycles: false,
+    });
+    const one = await stack.request('GET', '/api/deps/app');
+    assert.equal(one.status, 200);
+    assert.deepEqual(one.json(), { name: 'app', dependencies: ['cache', 'db'], dependents: ['sidecar'] });
+    assertError(await stack.request('GET', '/api/deps/nothing'), 404, /^container "nothing" not found$/);
+  });
+
+  test('two containers that depend on each other: has_cycles, and they come last in order', async () => {
+    await engine.docker(['run', '-d', '--name', 'loop-a', '--label', 'sentinel.depends-on=loop-b', IMAGE]);
+    await engine.docker(['run', '-d', '--name', 'loop-b', '--label', 'sentinel.depends-on=loop-a', IMAGE]);
+    const graph = await graphWith(['loop-a', 'loop-b']);
+    assert.equal(graph.has_cycles, true);
+    assert.deepEqual(graph.order, ['cache', 'db', 'app', 'sidecar', 'web', 'loop-a', 'loop-b']);
+    assert.deepEqual(graph.containers.filter((node) => node.name.startsWith('loop-')), [
+      { name: 'loop-a', dependencies: ['loop-b'], dependents: ['loop-b'] },
+      { name: 'loop-b', dependencies: ['loop-a'], dependents: ['loop-a'] },
+    ]);
   });
 });

@@ -1,6 +1,7 @@
-// The REST facade with the controllers behind it, as `vigil serve` stacks them, against real Docker engines: the
-// embedded store behind the watch cache, one resource registry for the app and the controller manager, the Docker
-// host and inventory controllers, and buildApp with the same services `vigil serve` passes (cli/controllers.ts).
+// The REST facade with the controllers behind it, as `vigil serve` stacks them, against a real Docker engine (or
+// none: then the Container resources are written by the test): the embedded store behind the watch cache, one
+// resource registry for the app and the controller manager, the Docker host and inventory controllers, and buildApp
+// with the same services `vigil serve` passes (cli/controllers.ts).
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
@@ -20,7 +21,8 @@ export interface FacadeStack {
   app: FastifyInstance;
   registry: ResourceRegistry;
   manager: Manager;
-  docker: DockerControllers;
+  /** Absent when started without a Docker host (Container resources written by the test). */
+  docker: DockerControllers | undefined;
   auth: TestAuth;
   /** A REST call with the admin's token (JSON body when given). */
   request(method: string, path: string, body?: unknown): Promise<Response>;
@@ -30,9 +32,10 @@ export interface FacadeStack {
 }
 
 export interface FacadeStackOptions {
-  defaultDockerHost: string;
+  /** The Docker host of Host `local`; without one, no Docker controllers run. */
+  defaultDockerHost?: string;
   /** Registers more controllers on the manager and returns the services they give the facade. */
-  more?: (manager: Manager, registry: ResourceRegistry, docker: DockerControllers) => SentinelServices;
+  more?: (manager: Manager, registry: ResourceRegistry, docker: DockerControllers | undefined) => SentinelServices;
 }
 
 export async function startFacadeStack(options: FacadeStackOptions): Promise<FacadeStack> {
@@ -40,7 +43,9 @@ export async function startFacadeStack(options: FacadeStackOptions): Promise<Fac
   const store = await CachedStore.open({ backend: openEmbeddedStore({ path: join(dir, 'vigil.db'), compactionIntervalMs: 0 }) });
   const registry = new ResourceRegistry({ store });
   const manager = new Manager({ client: registry, metricsRegistry: new Registry() });
-  const docker = registerDockerControllers({ manager, defaultDockerHost: options.defaultDockerHost, backoff: { initialMs: 200, maxMs: 2000 } });
+  const docker = options.defaultDockerHost === undefined
+    ? undefined
+    : registerDockerControllers({ manager, defaultDockerHost: options.defaultDockerHost, backoff: { initialMs: 200, maxMs: 2000 } });
   const more = options.more?.(manager, registry, docker) ?? {};
   await manager.start();
   const auth = await testAuth();
@@ -49,8 +54,8 @@ export async function startFacadeStack(options: FacadeStackOptions): Promise<Fac
     resources: registry,
     auth: auth.auth,
     logger: false,
-    containerLogs: docker.logs,
-    sentinel: { docker: { client: (host) => docker.sessions.get(host)?.client, logs: docker.logs }, ...more },
+    ...(docker === undefined ? {} : { containerLogs: docker.logs }),
+    sentinel: { ...(docker === undefined ? {} : { docker: { client: (host) => docker.sessions.get(host)?.client, logs: docker.logs } }), ...more },
   });
   await app.ready();
   return {
