@@ -116,7 +116,7 @@ async function onRequest(auth: AuthService, request: FastifyRequest, reply: Fast
   }
   if (requirement.anonymous === 'public') return;
   if (!(await auth.isSetUp())) {
-    throw new AuthError(503, 'Vigil is not set up yet: create the first admin with POST /setup and the setup token from the server log (or DATA_DIR/setup-token)');
+    throw new AuthError(503, 'Vigil is not set up yet: create the first admin with POST /setup and the one-time setup token in DATA_DIR/setup-token (the server log names the file)');
   }
   if (requirement.anonymous !== undefined) return;
   const principal = await authenticate(auth, request);
