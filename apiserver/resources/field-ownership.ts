@@ -24,24 +24,37 @@ export interface Ownership {
  * clients unaware of the field never wipe it (as kube-apiserver does).
  */
 function baseManagers(current: ResourceObject | undefined, desired: Record<string, unknown>): Managers | 'reset' {
-  const stored = decodeManagedFields(current?.metadata.managedFields);
+  if (keepsStoredManagers(current, desired)) return decodeManagedFields(current?.metadata.managedFields);
+  const decoded = decodeManagedFields((desired.metadata as Record<string, unknown>).managedFields);
+  return decoded.size === 0 ? 'reset' : decoded;
+}
+
+/** Whether the write starts from the stored managedFields (see baseManagers). */
+function keepsStoredManagers(current: ResourceObject | undefined, desired: Record<string, unknown>): boolean {
   const metadata = desired.metadata as Record<string, unknown> | undefined;
   const sent = metadata?.managedFields;
-  if (!Array.isArray(sent) || sent.length === 0 || isDeepStrictEqual(sent, current?.metadata.managedFields)) return stored;
-  const decoded = decodeManagedFields(sent);
-  return decoded.size === 0 ? 'reset' : decoded;
+  return !Array.isArray(sent) || sent.length === 0 || isDeepStrictEqual(sent, current?.metadata.managedFields);
 }
 
 /** `result` with managedFields updated for this write (it is modified). */
 export function trackOwnership(kind: ResourceKind, current: ResourceObject | undefined, result: ResourceObject, ownership: Ownership): ResourceObject {
+  const before = managedPart(kind, current, ownership.subresource);
+  const after = managedPart(kind, result, ownership.subresource);
+  // An Update that leaves its managed part as it was takes and drops no field (recordUpdate would find no change and
+  // touch no entry): the stored list stands, which encodeManagedFields wrote in its canonical form. Most controller
+  // writes of a periodic scan are such writes; decoding, comparing and re-encoding every manager was their largest cost.
+  if (ownership.apply === undefined && current !== undefined && keepsStoredManagers(current, result) && isDeepStrictEqual(before, after)) {
+    const stored = current.metadata.managedFields;
+    if (stored === undefined || stored.length === 0) delete result.metadata.managedFields;
+    else result.metadata.managedFields = stored;
+    return result;
+  }
   const base = baseManagers(current, result);
   if (base === 'reset') {
     delete result.metadata.managedFields;
     return result;
   }
   const shape = kindShape(kind);
-  const before = managedPart(kind, current, ownership.subresource);
-  const after = managedPart(kind, result, ownership.subresource);
   let managers: Managers;
   if (ownership.apply === undefined) {
     managers = recordUpdate(base, before, after, shape, ownership.writer);

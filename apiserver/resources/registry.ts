@@ -52,7 +52,9 @@ export class ResourceRegistry implements ResourceClient {
   }
 
   #validate(kind: ResourceKind, object: Record<string, unknown>, policy: UnknownFieldPolicy, previous: ResourceObject | undefined, warnings: string[]): ResourceObject {
-    const result = validateResource(object, { unknownFields: policy });
+    // Every write hands in an object it built for this write (prepareCreate/Update/StatusUpdate and withManagedPart
+    // make fresh top-level and metadata objects; only those are modified afterwards, by trackOwnership): no deep copy.
+    const result = validateResource(object, { unknownFields: policy, copy: false });
     const name = typeof (object.metadata as Record<string, unknown> | undefined)?.name === 'string' ? String((object.metadata as Record<string, unknown>).name) : '';
     const unknown = result.causes.filter((cause) => cause.reason === 'FieldValueUnknown');
     // Unknown fields under Strict are a decoding error (400), reported before any schema violation, as Kubernetes does.

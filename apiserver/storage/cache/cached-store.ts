@@ -141,7 +141,8 @@ export class CachedStore implements Store {
   async #watchBackend(): Promise<void> {
     let delayMs = 100;
     while (!this.#closed) {
-      const watch = this.#backend.watch(this.#prefix, { revision: this.#revision });
+      // #apply replaces prevObject with its own copy of the previous state: the backend need not build one.
+      const watch = this.#backend.watch(this.#prefix, { revision: this.#revision, withoutPrevObject: true });
       this.#backendWatch = watch;
       try {
         for await (const event of watch.events) {

@@ -26,12 +26,18 @@ export interface ChangeSource {
   prevRev: Revision | null;
   /** The state at prevRev: its JSON, or the frozen object already built for it; undefined when unknown. */
   prev: string | StoredObject | undefined;
+  /**
+   * False: a MODIFIED change leaves prevObject out unless it is already built (for watchers that keep previous states
+   * themselves, WatchOptions.withoutPrevObject): decoding the old JSON was a third of building a change. Default true.
+   */
+  withPrev?: boolean;
 }
 
 export function buildChange(source: ChangeSource): Change {
   const { key, rev, value, prevRev, prev } = source;
   let prevObject: StoredObject | undefined;
-  if (prevRev !== null && prev !== undefined) {
+  const skipPrev = source.withPrev === false && value !== null && typeof prev === 'string';
+  if (prevRev !== null && prev !== undefined && !skipPrev) {
     prevObject = typeof prev === 'string' ? deepFreeze(withRevision(decodeObject(prev, key), prevRev)) : prev;
   }
   if (value !== null) {

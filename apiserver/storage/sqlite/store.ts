@@ -211,7 +211,7 @@ export class EmbeddedStore implements Store {
       throw new StorageError('Internal', `cannot write ${key} to the embedded store: ${String(error)}`, { key, cause: error });
     }
     this.#revision = rev;
-    this.#hub.publish(key, rev, () => buildChange({ key, rev, value, prevRev, prev: previous?.value }));
+    this.#hub.publish(key, rev, (withPrev) => buildChange({ key, rev, value, prevRev, prev: previous?.value, withPrev }));
     return rev;
   }
 

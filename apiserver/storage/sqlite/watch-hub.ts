@@ -11,6 +11,8 @@ export interface Subscription {
   /** False while the replay is catching up from history: it reads the changes committed meanwhile itself. */
   live: boolean;
   filter: ObjectFilter | undefined;
+  /** False for a watcher without a filter that keeps previous states itself (WatchOptions.withoutPrevObject). */
+  needsPrevObject: boolean;
   stream: WatchStream;
 }
 
@@ -25,13 +27,19 @@ export class WatchHub {
     this.#subscriptions.delete(subscription);
   }
 
-  /** Delivers the change at `revision` to `key`; `build` runs at most once, and only if a watcher wants the key. */
-  publish(key: string, revision: Revision, build: () => Change): void {
-    let change: Change | undefined;
+  /**
+   * Delivers the change at `revision` to `key`; `build` runs only if a watcher wants the key, at most once with the
+   * previous state and once without (`withPrev` false may still return it; a change with it serves every watcher).
+   */
+  publish(key: string, revision: Revision, build: (withPrev: boolean) => Change): void {
+    let full: Change | undefined;
+    let lean: Change | undefined;
     for (const subscription of this.#subscriptions) {
       if (!subscription.live || revision <= subscription.after || !key.startsWith(subscription.prefix)) continue;
+      let change: Change;
       try {
-        change ??= build();
+        if (subscription.needsPrevObject) change = full ??= build(true);
+        else change = full ?? (lean ??= build(false));
       } catch (error) {
         // The write is committed whatever happens here; a watcher that cannot be told about it must not go on as
         // if nothing happened, so it ends with the error and resumes from its last revision.

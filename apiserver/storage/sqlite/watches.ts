@@ -39,7 +39,14 @@ export function startWatch(context: WatchContext, prefix: string, options: Watch
     onEnd: () => context.hub.remove(subscription),
     signal: options.signal,
   });
-  const subscription: Subscription = { prefix, after: options.revision, live: false, filter: options.filter, stream };
+  const subscription: Subscription = {
+    prefix,
+    after: options.revision,
+    live: false,
+    filter: options.filter,
+    needsPrevObject: options.filter !== undefined || options.withoutPrevObject !== true,
+    stream,
+  };
   if (context.closed()) {
     stream.end('closed');
     return stream;

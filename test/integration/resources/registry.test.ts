@@ -97,6 +97,26 @@ describe('resource registry', () => {
     assert.equal(again.metadata.resourceVersion, first.metadata.resourceVersion, 'no write, no new resourceVersion');
   });
 
+  test('a status write that changes nothing leaves managedFields as stored (no entry, no new time); one that changes a field takes it over', async () => {
+    let now = new Date('2026-11-22T15:00:00Z');
+    serial += 1;
+    const store = await CachedStore.open({ backend: openEmbeddedStore({ path: join(root, `db${serial}`, 'vigil.db'), compactionIntervalMs: 0 }) });
+    stores.push(store);
+    const client = new ResourceRegistry({ store, now: () => now });
+    await client.create(container('app'));
+    const checked = await client.modify('Container', 'local', 'app', (current) => ({ ...current, status: { state: 'running', image: 'nginx:1' } }), { subresource: 'status', fieldManager: 'checker' });
+    now = new Date('2026-11-22T16:00:00Z');
+    const same = await client.modify('Container', 'local', 'app', (current) => ({ ...current, status: { image: 'nginx:1', state: 'running' } }), { subresource: 'status', fieldManager: 'other' });
+    assert.equal(same.metadata.resourceVersion, checked.metadata.resourceVersion, 'no write');
+    assert.deepEqual(same.metadata.managedFields, checked.metadata.managedFields);
+    const taken = await client.modify('Container', 'local', 'app', (current) => ({ ...current, status: { state: 'exited', image: 'nginx:1' } }), { subresource: 'status', fieldManager: 'other' });
+    const entries = (taken.metadata.managedFields ?? []).filter((entry) => entry.subresource === 'status').map((entry) => [entry.manager, entry.time, entry.fieldsV1]);
+    assert.deepEqual(entries, [
+      ['checker', '2026-11-22T15:00:00Z', { 'f:status': { '.': {}, 'f:image': {} } }],
+      ['other', '2026-11-22T16:00:00Z', { 'f:status': { 'f:state': {} } }],
+    ]);
+  });
+
   test('delete with finalizers marks the object; removing the last finalizer deletes it', async () => {
     const client = await registry();
     const created = await client.create({ ...policy('guarded'), metadata: { name: 'guarded', finalizers: ['vigil.dev/test'] } });

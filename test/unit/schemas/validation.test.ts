@@ -35,6 +35,22 @@ describe('validateResource on valid objects', () => {
     const result = validateResource(input, { unknownFields: 'Warn' });
     assert.equal(JSON.stringify(input), before);
     assert.notEqual(result.object, input);
+
+  it('with copy false returns the very input when nothing is pruned, and a pruned copy (input untouched) when something is', () => {
+    const valid = copyOf('Container');
+    const kept = validateResource(valid, { unknownFields: 'Strict', copy: false });
+    assert.equal(kept.ok, true);
+    assert.equal(kept.object, valid);
+
+    const input = changed('Container', 'spec.foo', 1);
+    const before = JSON.stringify(input);
+    const pruned = validateResource(input, { unknownFields: 'Warn', copy: false });
+    assert.equal(pruned.ok, true);
+    assert.equal(JSON.stringify(input), before);
+    assert.notEqual(pruned.object, input);
+    assert.equal(JSON.stringify(pruned.object), JSON.stringify(copyOf('Container')));
+    assert.deepEqual(pruned.warnings, ['unknown field "spec.foo"']);
+  });
   });
 });
 
