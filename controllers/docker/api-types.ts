@@ -33,26 +33,39 @@ export interface DockerHealthcheck {
   Interval?: number;
   Timeout?: number;
   StartPeriod?: number;
+  StartInterval?: number;
   Retries?: number;
 }
 
+/** `Config` of a container or of an image (an image's is the defaults a container inherits). */
 export interface DockerContainerConfig {
   Hostname?: string;
+  Domainname?: string;
   User?: string;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  ExposedPorts?: Record<string, object> | null;
+  Tty?: boolean;
+  OpenStdin?: boolean;
+  StdinOnce?: boolean;
   Env?: string[] | null;
   Cmd?: string[] | null;
-  Entrypoint?: string[] | null;
-  Image?: string;
-  Labels?: Record<string, string> | null;
-  WorkingDir?: string;
-  ExposedPorts?: Record<string, object> | null;
-  Volumes?: Record<string, object> | null;
   Healthcheck?: DockerHealthcheck | null;
-  Tty?: boolean;
+  ArgsEscaped?: boolean;
+  Image?: string;
+  Volumes?: Record<string, object> | null;
+  WorkingDir?: string;
+  Entrypoint?: string[] | null;
+  NetworkDisabled?: boolean;
+  MacAddress?: string;
+  OnBuild?: string[] | null;
+  Labels?: Record<string, string> | null;
   /** e.g. "SIGQUIT"; absent = SIGTERM. */
   StopSignal?: string;
   /** Seconds; absent = the engine's default (10). */
   StopTimeout?: number | null;
+  Shell?: string[] | null;
 }
 
 export interface DockerPortBinding {

@@ -2,75 +2,16 @@
 // absent and many are `null` rather than empty (Env, Cmd, Entrypoint, Links, Networks …). They come from outside, so
 // `parseContainerInspect`/`parseImageInspect` check what the update relies on before anything trusts them.
 import { isObject } from '../../../schemas/json.ts';
+import type { DockerContainerConfig, DockerEndpointIPAMConfig, DockerEndpointSettings, DockerHealthcheck, DockerMountPoint } from '../../docker/api-types.ts';
 
-export interface HealthConfig {
-  Test?: string[] | null;
-  Interval?: number;
-  Timeout?: number;
-  StartPeriod?: number;
-  StartInterval?: number;
-  Retries?: number;
-}
-
+// The leaf shapes are the Docker client's (controllers/docker/api-types.ts), under the names the update code uses.
+export type HealthConfig = DockerHealthcheck;
 /** `Config` of a container or of an image (an image's is the defaults a container inherits). */
-export interface ContainerConfig {
-  Hostname?: string;
-  Domainname?: string;
-  User?: string;
-  AttachStdin?: boolean;
-  AttachStdout?: boolean;
-  AttachStderr?: boolean;
-  ExposedPorts?: Record<string, object> | null;
-  Tty?: boolean;
-  OpenStdin?: boolean;
-  StdinOnce?: boolean;
-  Env?: string[] | null;
-  Cmd?: string[] | null;
-  Healthcheck?: HealthConfig | null;
-  ArgsEscaped?: boolean;
-  Image?: string;
-  Volumes?: Record<string, object> | null;
-  WorkingDir?: string;
-  Entrypoint?: string[] | null;
-  NetworkDisabled?: boolean;
-  MacAddress?: string;
-  OnBuild?: string[] | null;
-  Labels?: Record<string, string> | null;
-  StopSignal?: string;
-  StopTimeout?: number;
-  Shell?: string[] | null;
-}
-
-export interface IpamConfig {
-  IPv4Address?: string;
-  IPv6Address?: string;
-  LinkLocalIPs?: string[] | null;
-}
-
+export type ContainerConfig = DockerContainerConfig;
+export type IpamConfig = DockerEndpointIPAMConfig;
 /** One network of a container: what `NetworkSettings.Networks[name]` shows and what create/connect accept. */
-export interface EndpointSettings {
-  IPAMConfig?: IpamConfig | null;
-  Links?: string[] | null;
-  Aliases?: string[] | null;
-  MacAddress?: string;
-  DriverOpts?: Record<string, string> | null;
-  NetworkID?: string;
-  EndpointID?: string;
-  Gateway?: string;
-  IPAddress?: string;
-  IPPrefixLen?: number;
-  GlobalIPv6Address?: string;
-}
-
-export interface MountPoint {
-  Type?: string;
-  Name?: string;
-  Source?: string;
-  Destination?: string;
-  Driver?: string;
-  Mode?: string;
-  RW?: boolean;
-}
+export type EndpointSettings = DockerEndpointSettings;
+export type MountPoint = DockerMountPoint;
 
 export interface ContainerState {
   Status: string;
