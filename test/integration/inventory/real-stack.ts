@@ -12,6 +12,7 @@ import type { ResourceObject } from '../../../apiserver/resources/client.ts';
 import { isApiError } from '../../../apiserver/resources/errors.ts';
 import { Manager } from '../../../controllers/runtime/index.ts';
 import { registerDockerControllers, type DockerControllers } from '../../../controllers/docker-hosts.ts';
+import { waitUntilIdle } from '../../testbed/controllers-idle.ts';
 
 export interface RealStack {
   registry: ResourceRegistry;
@@ -35,24 +36,11 @@ export async function startRealStack(options: { defaultDockerHost: string; goneR
     ...(options.goneRetentionMs === undefined ? {} : { goneRetentionMs: options.goneRetentionMs }),
   });
   await manager.start();
-  const quiet = (): boolean => [controllers.hosts, controllers.inventory].every((controller) => {
-    const queue = controller.queue;
-    return queue === undefined || (queue.length === 0 && queue.processing === 0);
-  });
   return {
     registry,
     manager,
     controllers,
-    idle: async (timeoutMs = 30_000) => {
-      for (let deadline = Date.now() + timeoutMs; ;) {
-        if (quiet()) {
-          await sleep(100);
-          if (quiet()) return;
-        }
-        if (Date.now() > deadline) throw new Error(`the controllers did not become idle within ${timeoutMs} ms`);
-        await sleep(10);
-      }
-    },
+    idle: async (timeoutMs = 30_000) => await waitUntilIdle([controllers.hosts, controllers.inventory], { timeoutMs, settleMs: 100, pollMs: 10 }),
     close: async () => {
       await manager.stop();
       await store.close();

@@ -4,7 +4,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import { CachedStore } from '../../../apiserver/storage/cache/cached-store.ts';
 import { openEmbeddedStore } from '../../../apiserver/storage/sqlite/store.ts';
@@ -15,6 +14,7 @@ import { registerRegistryCheckControllers, type RegistryCheckControllers } from 
 import type { Container, SettingsSpec } from '../../../schemas/generated/types.ts';
 import { buildTestImage, type DockerEngine } from '../../testbed/docker.ts';
 import { findResource, within } from '../inventory/real-stack.ts';
+import { waitUntilIdle } from '../../testbed/controllers-idle.ts';
 
 export { findResource, within };
 
@@ -43,25 +43,12 @@ export async function startCheckStack(options: { defaultDockerHost?: string; set
   });
   await manager.start();
   const controllers: Controller[] = [...(docker === undefined ? [] : [docker.hosts, docker.inventory]), checks.scans, checks.checks, checks.registries];
-  const quiet = (): boolean => controllers.every((controller) => {
-    const queue = controller.queue;
-    return queue === undefined || (queue.length === 0 && queue.processing === 0);
-  });
   return {
     api,
     manager,
     docker,
     checks,
-    idle: async (timeoutMs = 30_000) => {
-      for (let deadline = Date.now() + timeoutMs; ;) {
-        if (quiet()) {
-          await sleep(100);
-          if (quiet()) return;
-        }
-        if (Date.now() > deadline) throw new Error(`the controllers did not become idle within ${timeoutMs} ms`);
-        await sleep(10);
-      }
-    },
+    idle: async (timeoutMs = 30_000) => await waitUntilIdle(controllers, { timeoutMs, settleMs: 100, pollMs: 10 }),
     close: async () => {
       await manager.stop();
       await store.close();

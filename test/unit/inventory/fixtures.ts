@@ -16,6 +16,8 @@ import type { DockerEndpoint } from '../../../controllers/docker/endpoint.ts';
 import { FakeDockerEngine } from '../../../controllers/docker/fake/fake-engine.ts';
 import type { ResourceClient, ResourceObject, WatchQuery } from '../../../apiserver/resources/client.ts';
 import type { WatchEvent, Watcher } from '../../../apiserver/storage/interface.ts';
+import { waitUntilIdle } from '../../testbed/controllers-idle.ts';
+import { ForwardingClient } from '../../fakes/forwarding-client.ts';
 
 export const LOCAL_ENDPOINT = 'unix:///fake/local.sock';
 
@@ -67,21 +69,7 @@ export async function startDockerStack(options: DockerStackOptions = {}): Promis
     ...(options.goneRetentionMs === undefined ? {} : { goneRetentionMs: options.goneRetentionMs }),
   });
   await manager.start();
-  const idle = async (): Promise<void> => {
-    const quiet = (): boolean => [controllers.hosts, controllers.inventory].every((controller) => {
-      const queue = controller.queue;
-      return queue === undefined || (queue.length === 0 && queue.processing === 0);
-    });
-    // Quiet twice in a row, some milliseconds apart: a watch event may be on its way from the store.
-    for (let deadline = Date.now() + 10_000; ;) {
-      if (quiet()) {
-        await sleep(30);
-        if (quiet()) return;
-      }
-      if (Date.now() > deadline) throw new Error('the controllers did not become idle within 10 s');
-      await sleep(5);
-    }
-  };
+  const idle = async (): Promise<void> => await waitUntilIdle([controllers.hosts, controllers.inventory]);
   return {
     clock,
     registry,
@@ -126,28 +114,16 @@ export async function find(registry: ResourceRegistry, kind: string, namespace: 
 
 
 /** A ResourceClient whose watches deliver each event `delayMs` late (reads and writes are immediate). */
-class SlowWatchClient implements ResourceClient {
-  readonly #client: ResourceClient;
+class SlowWatchClient extends ForwardingClient {
   readonly #delayMs: number;
 
   constructor(client: ResourceClient, delayMs: number) {
-    this.#client = client;
+    super(client);
     this.#delayMs = delayMs;
   }
 
-  get: ResourceClient['get'] = (...args) => this.#client.get(...args);
-  list: ResourceClient['list'] = (...args) => this.#client.list(...args);
-  create: ResourceClient['create'] = (...args) => this.#client.create(...args);
-  update: ResourceClient['update'] = (...args) => this.#client.update(...args);
-  updateStatus: ResourceClient['updateStatus'] = (...args) => this.#client.updateStatus(...args);
-  modify: ResourceClient['modify'] = (...args) => this.#client.modify(...args);
-  patch: ResourceClient['patch'] = (...args) => this.#client.patch(...args);
-  apply: ResourceClient['apply'] = (...args) => this.#client.apply(...args);
-  deleteCollection: ResourceClient['deleteCollection'] = (...args) => this.#client.deleteCollection(...args);
-  delete: ResourceClient['delete'] = (...args) => this.#client.delete(...args);
-
-  watch(kind: string, query?: WatchQuery): Watcher {
-    const inner = this.#client.watch(kind, query);
+  override watch(kind: string, query?: WatchQuery): Watcher {
+    const inner = this.inner.watch(kind, query);
     const delayMs = this.#delayMs;
     async function* delayed(): AsyncIterable<WatchEvent> {
       for await (const event of inner.events) {

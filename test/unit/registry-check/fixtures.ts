@@ -15,6 +15,7 @@ import { FakeClock, Manager, type Controller } from '../../../controllers/runtim
 import { registerRegistryCheckControllers, type RegistryCheckControllers } from '../../../controllers/registry-check/register.ts';
 import type { Container, ContainerStatus, Settings, SettingsSpec } from '../../../schemas/generated/types.ts';
 import { FakeRegistry } from '../registry/fake-registry.ts';
+import { waitUntilIdle } from '../../testbed/controllers-idle.ts';
 
 export const SERVER = 'registry.test:5000';
 /** 2025-01-01T00:00:00Z, the FakeClock's start. */
@@ -51,20 +52,7 @@ export async function startCheckStack(options: CheckStackOptions = {}): Promise<
   const controllers = registerRegistryCheckControllers({ manager, registryReader: registry });
   await manager.start();
   const all: Controller[] = [controllers.scans, controllers.checks, controllers.registries];
-  const idle = async (): Promise<void> => {
-    const quiet = (): boolean => all.every((controller) => {
-      const queue = controller.queue;
-      return queue === undefined || (queue.length === 0 && queue.processing === 0);
-    });
-    for (let deadline = Date.now() + 10_000; ;) {
-      if (quiet()) {
-        await sleep(30);
-        if (quiet()) return;
-      }
-      if (Date.now() > deadline) throw new Error('the controllers did not become idle within 10 s');
-      await sleep(5);
-    }
-  };
+  const idle = async (): Promise<void> => await waitUntilIdle(all);
   return {
     clock,
     api,

@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CachedStore } from '../../../../apiserver/storage/cache/cached-store.ts';
 import { openEmbeddedStore } from '../../../../apiserver/storage/sqlite/store.ts';
 import { ResourceRegistry } from '../../../../apiserver/resources/registry.ts';
-import type { ResourceClient, ResourceObject, WatchQuery } from '../../../../apiserver/resources/client.ts';
+import type { ListQuery, ObjectList, ResourceObject, WatchQuery } from '../../../../apiserver/resources/client.ts';
+import { ForwardingClient } from '../../../fakes/forwarding-client.ts';
 import type { Watcher } from '../../../../apiserver/storage/interface.ts';
 
 export interface Stack {
@@ -48,31 +49,17 @@ export async function eventually(what: string, check: () => boolean | Promise<bo
 }
 
 /** A ResourceClient that counts the watches it opens and can cut them, over a real one. */
-export class WatchTap implements ResourceClient {
-  readonly #client: ResourceClient;
+export class WatchTap extends ForwardingClient {
   readonly watches: Watcher[] = [];
   lists = 0;
 
-  constructor(client: ResourceClient) {
-    this.#client = client;
+  override list(kind: string, query?: ListQuery): Promise<ObjectList> {
+    this.lists += 1;
+    return this.inner.list(kind, query);
   }
 
-  get: ResourceClient['get'] = (...args) => this.#client.get(...args);
-  list: ResourceClient['list'] = (...args) => {
-    this.lists += 1;
-    return this.#client.list(...args);
-  };
-  create: ResourceClient['create'] = (...args) => this.#client.create(...args);
-  update: ResourceClient['update'] = (...args) => this.#client.update(...args);
-  updateStatus: ResourceClient['updateStatus'] = (...args) => this.#client.updateStatus(...args);
-  modify: ResourceClient['modify'] = (...args) => this.#client.modify(...args);
-  patch: ResourceClient['patch'] = (...args) => this.#client.patch(...args);
-  apply: ResourceClient['apply'] = (...args) => this.#client.apply(...args);
-  deleteCollection: ResourceClient['deleteCollection'] = (...args) => this.#client.deleteCollection(...args);
-  delete: ResourceClient['delete'] = (...args) => this.#client.delete(...args);
-
-  watch(kind: string, query?: WatchQuery): Watcher {
-    const watcher = this.#client.watch(kind, query);
+  override watch(kind: string, query?: WatchQuery): Watcher {
+    const watcher = this.inner.watch(kind, query);
     this.watches.push(watcher);
     return watcher;
   }
