@@ -8,6 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startApi } from '../apiserver/fixtures/api.ts';
 import { addContainer, assertShape, setStatus, type TestApi } from './fixtures.ts';
+import { openEvents as openEventStream, type EventStream } from './event-stream.ts';
 
 const HISTORY = 30;
 // Frames this big fill the socket buffers of a client that does not read within a few dozen events.
@@ -26,54 +27,8 @@ before(async () => {
 });
 after(async () => await api.close());
 
-interface Frame {
-  id?: string;
-  event?: string;
-  data?: string;
-}
-
-/** One GET /api/events read as an EventSource reads it. */
-interface EventStream {
-  frames: Frame[];
-  waitFor(match: (frame: Frame) => boolean, what: string, timeoutMs?: number): Promise<Frame>;
-  close(): void;
-}
-
 async function openEvents(headers: Record<string, string> = {}): Promise<EventStream> {
-  const abort = new AbortController();
-  const response = await fetch(`${api.url}/api/events`, { headers: { ...api.headers(), ...headers }, signal: abort.signal });
-  assert.equal(response.status, 200);
-  const body = response.body;
-  assert.ok(body !== null);
-  const frames: Frame[] = [];
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffered = '';
-    for await (const chunk of body) {
-      buffered += decoder.decode(chunk as Uint8Array, { stream: true });
-      for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
-        const frame: Frame = {};
-        for (const line of buffered.slice(0, end).split('\n')) {
-          const [field, ...rest] = line.split(': ');
-          if (field === 'id' || field === 'event' || field === 'data') frame[field] = rest.join(': ');
-        }
-        buffered = buffered.slice(end + 2);
-        if (frame.event !== undefined) frames.push(frame);
-      }
-    }
-  })().catch(() => undefined);
-  return {
-    frames,
-    waitFor: async (match, what, timeoutMs = 20_000) => {
-      for (const deadline = Date.now() + timeoutMs; ;) {
-        const found = frames.find(match);
-        if (found !== undefined) return found;
-        if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms; events: ${frames.map((frame) => frame.event).join(', ')}`);
-        await sleep(50);
-      }
-    },
-    close: () => abort.abort(),
-  };
+  return await openEventStream(api.url, { ...api.headers(), ...headers });
 }
 
 async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {

@@ -7,64 +7,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kubectl } from '../../testbed/kubectl.ts';
 import { startVigil, type VigilServer } from '../../testbed/vigil.ts';
+import { openEvents as openEventStream, type EventStream, type Frame } from './event-stream.ts';
 
 let server: VigilServer;
 let kubectl: Kubectl;
 
-interface Frame {
-  id?: string;
-  event?: string;
-  data?: string;
-}
-
-/** One open GET /api/events over a real socket, its frames parsed as an EventSource would. */
-interface EventStream {
-  frames: Frame[];
-  /** The first frame (from the start) that matches; fails after timeoutMs. */
-  waitFor(match: (frame: Frame) => boolean, what: string, timeoutMs?: number): Promise<Frame>;
-  close(): void;
-}
-
 async function openEvents(headers: Record<string, string> = {}): Promise<EventStream> {
-  const abort = new AbortController();
-  const response = await fetch(`${server.url}/api/events`, { headers: { ...server.headers(), ...headers }, signal: abort.signal });
-  assert.equal(response.status, 200);
-  assert.match(String(response.headers.get('content-type')), /^text\/event-stream/);
-  const body = response.body;
-  assert.ok(body !== null);
-  const frames: Frame[] = [];
-  // Reads until the stream is closed (the abort ends the loop by rejecting, which is expected).
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffered = '';
-    for await (const chunk of body) {
-      buffered += decoder.decode(chunk as Uint8Array, { stream: true });
-      for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
-        const block = buffered.slice(0, end);
-        buffered = buffered.slice(end + 2);
-        const frame: Frame = {};
-        for (const line of block.split('\n')) {
-          const [field, ...rest] = line.split(': ');
-          const value = rest.join(': ');
-          if (field === 'id' || field === 'event' || field === 'data') frame[field] = value;
-        }
-        if (frame.event !== undefined) frames.push(frame);
-      }
-    }
-  })().catch(() => undefined);
-  return {
-    frames,
-    waitFor: async (match, what, timeoutMs = 20_000) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = frames.find(match);
-        if (found !== undefined) return found;
-        if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms; frames: ${JSON.stringify(frames)}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
-    close: () => abort.abort(),
-  };
+  return await openEventStream(server.url, { ...server.headers(), ...headers });
 }
 
 async function rest(method: string, path: string, body?: unknown): Promise<{ status: number; json: <T>() => T }> {
