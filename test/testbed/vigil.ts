@@ -6,6 +6,7 @@
 // from the data directory, POST /setup), after which `vigil serve` writes DATA_DIR/kubeconfig with an admin's API
 // token, which tests use as is. Helpers make users of other roles with their own tokens and kubeconfigs. A test that
 // truly needs authentication off says so: startVigil({ auth: 'off' }).
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -48,6 +49,29 @@ export const ADMIN_PASSWORD = 'admin-pass-1';
 /** `node cli/vigil.ts ARGS`: the CLI as users run it. */
 export function vigilCommand(args: readonly string[]): { command: string; args: string[] } {
   return { command: process.execPath, args: [vigilCli, ...args] };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `vigil ARGS` to its end in `cwd` against the server whose data directory is `dataDir` (its kubeconfig, no
+ * $KUBECONFIG), as a user's shell would; killed after `timeoutMs` (default 30 s).
+ */
+export async function runVigilCli(args: readonly string[], options: { cwd: string; dataDir: string; timeoutMs?: number }): Promise<CliResult> {
+  const { command, args: fullArgs } = vigilCommand(args);
+  const child = spawn(command, fullArgs, { cwd: options.cwd, env: { ...process.env, VIGIL_DATA_DIR: options.dataDir, KUBECONFIG: '' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
 }
 
 export interface StartVigilOptions {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { streamOf } from '../../testbed/kubectl.ts';
 import { makeTempDir, removeTempDir } from '../../testbed/daemon.ts';
-import { startVigil, vigilCommand, type VigilServer } from '../../testbed/vigil.ts';
+import { runVigilCli, startVigil, vigilCommand, type CliResult, type VigilServer } from '../../testbed/vigil.ts';
 
 let server: VigilServer;
 let work: string;
@@ -22,23 +22,8 @@ after(async () => {
   removeTempDir(work);
 });
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-async function vigil(args: readonly string[], timeoutMs = 30_000): Promise<Result> {
-  const { command, args: fullArgs } = vigilCommand(args);
-  const child = spawn(command, fullArgs, { cwd: work, env: { ...process.env, VIGIL_DATA_DIR: server.dataDir, KUBECONFIG: '' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  clearTimeout(timer);
-  return { code, stdout, stderr };
+async function vigil(args: readonly string[], timeoutMs = 30_000): Promise<CliResult> {
+  return await runVigilCli(args, { cwd: work, dataDir: server.dataDir, timeoutMs });
 }
 
 async function ok(args: readonly string[]): Promise<string> {

@@ -1,10 +1,9 @@
 // `vigil apply -f DIR --prune` and `vigil diff -f DIR` end to end against `vigil serve`, run as a user runs them.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { makeTempDir, removeTempDir } from '../../testbed/daemon.ts';
-import { startVigil, vigilCommand, type VigilServer } from '../../testbed/vigil.ts';
+import { runVigilCli, startVigil, type CliResult, type VigilServer } from '../../testbed/vigil.ts';
 import { policyYaml, secretYaml, writeFiles } from '../gitops/fixtures.ts';
 
 let server: VigilServer;
@@ -20,23 +19,8 @@ after(async () => {
   removeTempDir(work);
 });
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-async function vigil(args: readonly string[]): Promise<Result> {
-  const { command, args: fullArgs } = vigilCommand(args);
-  const child = spawn(command, fullArgs, { cwd: work, env: { ...process.env, VIGIL_DATA_DIR: server.dataDir, KUBECONFIG: '' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  clearTimeout(timer);
-  return { code, stdout, stderr };
+async function vigil(args: readonly string[]): Promise<CliResult> {
+  return await runVigilCli(args, { cwd: work, dataDir: server.dataDir });
 }
 
 async function getJson(path: string): Promise<{ spec?: Record<string, unknown>; status?: Record<string, unknown>; metadata?: Record<string, unknown> } | undefined> {
