@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import { registerGitopsController } from '../../../controllers/gitops/gitops-controller.ts';
-import { Manager, type LeaderElector, type StartLeading, type StopLeading } from '../../../controllers/runtime/index.ts';
+import { Manager } from '../../../controllers/runtime/index.ts';
+import { ManualElector } from '../../fakes/manual-elector.ts';
 import { isApiError } from '../../../apiserver/resources/errors.ts';
 import type { ResourceObject } from '../../../apiserver/resources/client.ts';
 import { eventually, makeDir, manifestSource, openTestStore, policyYaml, specOf, writeFiles, type TestStore } from './fixtures.ts';
@@ -18,37 +19,6 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
   work.remove();
 });
-
-/** An election the test decides (a fake that holds state: who leads); until grant(), this replica never leads. */
-class ManualElector implements LeaderElector {
-  readonly identity = 'replica-b';
-  #start: StartLeading | undefined;
-  #stop: StopLeading | undefined;
-  #leadership: AbortController | undefined;
-
-  isLeader(): boolean {
-    return this.#leadership !== undefined && !this.#leadership.signal.aborted;
-  }
-
-  runWhenLeader(start: StartLeading, stop: StopLeading): void {
-    this.#start = start;
-    this.#stop = stop;
-  }
-
-  async grant(): Promise<void> {
-    this.#leadership = new AbortController();
-    await this.#start?.(this.#leadership.signal);
-  }
-
-  async revoke(): Promise<void> {
-    this.#leadership?.abort(new Error('lease lost'));
-    await this.#stop?.();
-  }
-
-  async close(): Promise<void> {
-    if (this.isLeader()) await this.revoke();
-  }
-}
 
 async function find(db: TestStore, kind: string, name: string): Promise<ResourceObject | undefined> {
   try {
@@ -66,7 +36,7 @@ test('a replica that does not lead applies nothing and watches nothing; it syncs
   writeFiles(dir, { 'a.yaml': policyYaml('a') });
   writeFiles(flagDir, { 'b.yaml': policyYaml('b') });
   await db.resources.create(manifestSource('homelab', dir));
-  const elector = new ManualElector();
+  const elector = new ManualElector('replica-b');
   const manager = new Manager({ client: db.resources, metricsRegistry: new Registry(), leaderElector: elector });
   const gitops = registerGitopsController({ manager, bootstrapDirectory: flagDir });
   cleanups.push(async () => {

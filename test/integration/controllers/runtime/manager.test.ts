@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Registry, register as globalRegistry } from 'prom-client';
 import { FakeClock } from '../../../../controllers/runtime/fake-clock.ts';
 import { Manager, type ManagerOptions } from '../../../../controllers/runtime/manager.ts';
-import type { LeaderElector, StartLeading, StopLeading } from '../../../../controllers/runtime/leader-election.ts';
+import { ManualElector } from '../../../fakes/manual-elector.ts';
 import { isApiError } from '../../../../apiserver/resources/errors.ts';
 import { DEFAULT_ENDPOINT, EndpointReconciler, FakeEngineRegistry } from './endpoint-controller.ts';
 import { eventually, host, openStack } from './fixtures.ts';
@@ -13,37 +13,6 @@ const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
-
-/** A leader elector a test drives by hand (a fake that holds state: who leads). */
-class ManualElector implements LeaderElector {
-  readonly identity = 'manual';
-  #start: StartLeading | undefined;
-  #stop: StopLeading | undefined;
-  #leadership: AbortController | undefined;
-
-  isLeader(): boolean {
-    return this.#leadership !== undefined && !this.#leadership.signal.aborted;
-  }
-
-  runWhenLeader(start: StartLeading, stop: StopLeading): void {
-    this.#start = start;
-    this.#stop = stop;
-  }
-
-  async grant(): Promise<void> {
-    this.#leadership = new AbortController();
-    await this.#start?.(this.#leadership.signal);
-  }
-
-  async revoke(): Promise<void> {
-    this.#leadership?.abort(new Error('lease lost'));
-    await this.#stop?.();
-  }
-
-  async close(): Promise<void> {
-    if (this.isLeader()) await this.revoke();
-  }
-}
 
 async function setup(options: Partial<ManagerOptions> = {}, prepare?: (reconciler: EndpointReconciler) => void, workers = 1) {
   const stack = await openStack();
