@@ -26,6 +26,13 @@ const requirements: Requirement[] = [
   { debianPackage: 'iproute2', satisfied: () => onPath('ip') },
   // The GitOps tests make real git checkouts (branches, packed refs, linked worktrees) for Vigil to read.
   { debianPackage: 'git', satisfied: () => onPath('git') },
+  // Compose sync is tested with the compose v1 CLI (1.29) against the test engine.
+  { debianPackage: 'docker-compose', satisfied: () => onPath('docker-compose') },
+  // The MQTT channel and Home Assistant discovery are tested against a real broker.
+  { debianPackage: 'mosquitto', satisfied: () => existsSync('/usr/sbin/mosquitto') },
+  { debianPackage: 'mosquitto-clients', satisfied: () => onPath('mosquitto_sub') },
+  // The dashboard's end-to-end tests drive Debian's Chromium through playwright-core.
+  { debianPackage: 'chromium', satisfied: () => existsSync('/usr/bin/chromium') },
 ];
 
 function onPath(command: string): boolean {
