@@ -3,6 +3,7 @@
 // Usage: npm test [-- FILE...]   (no files: every test under test/unit and test/integration)
 import { spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { provisionTestbed, projectRoot } from './testbed/provision.ts';
 
@@ -37,13 +38,29 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-console.error(`\n== ${files.length} test files`);
+// Test files run in parallel processes. Most of a file's time is spent waiting on its own dockerd, etcd or registry
+// (starting daemons, pulling, health checks), not on the CPU, so one file more than there are cores keeps the cores
+// busy without starving the engines: on the usual 2-core machine, 3. The deadlines (test/testbed/deadlines.ts) are
+// sized for that load.
+const concurrency = testConcurrency();
+console.error(`\n== ${files.length} test files, ${concurrency} at a time`);
 step('tests', nodeBinary, [
   '--test',
   '--test-reporter=spec',
-  // Files run in parallel processes; each starts its own daemons on free ports, so they do not interfere.
-  `--test-concurrency=${process.env.VIGIL_TEST_CONCURRENCY ?? '3'}`,
+  // Each file starts its own daemons on free ports, so files running at once do not interfere.
+  `--test-concurrency=${concurrency}`,
   // No test may hang the run: CI has a hard limit.
   '--test-timeout=600000',
   ...files.map((file) => relative(projectRoot, join(projectRoot, file))),
 ]);
+
+function testConcurrency(): number {
+  const raw = process.env.VIGIL_TEST_CONCURRENCY;
+  if (raw === undefined || raw === '') return availableParallelism() + 1;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`VIGIL_TEST_CONCURRENCY must be a whole number of at least 1, not ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return value;
+}

@@ -3,6 +3,7 @@
 // from the store.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Controller } from '../../controllers/runtime/index.ts';
+import { deadlines } from './deadlines.ts';
 
 export interface IdleOptions {
   /** Default 10 s. */
@@ -22,7 +23,7 @@ export function controllersQuiet(controllers: readonly Controller[]): boolean {
 }
 
 export async function waitUntilIdle(controllers: readonly Controller[], options: IdleOptions = {}): Promise<void> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? deadlines.condition;
   for (const deadline = Date.now() + timeoutMs; ;) {
     if (controllersQuiet(controllers)) {
       await sleep(options.settleMs ?? 30);

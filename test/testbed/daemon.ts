@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { deadlines } from './deadlines.ts';
 
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -79,7 +80,7 @@ export class Daemon {
         resolve();
       });
     });
-    const deadline = Date.now() + (this.options.readyTimeoutMs ?? 30_000);
+    const deadline = Date.now() + (this.options.readyTimeoutMs ?? deadlines.daemonReady);
     while (Date.now() < deadline) {
       if (exitCode !== undefined) {
         throw new Error(`${name} exited with code ${exitCode} while starting; log ${logFile}:\n${tail(logFile)}`);
@@ -92,7 +93,7 @@ export class Daemon {
   }
 
   /** SIGTERM, then SIGKILL after a grace period. */
-  async stop(graceMs = 10_000): Promise<void> {
+  async stop(graceMs = deadlines.stopGrace): Promise<void> {
     const child = this.#child;
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');

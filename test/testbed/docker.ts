@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Daemon, freePort, makeTempDir, removeTempDir } from './daemon.ts';
 import { makeTestCertificates } from './tls.ts';
+import { deadlines, testHealthCheck } from './deadlines.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -73,7 +74,7 @@ export async function startDockerEngine(options: StartEngineOptions = {}): Promi
 
   const docker = async (args: string[], runOptions: { input?: string; timeoutMs?: number } = {}): Promise<string> => {
     const child = execFileAsync(DOCKER_CLI, ['-H', host, ...args], {
-      timeout: runOptions.timeoutMs ?? 120_000,
+      timeout: runOptions.timeoutMs ?? deadlines.dockerCommand,
       maxBuffer: 64 * 1024 * 1024,
       env: { ...process.env, DOCKER_BUILDKIT: '0', DOCKER_CLI_HINTS: 'false' },
     });
@@ -107,10 +108,10 @@ export async function startDockerEngine(options: StartEngineOptions = {}): Promi
       ...(tcp?.args ?? []),
     ],
     logFile: join(dir, 'dockerd.log'),
-    readyTimeoutMs: 60_000,
+    readyTimeoutMs: deadlines.daemonReady,
     ready: async () => {
       if (!existsSync(socketPath)) return false;
-      await docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs: 5000 });
+      await docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs: deadlines.request });
       return true;
     },
   });
@@ -129,10 +130,10 @@ export async function startDockerEngine(options: StartEngineOptions = {}): Promi
       if (!Array.isArray(parsed) || typeof parsed[0] !== 'object' || parsed[0] === null) throw new Error(`docker inspect ${reference}: unexpected output`);
       return parsed[0] as Record<string, unknown>;
     },
-    stop: () => daemon.stop(30_000),
+    stop: () => daemon.stop(deadlines.stopGrace),
     kill: () => daemon.kill(),
     restart: async () => {
-      await daemon.stop(30_000);
+      await daemon.stop(deadlines.stopGrace);
       await daemon.start();
     },
     cleanup: async () => {
@@ -140,11 +141,11 @@ export async function startDockerEngine(options: StartEngineOptions = {}): Promi
       await docker(['ps', '-aq'])
         .then(async (ids) => {
           const list = ids.split('\n').filter((id) => id !== '');
-          if (list.length > 0) await docker(['rm', '-f', '-v', ...list], { timeoutMs: 60_000 });
+          if (list.length > 0) await docker(['rm', '-f', '-v', ...list], { timeoutMs: deadlines.dockerCommand });
         })
         .catch(() => undefined);
-      await docker(['swarm', 'leave', '--force'], { timeoutMs: 20_000 }).catch(() => undefined);
-      await daemon.stop(30_000);
+      await docker(['swarm', 'leave', '--force'], { timeoutMs: deadlines.dockerCommand }).catch(() => undefined);
+      await daemon.stop(deadlines.stopGrace);
       spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
       unmountUnder(dir);
       removeTempDir(dir);
@@ -187,7 +188,7 @@ export async function initSwarm(engine: DockerEngine): Promise<void> {
     '--listen-addr', `127.0.0.1:${port}`,
     '--data-path-port', String(dataPathPort),
     '--default-addr-pool', `10.${engine.subnetIndex}.64.0/18`,
-  ], { timeoutMs: 60_000 });
+  ], { timeoutMs: deadlines.dockerCommand });
 }
 
 export interface TestImageOptions {
@@ -222,8 +223,8 @@ export async function buildTestImage(engine: DockerEngine, options: TestImageOpt
     options.health === 'none'
       ? 'HEALTHCHECK NONE'
       : options.health === 'fail'
-        ? 'HEALTHCHECK --interval=1s --timeout=1s --retries=2 --start-period=1s CMD ["/bin/false"]'
-        : 'HEALTHCHECK --interval=1s --timeout=1s --retries=3 CMD ["/bin/true"]';
+        ? `HEALTHCHECK --interval=${testHealthCheck.intervalSeconds}s --timeout=${testHealthCheck.timeoutSeconds}s --retries=${testHealthCheck.unhealthyRetries} --start-period=1s CMD ["/bin/false"]`
+        : `HEALTHCHECK --interval=${testHealthCheck.intervalSeconds}s --timeout=${testHealthCheck.timeoutSeconds}s --retries=${testHealthCheck.healthyRetries} CMD ["/bin/true"]`;
   const lines = [
     'FROM scratch',
     'COPY busybox /bin/busybox',
@@ -242,7 +243,7 @@ export async function buildTestImage(engine: DockerEngine, options: TestImageOpt
     `CMD ${JSON.stringify(options.cmd ?? ['httpd', '-f', '-p', '80'])}`,
   ];
   writeFileSync(join(context, 'Dockerfile'), lines.join('\n') + '\n');
-  await engine.docker(['build', '-q', '-t', options.tag, context], { timeoutMs: 180_000 });
+  await engine.docker(['build', '-q', '-t', options.tag, context], { timeoutMs: deadlines.dockerBuild });
   const id = (await engine.docker(['image', 'inspect', '--format', '{{.Id}}', options.tag])).trim();
   return id;
 }

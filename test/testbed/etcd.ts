@@ -4,6 +4,7 @@
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Daemon, freePort, makeTempDir, removeTempDir } from './daemon.ts';
+import { deadlines } from './deadlines.ts';
 
 export interface EtcdMember {
   readonly name: string;
@@ -75,7 +76,7 @@ export async function startEtcdCluster(size = 3): Promise<EtcdCluster> {
   return {
     endpoints: members.map((member) => member.endpoint),
     members: members.map(memberView),
-    waitForLeader: (timeoutMs = 15_000) => waitForLeader(members, timeoutMs),
+    waitForLeader: (timeoutMs = deadlines.daemonReady) => waitForLeader(members, timeoutMs),
     cleanup: async () => {
       // SIGKILL: on SIGTERM a leader first tries to hand leadership to members that are stopping too (seconds).
       await Promise.all(members.map((member) => member.kill()));
@@ -117,7 +118,7 @@ class MemberProcess implements EtcdMember {
       ],
       logFile: this.logFile,
       ready: () => healthy(this.endpoint),
-      readyTimeoutMs: 30_000,
+      readyTimeoutMs: deadlines.daemonReady,
     });
   }
 
@@ -217,7 +218,7 @@ async function memberStatus(endpoint: string): Promise<MemberStatus> {
 
 /** etcd's /health answers {"health":"true"} once the member has a leader and no alarm. */
 async function healthy(endpoint: string): Promise<boolean> {
-  const response = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1_000) });
+  const response = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(deadlines.request) });
   if (!response.ok) return false;
   const body: unknown = await response.json();
   return typeof body === 'object' && body !== null && 'health' in body && body.health === 'true';

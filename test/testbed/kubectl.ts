@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeTempDir, removeTempDir } from './daemon.ts';
 import { kubectlPath } from './provision.ts';
+import { deadlines } from './deadlines.ts';
 
 export interface KubectlResult {
   code: number | null;
@@ -62,7 +63,7 @@ export class Kubectl {
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdin?.end(options.input ?? '');
-    const timeoutMs = options.timeoutMs ?? 60_000;
+    const timeoutMs = options.timeoutMs ?? deadlines.cliRun;
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     const code = await new Promise<number | null>((resolve) => child.once('close', (exitCode) => resolve(exitCode)));
     clearTimeout(timer);
@@ -95,7 +96,7 @@ export function streamOf(child: ChildProcess, label: string): KubectlStream {
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return {
     output: () => output,
-    waitFor: async (pattern, timeoutMs = 20_000) => {
+    waitFor: async (pattern, timeoutMs = deadlines.condition) => {
       const deadline = Date.now() + timeoutMs;
       while (!pattern.test(output)) {
         if (Date.now() > deadline) throw new Error(`${label}: ${pattern} not seen in ${timeoutMs} ms; output so far:\n${output}`);
@@ -104,7 +105,7 @@ export function streamOf(child: ChildProcess, label: string): KubectlStream {
       }
       return output;
     },
-    exitCode: async (timeoutMs = 20_000) => {
+    exitCode: async (timeoutMs = deadlines.condition) => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_resolve, reject) => {
         timer = setTimeout(() => reject(new Error(`${label} still running after ${timeoutMs} ms; output:\n${output}`)), timeoutMs);

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { buildTestImage, type DockerEngine } from './docker.ts';
 import type { TestRegistry } from './registry.ts';
+import { deadlines } from './deadlines.ts';
 
 export interface TestPlatform {
   os: string;
@@ -146,7 +147,7 @@ export async function pushIndex(registry: TestRegistry, repository: string, tags
 export async function buildAndPush(engine: DockerEngine, registry: TestRegistry, repository: string, tag: string, version: string): Promise<{ reference: string; imageID: string; digest: string }> {
   const reference = `${registry.server}/${repository}:${tag}`;
   const imageID = await buildTestImage(engine, { tag: reference, version, health: 'none' });
-  await engine.docker(['push', reference], { timeoutMs: 120_000 });
+  await engine.docker(['push', reference], { timeoutMs: deadlines.dockerCommand });
   const repoDigests = JSON.parse(await engine.docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', reference])) as string[];
   const entry = repoDigests.find((value) => value.startsWith(`${registry.server}/${repository}@`));
   if (entry === undefined) throw new Error(`docker push of ${reference} left no RepoDigest for it: ${JSON.stringify(repoDigests)}`);

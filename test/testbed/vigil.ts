@@ -20,6 +20,7 @@ import { kubeconfigPath, kubeconfigYaml, readKubeconfigToken, writeKubeconfig } 
 import { testAuth, type TestUser } from './auth.ts';
 import { Daemon, freePort, makeTempDir, removeTempDir } from './daemon.ts';
 import { projectRoot } from './provision.ts';
+import { deadlines } from './deadlines.ts';
 
 export type { TestUser } from './auth.ts';
 
@@ -68,7 +69,7 @@ export async function runVigilCli(args: readonly string[], options: { cwd: strin
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? deadlines.cliRun);
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
   clearTimeout(timer);
   return { code, stdout, stderr };
@@ -96,7 +97,7 @@ export interface VigilChild extends VigilServer {
 async function call(url: string, init: RequestInit & { json?: unknown }): Promise<Response> {
   const headers = new Headers(init.headers);
   if (init.json !== undefined) headers.set('content-type', 'application/json');
-  return await fetch(url, { ...init, headers, ...(init.json === undefined ? {} : { body: JSON.stringify(init.json) }), signal: AbortSignal.timeout(30_000) });
+  return await fetch(url, { ...init, headers, ...(init.json === undefined ? {} : { body: JSON.stringify(init.json) }), signal: AbortSignal.timeout(deadlines.request) });
 }
 
 async function expectOk(response: Response, what: string): Promise<Record<string, unknown>> {
@@ -163,7 +164,7 @@ export async function startVigil(options: StartVigilOptions = {}): Promise<Vigil
     // that was set up before (a restart) already has its kubeconfig.
     ready: async () =>
       (auth === 'off' || !setUpBefore ? existsSync(auth === 'off' ? kubeconfig : setupTokenPath(dataDir)) : existsSync(kubeconfig)) &&
-      (await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) })).ok,
+      (await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(deadlines.request) })).ok,
   });
   let adminToken: string | undefined;
   let setupToken: string | undefined;

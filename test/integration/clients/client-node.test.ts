@@ -12,6 +12,7 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { startInProcessVigil, startVigil, type VigilServer } from '../../testbed/vigil.ts';
+import { deadlines } from '../../testbed/deadlines.ts';
 
 interface Container extends KubernetesObject {
   spec?: { hostRef?: string; policy?: string };
@@ -36,7 +37,7 @@ function container(name: string, namespace: string, labels: Record<string, strin
   return { apiVersion: 'vigil.dev/v1alpha1', kind: 'Container', metadata: { name, namespace, labels }, spec: { hostRef: namespace, policy } };
 }
 
-async function eventually(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
+async function eventually(what: string, check: () => boolean, timeoutMs = deadlines.condition): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -13,6 +13,7 @@ import { NEW_IMAGE, OLD_IMAGE, startUpdateTestbed, type UpdateTestbed } from '..
 import type { ResourceObject } from '../../../apiserver/resources/client.ts';
 import type { ContainerStatus, ManifestSourceStatus } from '../../../schemas/generated/types.ts';
 import { writeFiles } from './fixtures.ts';
+import { deadlines } from '../../testbed/deadlines.ts';
 
 const GROUP = '/apis/vigil.dev/v1alpha1';
 const CONTAINER = `${GROUP}/namespaces/local/containers/web`;
@@ -23,7 +24,7 @@ function webManifest(comment: string): string {
   return `# ${comment}\napiVersion: vigil.dev/v1alpha1\nkind: Container\nmetadata:\n  name: web\n  namespace: local\nspec:\n  policy: auto\n  versionScope: minor\n  gracePeriod: 1s\n`;
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = deadlines.containerCondition): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = await probe();

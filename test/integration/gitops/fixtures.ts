@@ -9,6 +9,7 @@ import { ResourceRegistry } from '../../../apiserver/resources/registry.ts';
 import type { ResourceObject } from '../../../apiserver/resources/client.ts';
 import { sleepOn, type Clock, type Timer } from '../../../controllers/runtime/clock.ts';
 import type { Controller } from '../../../controllers/runtime/controller.ts';
+import { deadlines } from '../../testbed/deadlines.ts';
 
 export interface TestStore {
   store: CachedStore;
@@ -85,7 +86,7 @@ export class SteppedClock implements Clock {
 }
 
 /** Polls `check` until it returns something other than undefined; fails after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, onPoll?: () => void): Promise<T> {
+export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = deadlines.condition, onPoll?: () => void): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startVigil, type VigilChild } from '../../testbed/vigil.ts';
 import { NEW_IMAGE, OLD_IMAGE, startUpdateTestbed, type UpdateTestbed } from '../update/update-testbed.ts';
+import { deadlines } from '../../testbed/deadlines.ts';
 
 interface QueueEntry {
   key: string;
@@ -62,7 +63,7 @@ describe('manual approval through the REST API: check, queue, approve, update, h
     return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T };
   }
 
-  async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = deadlines.containerCondition): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = await probe();

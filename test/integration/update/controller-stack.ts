@@ -20,6 +20,7 @@ import { checkContainer } from '../../../controllers/registry/check.ts';
 import { RegistryClient } from '../../../controllers/registry/client.ts';
 import type { VersionScope } from '../../../controllers/registry/versions.ts';
 import type { TestRegistry } from '../../testbed/registry.ts';
+import { deadlines } from '../../testbed/deadlines.ts';
 
 export interface UpdateStack {
   registry: ResourceRegistry;
@@ -52,7 +53,7 @@ export async function startUpdateStack(options: UpdateStackOptions): Promise<Upd
   await registry.create({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Settings', metadata: { name: 'default' }, spec: { gracePeriod: '0s', updateConcurrency: 4, ...options.settings } });
   const manager = new Manager({ client: registry, metricsRegistry: new MetricsRegistry(), clock });
   const docker = registerDockerControllers({ manager, defaultDockerHost: options.dockerHost, backoff: { initialMs: 200, maxMs: 2000 } });
-  const update = registerUpdateController({ manager, sessions: docker.sessions, healthTimeoutMs: options.healthTimeoutMs ?? 30_000, retryMs: 1000 });
+  const update = registerUpdateController({ manager, sessions: docker.sessions, healthTimeoutMs: options.healthTimeoutMs ?? deadlines.healthy, retryMs: 1000 });
   await manager.start();
   const checker = new RegistryClient({ config: (server) => (server === options.testRegistry.server ? { server, insecure: true } : undefined) });
 
@@ -64,7 +65,7 @@ export async function startUpdateStack(options: UpdateStackOptions): Promise<Upd
       throw error;
     }
   };
-  const waitFor: UpdateStack['waitFor'] = async (dockerName, what, check, timeoutMs = 60_000) => {
+  const waitFor: UpdateStack['waitFor'] = async (dockerName, what, check, timeoutMs = deadlines.containerCondition) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = await container(dockerName);

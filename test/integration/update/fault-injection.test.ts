@@ -12,6 +12,7 @@ import { FileJournal } from '../../../controllers/update/machine/file-journal.ts
 import { convergenceProblems } from '../../../controllers/update/machine/invariant.ts';
 import { newUpdateOperation, type UpdateOptions } from '../../../controllers/update/machine/operation.ts';
 import { IDLE, NEW_IMAGE, QUICK, startUpdateTestbed, type UpdateTestbed } from './update-testbed.ts';
+import { deadlines } from '../../testbed/deadlines.ts';
 
 const CHILD = join(import.meta.dirname, 'fixtures', 'update-child.ts');
 
@@ -75,7 +76,7 @@ describe('fault injection: the update process killed with SIGKILL at every step'
       containerName: name,
       containerID: id,
       targetImage: target,
-      options: { ...QUICK, healthTimeoutMs: 15_000, preHooks: [{ command: ['true'], timeoutSeconds: 10, skipExitCode: 75 }], ...options },
+      options: { ...QUICK, healthTimeoutMs: deadlines.healthy, preHooks: [{ command: ['true'], timeoutSeconds: 10, skipExitCode: 75 }], ...options },
       now: Date.now(),
     });
     writeFileSync(start, JSON.stringify(operation));

@@ -16,6 +16,7 @@ import type { UpdateOperation } from '../../../controllers/update/machine/operat
 import { makeTempDir, removeTempDir } from '../../testbed/daemon.ts';
 import { startVigil, type VigilChild } from '../../testbed/vigil.ts';
 import { NEW_IMAGE, startUpdateTestbed, type UpdateTestbed } from './update-testbed.ts';
+import { deadlines } from '../../testbed/deadlines.ts';
 
 const GROUP = '/apis/vigil.dev/v1alpha1';
 const TERMINAL = new Set(['Succeeded', 'Skipped', 'RolledBack', 'Failed']);
@@ -84,7 +85,7 @@ describe('fault injection: vigil serve killed with SIGKILL in the middle of an u
     return existsSync(file) ? readFileSync(file, 'utf8') : '';
   }
 
-  async function eventually<T>(what: string, dataDir: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  async function eventually<T>(what: string, dataDir: string, probe: () => Promise<T | undefined>, timeoutMs = deadlines.containerCondition): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = await probe();

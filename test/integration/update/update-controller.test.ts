@@ -11,6 +11,7 @@ import { findCondition } from '../../../controllers/runtime/index.ts';
 import { isActive } from '../../../controllers/update/controller/desired.ts';
 import { buildTestImage, startDockerEngine, type DockerEngine } from '../../testbed/docker.ts';
 import { freePort } from '../../testbed/daemon.ts';
+import { deadlines } from '../../testbed/deadlines.ts';
 import { startRegistry, type TestRegistry } from '../../testbed/registry.ts';
 import { startUpdateStack, type UpdateStack } from './controller-stack.ts';
 import { SERVE } from './update-testbed.ts';
@@ -51,7 +52,7 @@ describe('the update controller on a real engine', () => {
     if (!keep) await engine.docker(['rmi', ...tags.map((tag) => ref(repository, tag))]);
   };
   const run = async (name: string, image: string, args: string[] = []): Promise<string> => (await engine.docker(['run', '-d', '--name', name, ...args, image])).trim();
-  const ended = (name: string, timeoutMs = 90_000): Promise<Container> => stack.waitFor(name, 'an operation ended and was recorded', (status) => status.lastUpdate !== undefined && !isActive(status.operation), timeoutMs);
+  const ended = (name: string, timeoutMs = deadlines.containerCondition): Promise<Container> => stack.waitFor(name, 'an operation ended and was recorded', (status) => status.lastUpdate !== undefined && !isActive(status.operation), timeoutMs);
 
   before(async () => {
     [engine, registry] = await Promise.all([startDockerEngine({ name: 'upd-ctl' }), startRegistry()]);
@@ -235,7 +236,7 @@ describe('the update controller on a real engine', () => {
       }
     })();
     await Promise.all(names.map((name) => stack.check(name)));
-    const containers = await Promise.all(names.map((name) => ended(name, 120_000)));
+    const containers = await Promise.all(names.map((name) => ended(name, deadlines.containerCondition)));
     done = true;
     await sampling;
     assert.deepEqual(containers.map((container) => container.status?.lastUpdate?.outcome), names.map(() => 'success'));

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { connectUpdateDocker } from '../../../controllers/update/docker/dockerode-update-docker.ts';
 import type { UpdateOperation } from '../../../controllers/update/machine/operation.ts';
 import { IDLE, NEW_IMAGE, OLD_IMAGE, startUpdateTestbed, type UpdateTestbed } from './update-testbed.ts';
+import { deadlines } from '../../testbed/deadlines.ts';
 
 describe('the update lifecycle on a real engine', () => {
   let bed: UpdateTestbed;
@@ -36,7 +37,7 @@ describe('the update lifecycle on a real engine', () => {
 
   test('a new image whose health check fails is rolled back to the old container on the old image ID', async () => {
     const id = (await docker(['run', '-d', '--name', 'unhealthy', bed.oldReference])).trim();
-    const result = await bed.update('unhealthy', badReference, { healthTimeoutMs: 20_000 });
+    const result = await bed.update('unhealthy', badReference, { healthTimeoutMs: deadlines.healthy });
     assert.equal(result.details.outcome, 'rollback');
     assert.match(result.details.error ?? '', /unhealthy/);
     const now = await bed.inspect('unhealthy');
@@ -52,7 +53,7 @@ describe('the update lifecycle on a real engine', () => {
     // The tag now names the failing image in the registry; the update pulls it, so locally it moves too.
     await docker(['pull', badReference]);
     await bed.push(badReference, 'team/app:moving');
-    const result = await bed.update('moving', moving, { healthTimeoutMs: 20_000 });
+    const result = await bed.update('moving', moving, { healthTimeoutMs: deadlines.healthy });
     assert.equal(result.details.outcome, 'rollback');
     assert.equal(await idOf(moving), await idOf(badReference), 'the tag names the new image now');
     const now = await bed.inspect('moving');

@@ -12,6 +12,7 @@ import { newUpdateOperation, type UpdateOperation, type UpdateOptions } from '..
 import { runUpdate } from '../../../controllers/update/machine/run.ts';
 import { buildTestImage, startDockerEngine, type DockerEngine, type TestImageOptions } from '../../testbed/docker.ts';
 import { startRegistry, type TestRegistry } from '../../testbed/registry.ts';
+import { deadlines } from '../../testbed/deadlines.ts';
 
 /** PID 1 of a test container: a shell that serves HTTP on 8080 and exits at once on the usual stop signals. */
 export const SERVE = 'trap "exit 0" TERM INT USR1 USR2; httpd -f -p 8080 & wait';
@@ -46,7 +47,7 @@ export const NEW_IMAGE: Omit<TestImageOptions, 'tag'> = {
 
 export const QUICK: UpdateOptions = {
   gracePeriodMs: 0,
-  healthTimeoutMs: 30_000,
+  healthTimeoutMs: deadlines.healthy,
   pullOnly: false,
   removeVolumes: false,
   imageCleanup: false,

@@ -18,6 +18,7 @@ import type { ResourceClient, ResourceObject, WatchQuery } from '../../../apiser
 import type { WatchEvent, Watcher } from '../../../apiserver/storage/interface.ts';
 import { waitUntilIdle } from '../../testbed/controllers-idle.ts';
 import { ForwardingClient } from '../../fakes/forwarding-client.ts';
+import { deadlines } from '../../testbed/deadlines.ts';
 
 export const LOCAL_ENDPOINT = 'unix:///fake/local.sock';
 
@@ -87,7 +88,7 @@ export async function startDockerStack(options: DockerStackOptions = {}): Promis
 }
 
 /** Polls until `check` passes (returns a value other than undefined/false); fails with `what` after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5_000): Promise<T> {
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = deadlines.condition): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

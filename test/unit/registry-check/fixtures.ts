@@ -16,6 +16,7 @@ import { registerRegistryCheckControllers, type RegistryCheckControllers } from 
 import type { Container, ContainerStatus, Settings, SettingsSpec } from '../../../schemas/generated/types.ts';
 import { FakeRegistry } from '../registry/fake-registry.ts';
 import { waitUntilIdle } from '../../testbed/controllers-idle.ts';
+import { deadlines } from '../../testbed/deadlines.ts';
 
 export const SERVER = 'registry.test:5000';
 /** 2025-01-01T00:00:00Z, the FakeClock's start. */
@@ -143,7 +144,7 @@ export async function find(api: ResourceRegistry, kind: string, namespace: strin
 }
 
 /** Polls until `check` passes; fails with `what` after `timeoutMs` (real time). */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5_000): Promise<T> {
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = deadlines.condition): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

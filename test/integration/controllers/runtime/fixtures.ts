@@ -10,6 +10,7 @@ import { ResourceRegistry } from '../../../../apiserver/resources/registry.ts';
 import type { ListQuery, ObjectList, ResourceObject, WatchQuery } from '../../../../apiserver/resources/client.ts';
 import { ForwardingClient } from '../../../fakes/forwarding-client.ts';
 import type { Watcher } from '../../../../apiserver/storage/interface.ts';
+import { deadlines } from '../../../testbed/deadlines.ts';
 
 export interface Stack {
   store: CachedStore;
@@ -39,7 +40,7 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** Polls `check` until it returns true; fails with `what` after `timeoutMs` (real time). */
-export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = deadlines.condition): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
