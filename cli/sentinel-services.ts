@@ -6,7 +6,7 @@ import type { ResourceClient } from '../apiserver/resources/client.ts';
 import type { RegistryChecks, SentinelServices } from '../apiserver/sentinel/context.ts';
 import { checkContainerNow, requestImageCheck, requestScan } from '../controllers/registry-check/requests.ts';
 import type { Clock } from '../controllers/runtime/index.ts';
-import { parseImageReference } from '../controllers/registry/reference.ts';
+import { parseImageReference } from '../domain/registry/reference.ts';
 import { dependencyGraph } from '../controllers/dependencies/graph.ts';
 import type { RunningControllers } from './controllers.ts';
 

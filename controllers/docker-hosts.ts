@@ -3,7 +3,7 @@
 // server's Container `log` subresource calls.
 import type { Controller, Manager } from './runtime/index.ts';
 import type { Container } from '../schemas/generated/types.ts';
-import type { DockerClient } from './docker/client.ts';
+import type { DockerClient } from '../domain/docker/client.ts';
 import type { DockerEndpoint } from './docker/endpoint.ts';
 import { registerHostController } from './hosts/host-controller.ts';
 import { HostSessions } from './hosts/host-sessions.ts';

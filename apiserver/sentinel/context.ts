@@ -4,7 +4,7 @@
 // the real ones or leave one out (its routes then answer 503 saying what is not running).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ResourceClient } from '../resources/client.ts';
-import type { DockerClient } from '../../controllers/docker/client.ts';
+import type { DockerClient } from '../../domain/docker/client.ts';
 import type { Container } from '../../schemas/generated/types.ts';
 import type { ContainerRef } from './container-key.ts';
 import type { ChangeFeed } from './events/sse-stream.ts';

@@ -4,7 +4,7 @@
 // do yet and 503 while a Docker host cannot be reached.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isApiError } from '../resources/errors.ts';
-import { isDockerError } from '../../controllers/docker/client.ts';
+import { isDockerError } from '../../domain/docker/client.ts';
 import { AuthError } from '../auth/errors.ts';
 import { describeValidationErrors, isValidationFailure } from './validation.ts';
 

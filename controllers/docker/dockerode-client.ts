@@ -25,7 +25,7 @@ import {
   type ImagePruneResult,
   type ImageSummary,
   type RemoveImageOptions,
-} from './client.ts';
+} from '../../domain/docker/client.ts';
 import { modemOptions, type DockerEndpoint } from './endpoint.ts';
 import { demultiplexLogs, splitRawLogs } from './log-frames.ts';
 import { containerEventFrom, containerInspectFrom, engineInfoFrom, imageInspectFrom, imagePruneFrom, imageSummariesFrom, isRecord, summariesFrom } from './responses.ts';

@@ -1,6 +1,6 @@
 // Maps what dockerode/docker-modem and Node's sockets throw onto DockerError codes, so that controllers decide on a
 // code (NotFound: the object is gone; Unreachable: reconnect later) and never on HTTP statuses or errno strings.
-import { DockerError } from './client.ts';
+import { DockerError } from '../../domain/docker/client.ts';
 import { isRecord } from './responses.ts';
 
 function engineMessage(error: Record<string, unknown>): string {

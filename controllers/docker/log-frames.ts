@@ -2,7 +2,7 @@
 // into frames (8-byte header: stream 1 or 2, three zero bytes, big-endian payload length); with a TTY it sends the raw
 // terminal output, all of it stdout. docker-modem's demuxStream writes the two streams to two separate writables and
 // so loses their interleaving, which a log tail must keep: hence this small parser.
-import type { LogLine } from './client.ts';
+import type { LogLine } from '../../domain/docker/client.ts';
 
 const HEADER_BYTES = 8;
 

@@ -1,7 +1,7 @@
 // Turns the Engine API's answers into the client's domain types, checking the shape as it goes: the engine is outside
 // the process, so nothing it sends is trusted to match the documentation.
-import type { DockerContainerInspect, DockerImageInspect } from './api-types.ts';
-import { CONTAINER_EVENT_ACTIONS, DockerError, eventCursor, type ContainerEvent, type ContainerEventAction, type ContainerSummary, type EngineInfo, type ImagePruneResult, type ImageSummary, type SwarmRole } from './client.ts';
+import type { DockerContainerInspect, DockerImageInspect } from '../../domain/docker/api-types.ts';
+import { CONTAINER_EVENT_ACTIONS, DockerError, eventCursor, type ContainerEvent, type ContainerEventAction, type ContainerSummary, type EngineInfo, type ImagePruneResult, type ImageSummary, type SwarmRole } from '../../domain/docker/client.ts';
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -2,7 +2,7 @@
 // inventory uses it to find the Docker name behind a resource name, to count containers for the Host status and to
 // find a compose project's containers. It is a hint, never the truth: every reconcile inspects the container itself.
 import { containerResourceName } from '../../schemas/container-name.ts';
-import type { ContainerEvent, ContainerSummary } from '../docker/client.ts';
+import type { ContainerEvent, ContainerSummary } from '../../domain/docker/client.ts';
 import { COMPOSE_LABELS, isSwarmTask } from '../inventory/container-facts.ts';
 
 export interface IndexedContainer {

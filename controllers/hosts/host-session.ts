@@ -4,7 +4,7 @@
 // session knows nothing of resources: it tells its listener what changed, and controllers do the rest.
 import type { Logger } from 'pino';
 import { deadline, type Clock } from '../runtime/index.ts';
-import { eventCursor, type ContainerEvent, type DockerClient, type EngineInfo } from '../docker/client.ts';
+import { eventCursor, type ContainerEvent, type DockerClient, type EngineInfo } from '../../domain/docker/client.ts';
 import type { DockerEndpoint } from '../docker/endpoint.ts';
 import { ContainerIndex, type ContainerCounts } from './container-index.ts';
 

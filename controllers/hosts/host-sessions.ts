@@ -3,7 +3,7 @@
 // process leads: the registry is a Runnable, and losing leadership closes every connection.
 import { pino, type Logger } from 'pino';
 import { systemClock, type Clock, type Runnable, type StopOptions } from '../runtime/index.ts';
-import type { ContainerEvent, DockerClient } from '../docker/client.ts';
+import type { ContainerEvent, DockerClient } from '../../domain/docker/client.ts';
 import { createDockerClient } from '../docker/dockerode-client.ts';
 import type { DockerEndpoint } from '../docker/endpoint.ts';
 import { HostSession, type SessionListener } from './host-session.ts';

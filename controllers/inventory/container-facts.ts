@@ -2,7 +2,7 @@
 // facts → status fields"). A pure function: the same inspect gives the same status, field by field and in a stable
 // order (lists sorted), so that a pass over an unchanged container writes nothing.
 import type { ComposeInfo, ContainerStatus, Mount, NetworkAttachment, PortBinding } from '../../schemas/generated/types.ts';
-import type { DockerContainerInspect, DockerImageInspect, DockerMountPoint, DockerEndpointSettings } from '../docker/api-types.ts';
+import type { DockerContainerInspect, DockerImageInspect, DockerMountPoint, DockerEndpointSettings } from '../../domain/docker/api-types.ts';
 
 /** The status fields the inventory controller derives from inspect (and owns: it replaces them all on every pass). */
 export const FACT_FIELDS = [

@@ -8,7 +8,7 @@ import { isApiError } from '../../apiserver/resources/errors.ts';
 import { containerResourceName } from '../../schemas/container-name.ts';
 import type { Container, ContainerStatus, Host, LifecycleRequest, Settings, UpdatePolicy } from '../../schemas/generated/types.ts';
 import { splitKey, statusOf, timestamp, writeStatus, type Lister, type ReconcileContext, type ReconcileResult, type Reconciler } from '../runtime/index.ts';
-import { isDockerError, type DockerClient, type DockerContainerInspect, type DockerImageInspect } from '../docker/client.ts';
+import { isDockerError, type DockerClient, type DockerContainerInspect, type DockerImageInspect } from '../../domain/docker/client.ts';
 import type { HostSession } from '../hosts/host-session.ts';
 import type { Stored } from '../stored.ts';
 import type { HostSessions } from '../hosts/host-sessions.ts';

@@ -8,7 +8,7 @@ import { EFFECTIVE_FIELDS, type EffectiveField } from '../../schemas/effective.t
 import type { ContainerSpec, EffectiveSettings, SettingsSpec, UpdatePolicy } from '../../schemas/generated/types.ts';
 import type { JsonValue } from '../../schemas/json.ts';
 import { parseLabel } from './label-values.ts';
-import { matchingPolicies, type PolicySubject } from './policy-match.ts';
+import { matchingPolicies, type PolicySubject } from '../../domain/inventory/policy-match.ts';
 
 export interface EffectiveInput extends PolicySubject {
   /** The Container's spec (the user's explicit edits). */

@@ -5,7 +5,7 @@
 // a restart would be repeated after every start, since the process dies before it can record the request as handled.
 import type { ContainerSpec, ContainerStatus, LifecycleRequest, UpdateRecord } from '../../schemas/generated/types.ts';
 import { timestamp } from '../runtime/index.ts';
-import { isDockerError, type DockerClient } from '../docker/client.ts';
+import { isDockerError, type DockerClient } from '../../domain/docker/client.ts';
 
 export interface LifecycleOutcome {
   request: LifecycleRequest;

@@ -6,7 +6,7 @@ import { ApiError, errors } from '../../apiserver/resources/errors.ts';
 import { findKindByName } from '../../schemas/index.ts';
 import type { Container } from '../../schemas/generated/types.ts';
 import { deadline, systemClock, type Clock, type Lister } from '../runtime/index.ts';
-import { MAX_LOG_TAIL_LINES, isDockerError } from '../docker/client.ts';
+import { MAX_LOG_TAIL_LINES, isDockerError } from '../../domain/docker/client.ts';
 import type { HostSessions } from '../hosts/host-sessions.ts';
 import type { Stored } from '../stored.ts';
 

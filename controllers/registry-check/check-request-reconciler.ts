@@ -12,7 +12,7 @@ import type { Container } from '../../schemas/generated/types.ts';
 import { splitKey, type Clock, type Lister, type ReconcileContext, type Reconciler } from '../runtime/index.ts';
 import type { RegistryReader } from '../registry/client.ts';
 import type { Stored } from '../stored.ts';
-import { parseImageReference, repoDigestsFor } from '../registry/reference.ts';
+import { parseImageReference, repoDigestsFor } from '../../domain/registry/reference.ts';
 import { BatchReader } from './batch-reader.ts';
 import type { ContainerChecker } from './container-checker.ts';
 

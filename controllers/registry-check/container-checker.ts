@@ -12,7 +12,7 @@ import type { Container, ContainerStatus, Host } from '../../schemas/generated/t
 import { splitKey, writeStatus, type Clock, type Lister } from '../runtime/index.ts';
 import { checkContainer, type ContainerCheckResult } from '../registry/check.ts';
 import type { RegistryReader } from '../registry/client.ts';
-import { isRegistryError } from '../registry/errors.ts';
+import { isRegistryError } from '../../domain/registry/errors.ts';
 import type { RequestPurpose } from '../registry/rate-limit.ts';
 import { RegistryConfigError } from '../registry/registry-config.ts';
 import type { Stored } from '../stored.ts';

@@ -5,7 +5,7 @@ import type { ResourceClient } from '../../apiserver/resources/client.ts';
 import { isApiError } from '../../apiserver/resources/errors.ts';
 import type { Registry, RegistryStatus } from '../../schemas/generated/types.ts';
 import { writeStatus, type Lister, type ReconcileContext, type Reconciler } from '../runtime/index.ts';
-import { canonicalRegistry } from '../registry/reference.ts';
+import { canonicalRegistry } from '../../domain/registry/reference.ts';
 import type { Stored } from '../stored.ts';
 import { REGISTRY_CHECK_FIELD_MANAGER } from './container-checker.ts';
 import type { RegistryAccess } from './registry-access.ts';

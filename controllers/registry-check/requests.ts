@@ -9,7 +9,7 @@ import type { ResourceClient, ResourceObject } from '../../apiserver/resources/c
 import { isApiError } from '../../apiserver/resources/errors.ts';
 import type { Container, Registry, RegistryStatus, Settings } from '../../schemas/generated/types.ts';
 import { deadline, systemClock, type Clock, type ObjectReference } from '../runtime/index.ts';
-import { canonicalRegistry, parseImageReference, repositoryKey } from '../registry/reference.ts';
+import { canonicalRegistry, parseImageReference, repositoryKey } from '../../domain/registry/reference.ts';
 import { checkOutcomeOf, type CheckOutcome } from './outcome.ts';
 import { scanSkipReason, type SkipReason } from './selection.ts';
 

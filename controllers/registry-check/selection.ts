@@ -2,7 +2,7 @@
 // (paused and restarting ones included, as `docker ps` lists them), not pinned, not excluded by a Settings filter,
 // on a Host that is not paused. Pure, so that the scheduler, the image check and the tests share one rule.
 import type { Container, SettingsSpec } from '../../schemas/generated/types.ts';
-import { nameMatches } from '../inventory/policy-match.ts';
+import { nameMatches } from '../../domain/inventory/policy-match.ts';
 
 export type SkipReason =
   /** Effective policy pinned: never checked by scans. */

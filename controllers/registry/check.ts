@@ -7,11 +7,11 @@
 // found.
 import type { PendingUpdate, RegistryCheck } from '../../schemas/generated/types.ts';
 import type { RegistryReader, RequestOptions } from './client.ts';
-import { isRegistryError } from './errors.ts';
+import { isRegistryError } from '../../domain/registry/errors.ts';
 import { nameVersions, runsRemoteImage, type LocalImage } from './image-identity.ts';
 import type { Platform } from './manifest.ts';
 import type { RequestPurpose } from './rate-limit.ts';
-import { parseImageReference, repoDigestsFor, withTag, type ImageReference } from './reference.ts';
+import { parseImageReference, repoDigestsFor, withTag, type ImageReference } from '../../domain/registry/reference.ts';
 import { findNewerVersions, type VersionScope } from './versions.ts';
 
 export const IMAGE_VERSION_LABEL = 'org.opencontainers.image.version';

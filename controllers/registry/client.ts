@@ -5,10 +5,10 @@
 // budget, concurrency and request counts.
 import { systemClock, type RegistryClock } from './clock.ts';
 import { SecretMasker } from './credentials.ts';
-import { RegistryError } from './errors.ts';
+import { RegistryError } from '../../domain/registry/errors.ts';
 import { describeBody, isManifestMediaType, MANIFEST_ACCEPT, parseManifest, sha256Digest, type Manifest } from './manifest.ts';
 import type { RateLimitState, RequestPurpose } from './rate-limit.ts';
-import { canonicalRegistry } from './reference.ts';
+import { canonicalRegistry } from '../../domain/registry/reference.ts';
 import { RegistrySession, type RegistryConfig, type RegistryStats } from './session.ts';
 import type { HttpAnswer } from './transport.ts';
 

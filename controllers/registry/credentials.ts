@@ -1,6 +1,6 @@
 // Registry credentials: from a Docker config.json (`auths`) and from Registry resources (the secret in a Secret),
 // plus the masker that keeps every secret out of messages. A secret never appears in an error, a log line or a status.
-import { canonicalRegistry } from './reference.ts';
+import { canonicalRegistry } from '../../domain/registry/reference.ts';
 
 export interface Credentials {
   username: string;

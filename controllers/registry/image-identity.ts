@@ -5,7 +5,7 @@
 // config digest (= the image ID) of the platform manifest. GETs are only made where a HEAD cannot answer, and
 // manifests are fetched by digest, which the client caches forever (content-addressed).
 import type { RegistryReader, RequestOptions } from './client.ts';
-import { RegistryError } from './errors.ts';
+import { RegistryError } from '../../domain/registry/errors.ts';
 import { isIndexMediaType, normalizePlatform, selectPlatformManifest, type Platform } from './manifest.ts';
 import { parseVersionTag, compareVersions, type VersionTag } from './versions.ts';
 

@@ -4,7 +4,7 @@
 import type { Registry, Secret, SecretKeySelector } from '../../schemas/generated/types.ts';
 import { parseDuration } from '../../schemas/duration.ts';
 import { DEFAULT_SECRET_NAMESPACE } from '../../schemas/index.ts';
-import { canonicalRegistry } from './reference.ts';
+import { canonicalRegistry } from '../../domain/registry/reference.ts';
 import type { RegistryConfig } from './session.ts';
 
 /** Reads a Secret by namespace and name (undefined when it does not exist). */

@@ -6,10 +6,10 @@ import { bulkhead, type BulkheadPolicy } from 'cockatiel';
 import { parseChallenge, type AuthChallenge } from './challenge.ts';
 import type { RegistryClock } from './clock.ts';
 import { basicAuthorization, type Credentials, type SecretMasker } from './credentials.ts';
-import { RegistryError } from './errors.ts';
+import { RegistryError } from '../../domain/registry/errors.ts';
 import { describeBody } from './manifest.ts';
 import { DEFAULT_RESERVE, parseRetryAfter, RateLimitGate, type RateLimitReserve, type RequestPurpose } from './rate-limit.ts';
-import { apiHost, isLoopbackServer } from './reference.ts';
+import { apiHost, isLoopbackServer } from '../../domain/registry/reference.ts';
 import { Transport, type HttpAnswer } from './transport.ts';
 
 /** How to reach one registry: what a Registry resource (or a Docker config.json entry) says about it. */

@@ -5,7 +5,7 @@
 import { rootCertificates } from 'node:tls';
 import { Agent, errors as undiciErrors, request } from 'undici';
 import type { SecretMasker } from './credentials.ts';
-import { RegistryError } from './errors.ts';
+import { RegistryError } from '../../domain/registry/errors.ts';
 
 export interface HttpAnswer {
   status: number;

@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { eventCursor, isDockerError, type ContainerEvent, type DockerClient, type DockerErrorCode, type LogLine } from '../../controllers/docker/client.ts';
+import { eventCursor, isDockerError, type ContainerEvent, type DockerClient, type DockerErrorCode, type LogLine } from '../../domain/docker/client.ts';
 
 export interface WorldContainer {
   name: string;

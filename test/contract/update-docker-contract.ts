@@ -2,7 +2,7 @@
 // the fake used by the machine's unit tests behaves like Docker where the machine depends on it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isDockerError } from '../../controllers/docker/client.ts';
+import { isDockerError } from '../../domain/docker/client.ts';
 
 const conflict = (error: unknown): boolean => isDockerError(error, 'Conflict');
 import type { CreateContainerRequest } from '../../controllers/update/docker/types.ts';

@@ -3,7 +3,7 @@
 // health evolve with an injected clock. Tests assert the state it ends in, never the calls made to it.
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../controllers/runtime/index.ts';
-import { DockerError } from '../../controllers/docker/client.ts';
+import { DockerError } from '../../domain/docker/client.ts';
 import type { ContainerConfig, ContainerInspect, CreateContainerRequest, EndpointSettings, ImageInspect } from '../../controllers/update/docker/types.ts';
 import type { DependentSummary, ExecResult, ImageRemoval, RegistryAuth, UpdateDocker } from '../../controllers/update/docker/update-docker.ts';
 

@@ -5,7 +5,7 @@
 // deletes a Registry the facade created, and only removes `spec.credentials` from one made elsewhere.
 import type { Registry } from '../../../schemas/generated/types.ts';
 import { DEFAULT_SECRET_NAMESPACE } from '../../../schemas/index.ts';
-import { canonicalRegistry } from '../../../controllers/registry/reference.ts';
+import { canonicalRegistry } from '../../../domain/registry/reference.ts';
 import type { ResourceClient } from '../../resources/client.ts';
 import { isApiError } from '../../resources/errors.ts';
 import { REST_FIELD_MANAGER } from '../context.ts';

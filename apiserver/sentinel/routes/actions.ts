@@ -4,7 +4,7 @@
 // spec.scan. Answers come at once (Sentinel runs them asynchronously too), except the check, which is synchronous.
 // Vigil's own container (label sentinel.self or vigil.self) refuses all but the check: 403, as Sentinel.
 import type { FastifyInstance } from 'fastify';
-import { parseImageReference, withTag } from '../../../controllers/registry/reference.ts';
+import { parseImageReference, withTag } from '../../../domain/registry/reference.ts';
 import { isApiError } from '../../resources/errors.ts';
 import { containerRefOf, describeRef, dockerNameOf, findContainer, type ContainerRef, type StoredContainer } from '../container-key.ts';
 import { requestBy, type SentinelContext } from '../context.ts';

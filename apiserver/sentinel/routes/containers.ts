@@ -2,7 +2,7 @@
 // row, the stat cards and the last scan. Everything but logs and tags is read from resources.
 import type { FastifyInstance } from 'fastify';
 import type { Snapshot } from '../../../schemas/generated/types.ts';
-import { MAX_LOG_TAIL_LINES } from '../../../controllers/docker/client.ts';
+import { MAX_LOG_TAIL_LINES } from '../../../domain/docker/client.ts';
 import { containerRefOf, dockerNameOf, findContainer, type StoredContainer } from '../container-key.ts';
 import type { SentinelContext } from '../context.ts';
 import { restErrors } from '../errors.ts';

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Hook } from '../../../schemas/generated/types.ts';
 import { isDns1123Subdomain } from '../../../schemas/names.ts';
-import { policyMatches } from '../../../controllers/inventory/policy-match.ts';
+import { policyMatches } from '../../../domain/inventory/policy-match.ts';
 import { isApiError } from '../../resources/errors.ts';
 import { containerRefOf, describeRef, findContainer, type ContainerRef, type StoredContainer } from '../container-key.ts';
 import { REST_FIELD_MANAGER, type SentinelContext } from '../context.ts';

@@ -2,7 +2,7 @@
 // are not resources (nothing declares them; they are what pulls leave behind). An image a container uses (in any
 // state) is never removed: 409.
 import type { FastifyInstance } from 'fastify';
-import type { DockerClient } from '../../../controllers/docker/client.ts';
+import type { DockerClient } from '../../../domain/docker/client.ts';
 import { hostParam } from '../container-key.ts';
 import type { SentinelContext } from '../context.ts';
 import { restErrors } from '../errors.ts';

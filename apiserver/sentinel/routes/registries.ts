@@ -2,14 +2,14 @@
 // registry, and deleting one.
 import type { FastifyInstance } from 'fastify';
 import type { Registry, Secret } from '../../../schemas/generated/types.ts';
-import { canonicalRegistry } from '../../../controllers/registry/reference.ts';
-import { isRegistryError } from '../../../controllers/registry/errors.ts';
+import { canonicalRegistry } from '../../../domain/registry/reference.ts';
+import { isRegistryError } from '../../../domain/registry/errors.ts';
 import type { SentinelContext } from '../context.ts';
 import { restErrors } from '../errors.ts';
 import { restIdOf, SECRET_MASK } from '../notifications/channel-mapping.ts';
 import { readSecret } from '../notifications/channel-store.ts';
 import { findStored, readRegistries, removeCredential, resolveSecret, restCredential, saveCredentials, type CredentialInput } from '../registries/credential-store.ts';
-import { testCredentials } from '../registries/credential-test.ts';
+import { testCredentials } from '../../../controllers/registry/credential-test.ts';
 import { registryRateLimits } from '../../../controllers/registry-check/requests.ts';
 import { SettingValueError } from '../settings/setting-values.ts';
 import type { BodySchema } from '../validation.ts';

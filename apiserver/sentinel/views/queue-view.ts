@@ -5,7 +5,7 @@
 // next check; approving binds to exactly what this view shows (queueEntry is shared with approve/ignore/reject).
 import { matchesGlob } from 'node:path';
 import type { Container, PendingUpdate, Settings } from '../../../schemas/generated/types.ts';
-import { parseImageReference, type ImageReference } from '../../../controllers/registry/reference.ts';
+import { parseImageReference, type ImageReference } from '../../../domain/registry/reference.ts';
 import { dockerNameOf, queueKeyOf, type StoredContainer } from '../container-key.ts';
 import { effectivePolicy, isPresent, isSelf } from './container-view.ts';
 import type { HostNames } from './hosts.ts';

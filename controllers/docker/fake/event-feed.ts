@@ -1,6 +1,6 @@
 // The fake engine's event stream: every subscriber gets the events published after it subscribed (and the buffered
 // ones after `since`), until it aborts, the engine stops (the stream ends) or the connection breaks (it fails).
-import { DockerError, type ContainerEvent } from '../client.ts';
+import { DockerError, type ContainerEvent } from '../../../domain/docker/client.ts';
 
 /** Docker keeps its last 256 events in memory for `since`. */
 const REPLAY_BUFFER = 256;

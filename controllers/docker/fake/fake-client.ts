@@ -17,7 +17,7 @@ import {
   type ImagePruneResult,
   type ImageSummary,
   type RemoveImageOptions,
-} from '../client.ts';
+} from '../../../domain/docker/client.ts';
 import type { FakeDockerEngine } from './fake-engine.ts';
 
 export class FakeDockerClient implements DockerClient {

@@ -2,7 +2,7 @@
 // does (stop honours StopSignal/StopTimeout, start of a running container is a no-op, rename frees the old name) and
 // emits the engine's events for every change, whether the change came from a test (run, remove, rename, crash) or
 // from a client call. Tests assert on its state. It passes the same contract suite as the real client.
-import { DockerError, eventCursor, type ContainerEvent, type ContainerEventAction, type DockerClient, type DockerContainerInspect, type DockerImageInspect, type ImagePruneResult, type ImageSummary, type LogLine, type SwarmRole } from '../client.ts';
+import { DockerError, eventCursor, type ContainerEvent, type ContainerEventAction, type DockerClient, type DockerContainerInspect, type DockerImageInspect, type ImagePruneResult, type ImageSummary, type LogLine, type SwarmRole } from '../../../domain/docker/client.ts';
 import { EventFeed } from './event-feed.ts';
 import { FakeDockerClient } from './fake-client.ts';
 import { inspectDocument, randomHex, ZERO_TIME, type FakeContainerSpec } from './inspect-document.ts';

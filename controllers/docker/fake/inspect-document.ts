@@ -1,7 +1,7 @@
 // Builds the `docker inspect` document of a fake container the way the engine fills it, so that code reading inspect
 // output sees the same shapes (nulls, "0001-01-01T00:00:00Z", slash-prefixed names) on the fake as on an engine.
 import { randomBytes } from 'node:crypto';
-import type { DockerContainerInspect, DockerMountPoint } from '../api-types.ts';
+import type { DockerContainerInspect, DockerMountPoint } from '../../../domain/docker/api-types.ts';
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 

@@ -5,7 +5,7 @@
 import type { Container, Operation, RollbackRequest, SettingsSpec, UpdateRequest } from '../../../schemas/generated/types.ts';
 import { parseDuration } from '../../../schemas/duration.ts';
 import { nextMaintenanceWindowStart, parseMaintenanceWindow } from '../../../schemas/maintenance-window.ts';
-import { parseImageReference, withTag } from '../../registry/reference.ts';
+import { parseImageReference, withTag } from '../../../domain/registry/reference.ts';
 import type { UpdateDetails } from '../machine/operation.ts';
 
 /** Phases in which an operation is under way (the inventory controller keeps such a resource, too). */

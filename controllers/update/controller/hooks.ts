@@ -2,7 +2,7 @@
 // labels, containerNames globs, hosts; by name for a stable order) and the `sentinel.hook.*` labels (a shell command,
 // run with `sh -c`, which Sentinel parses but never runs). Only where the effective hooksEnabled is true.
 import type { Container, Hook } from '../../../schemas/generated/types.ts';
-import { nameMatches, selectorMatches } from '../../inventory/policy-match.ts';
+import { nameMatches, selectorMatches } from '../../../domain/inventory/policy-match.ts';
 import type { HookCommand } from '../machine/operation.ts';
 
 const LABELS = { pre: 'sentinel.hook.pre-update', post: 'sentinel.hook.post-update', timeout: 'sentinel.hook.timeout' } as const;

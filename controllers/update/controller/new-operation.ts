@@ -3,7 +3,7 @@
 // that a settings change in the middle of an update does not change the update.
 import type { Container, Snapshot } from '../../../schemas/generated/types.ts';
 import { parseDuration } from '../../../schemas/duration.ts';
-import { parseImageReference, repoDigestsFor } from '../../registry/reference.ts';
+import { parseImageReference, repoDigestsFor } from '../../../domain/registry/reference.ts';
 import { newUpdateOperation, type RestoreTarget, type UpdateOperation, type UpdateOptions } from '../machine/operation.ts';
 import type { UpdateStart } from './desired.ts';
 import type { ContainerHooks } from './hooks.ts';

@@ -6,7 +6,7 @@ import type { Lister } from '../../runtime/index.ts';
 import type { Stored } from '../../stored.ts';
 import type { Credentials } from '../../registry/credentials.ts';
 import { registryConfigFromResource } from '../../registry/registry-config.ts';
-import { canonicalRegistry, parseImageReference } from '../../registry/reference.ts';
+import { canonicalRegistry, parseImageReference } from '../../../domain/registry/reference.ts';
 import type { RegistryAuth } from '../docker/update-docker.ts';
 
 export type CredentialsFor = (reference: string) => Promise<RegistryAuth | undefined>;

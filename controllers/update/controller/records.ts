@@ -3,7 +3,7 @@
 // adding a second row.
 import { createHash } from 'node:crypto';
 import type { LastUpdate, UpdateRecord } from '../../../schemas/generated/types.ts';
-import { parseImageReference, repoDigestsFor } from '../../registry/reference.ts';
+import { parseImageReference, repoDigestsFor } from '../../../domain/registry/reference.ts';
 import type { UpdateOperation } from '../machine/operation.ts';
 
 export interface RecordContext {

@@ -6,7 +6,7 @@
 // maintenance window opening).
 import type { Container, Hook, Host, Registry, Secret, Settings } from '../../../schemas/generated/types.ts';
 import { keyOf, type Controller, type Manager } from '../../runtime/index.ts';
-import type { DockerClient } from '../../docker/client.ts';
+import type { DockerClient } from '../../../domain/docker/client.ts';
 import type { HostSessions } from '../../hosts/host-sessions.ts';
 import type { Stored } from '../../stored.ts';
 import { updateDockerFor } from '../docker/dockerode-update-docker.ts';

@@ -9,7 +9,7 @@ import { finished } from 'node:stream/promises';
 import type { IncomingMessage } from 'node:http';
 import type DockerModem from 'docker-modem';
 import { isObject } from '../../../schemas/json.ts';
-import { DockerError, isDockerError, type DockerClient } from '../../docker/client.ts';
+import { DockerError, isDockerError, type DockerClient } from '../../../domain/docker/client.ts';
 import { DockerodeClient } from '../../docker/dockerode-client.ts';
 import type { DockerEndpoint } from '../../docker/endpoint.ts';
 import { toDockerError } from '../../docker/errors.ts';

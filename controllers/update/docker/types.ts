@@ -2,7 +2,7 @@
 // absent and many are `null` rather than empty (Env, Cmd, Entrypoint, Links, Networks …). They come from outside, so
 // `parseContainerInspect`/`parseImageInspect` check what the update relies on before anything trusts them.
 import { isObject } from '../../../schemas/json.ts';
-import type { DockerContainerConfig, DockerEndpointIPAMConfig, DockerEndpointSettings, DockerHealthcheck, DockerMountPoint } from '../../docker/api-types.ts';
+import type { DockerContainerConfig, DockerEndpointIPAMConfig, DockerEndpointSettings, DockerHealthcheck, DockerMountPoint } from '../../../domain/docker/api-types.ts';
 
 // The leaf shapes are the Docker client's (controllers/docker/api-types.ts), under the names the update code uses.
 export type HealthConfig = DockerHealthcheck;

@@ -6,7 +6,7 @@ import { describeDockerClientContract, type WorldContainer } from '../../contrac
 import { buildTestImage, startDockerEngine, type DockerEngine } from '../../testbed/docker.ts';
 import { makeTestCertificates } from '../../testbed/tls.ts';
 import { createDockerClient } from '../../../controllers/docker/dockerode-client.ts';
-import { isDockerError } from '../../../controllers/docker/client.ts';
+import { isDockerError } from '../../../domain/docker/client.ts';
 
 const IMAGE = 'vigil-test/contract:1';
 

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { checkContainer } from '../../../controllers/registry/check.ts';
 import type { RegistryClock } from '../../../controllers/registry/clock.ts';
 import { RegistryClient, type RegistryClientOptions } from '../../../controllers/registry/client.ts';
-import { RegistryError } from '../../../controllers/registry/errors.ts';
+import { RegistryError } from '../../../domain/registry/errors.ts';
 import { MEDIA_TYPES } from '../../../controllers/registry/manifest.ts';
 import type { RegistryConfig } from '../../../controllers/registry/session.ts';
 import { putManifest, pushImage, pushIndex } from '../../testbed/registry-push.ts';

@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { containerFacts, goneFacts, composeDependsOn, isSwarmTask } from '../../../controllers/inventory/container-facts.ts';
-import type { DockerContainerInspect } from '../../../controllers/docker/api-types.ts';
+import type { DockerContainerInspect } from '../../../domain/docker/api-types.ts';
 import { validateResource } from '../../../schemas/validation.ts';
 
 function inspect(): DockerContainerInspect {

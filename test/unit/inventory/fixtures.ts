@@ -11,7 +11,7 @@ import { openEmbeddedStore } from '../../../apiserver/storage/sqlite/store.ts';
 import { ResourceRegistry } from '../../../apiserver/resources/registry.ts';
 import { FakeClock, Manager } from '../../../controllers/runtime/index.ts';
 import { registerDockerControllers, type DockerControllers } from '../../../controllers/docker-hosts.ts';
-import type { DockerClient } from '../../../controllers/docker/client.ts';
+import type { DockerClient } from '../../../domain/docker/client.ts';
 import type { DockerEndpoint } from '../../../controllers/docker/endpoint.ts';
 import { FakeDockerEngine } from '../../../controllers/docker/fake/fake-engine.ts';
 import type { ResourceClient, ResourceObject, WatchQuery } from '../../../apiserver/resources/client.ts';

@@ -4,7 +4,7 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkContainerNow, requestContainerCheck, requestImageCheck } from '../../../controllers/registry-check/requests.ts';
-import { RegistryError } from '../../../controllers/registry/errors.ts';
+import { RegistryError } from '../../../domain/registry/errors.ts';
 import type { Container, Registry, SettingsSpec } from '../../../schemas/generated/types.ts';
 import { createContainer, eventually, getContainer, getSettings, HOUR, SERVER, seedVersions, startCheckStack, type CheckStack, type CheckStackOptions, type ContainerFixture } from './fixtures.ts';
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkContainer, type ContainerCheckInput } from '../../../controllers/registry/check.ts';
-import { RegistryError } from '../../../controllers/registry/errors.ts';
+import { RegistryError } from '../../../domain/registry/errors.ts';
 import { AMD64, ARM64, FakeRegistry } from './fake-registry.ts';
 
 const SERVER = 'registry.test:5000';

@@ -1,7 +1,7 @@
 // A fake registry for unit tests of the check: it holds repositories, tags and manifests (content-addressed like a
 // real one) and counts what it is asked, since asking little is part of what the check must do.
 import type { DigestAnswer, ManifestAnswer, ManifestRef, RegistryReader, RepositoryRef } from '../../../controllers/registry/client.ts';
-import { RegistryError } from '../../../controllers/registry/errors.ts';
+import { RegistryError } from '../../../domain/registry/errors.ts';
 import { MEDIA_TYPES, sha256Digest, type Manifest, type Platform } from '../../../controllers/registry/manifest.ts';
 
 export const AMD64: Platform = { os: 'linux', architecture: 'amd64' };

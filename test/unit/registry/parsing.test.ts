@@ -5,7 +5,7 @@ import { parseChallenge } from '../../../controllers/registry/challenge.ts';
 import { credentialsFromDockerConfig, SecretMasker } from '../../../controllers/registry/credentials.ts';
 import { selectPlatformManifest, type IndexEntry } from '../../../controllers/registry/manifest.ts';
 import { parseRateLimitHeaders, parseRetryAfter, RateLimitGate, rateLimitHealth } from '../../../controllers/registry/rate-limit.ts';
-import { apiHost, canonicalRegistry, isLoopbackServer, parseImageReference, repoDigestsFor } from '../../../controllers/registry/reference.ts';
+import { apiHost, canonicalRegistry, isLoopbackServer, parseImageReference, repoDigestsFor } from '../../../domain/registry/reference.ts';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 

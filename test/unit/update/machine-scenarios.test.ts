@@ -1,7 +1,7 @@
 // The update machine end to end on the fake engine: what the world looks like after each kind of update.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DockerError } from '../../../controllers/docker/client.ts';
+import { DockerError } from '../../../domain/docker/client.ts';
 import { convergenceProblems } from '../../../controllers/update/machine/invariant.ts';
 import { newUpdateOperation, type UpdateOperation } from '../../../controllers/update/machine/operation.ts';
 import { DEFAULT_OPTIONS, imageConfig, MachineWorld, NEW_REFERENCE, OLD_REFERENCE } from './machine-fixture.ts';

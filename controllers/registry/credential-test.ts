@@ -2,13 +2,13 @@
 // registry client (Docker Hub and GHCR through their token services, other registries by following their challenge,
 // Basic or Bearer), with the CA and plain-HTTP setting of the server's Registry resource when there is one. A refusal
 // of the credentials is an answer (`success: false`); a registry that cannot be reached is a 502.
-import type { Registry, Secret } from '../../../schemas/generated/types.ts';
-import { canonicalRegistry, DOCKER_HUB } from '../../../controllers/registry/reference.ts';
-import { RegistryClient } from '../../../controllers/registry/client.ts';
-import { isRegistryError } from '../../../controllers/registry/errors.ts';
-import { DEFAULT_SECRET_NAMESPACE } from '../../../schemas/index.ts';
-import { registryConfigFromResource } from '../../../controllers/registry/registry-config.ts';
-import type { RegistryConfig } from '../../../controllers/registry/session.ts';
+import type { Registry, Secret } from '../../schemas/generated/types.ts';
+import { canonicalRegistry, DOCKER_HUB } from '../../domain/registry/reference.ts';
+import { RegistryClient } from './client.ts';
+import { isRegistryError } from '../../domain/registry/errors.ts';
+import { DEFAULT_SECRET_NAMESPACE } from '../../schemas/index.ts';
+import { registryConfigFromResource } from './registry-config.ts';
+import type { RegistryConfig } from './session.ts';
 
 export interface CredentialTestResult {
   /** true: accepted; false: refused (the message says how); an unreachable registry throws RegistryError instead. */
