@@ -1,13 +1,14 @@
 // The REST facade's services in `vigil serve`, each wired to what does the work: the Docker hosts' sessions, the
-// registry-check request functions (controllers/registry-check/requests.ts), the registry client's tag lists and
-// the dependency graph. Requests are written with the API's own ResourceClient, not the manager's fenced one: a
-// request is a resource write any replica may make; only the leader's controllers act on it.
+// registry-check request functions (controllers/registry-check/requests.ts), the registry client's tag lists, the
+// registry credential test and the dependency graph. Requests are written with the API's own ResourceClient, not the
+// manager's fenced one: a request is a resource write any replica may make; only the leader's controllers act on it.
 import type { ResourceClient } from '../apiserver/resources/client.ts';
 import type { RegistryChecks, SentinelServices } from '../apiserver/sentinel/context.ts';
 import { checkContainerNow, requestImageCheck, requestScan } from '../controllers/registry-check/requests.ts';
 import type { Clock } from '../controllers/runtime/index.ts';
 import { parseImageReference } from '../domain/registry/reference.ts';
 import { dependencyGraph } from '../controllers/dependencies/graph.ts';
+import { testCredentials } from '../controllers/registry/credential-test.ts';
 import type { RunningControllers } from './controllers.ts';
 
 /** The facade's registry checks: requests written into resources, answered by the registry-check controllers. */
@@ -37,6 +38,7 @@ export function sentinelServices(controllers: RunningControllers, resources: Res
     docker: { client: (host) => sessions.get(host)?.client, logs },
     checks: registryCheckServices(resources, controllers.manager.clock),
     dependencies: dependencyGraph,
+    credentials: { test: testCredentials },
     tags: {
       listTags: async (image, signal) => {
         const reference = parseImageReference(image);

@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ResourceClient } from '../resources/client.ts';
 import type { DockerClient } from '../../domain/docker/client.ts';
-import type { Container } from '../../schemas/generated/types.ts';
+import type { Container, Registry, Secret } from '../../schemas/generated/types.ts';
 import type { ContainerRef } from './container-key.ts';
 import type { ChangeFeed } from './events/sse-stream.ts';
 import type { LiveOptions } from './live/options.ts';
@@ -59,12 +59,36 @@ export interface DependencyGraph {
 
 export type DependencyGraphOf = (containers: readonly Container[]) => DependencyGraph;
 
+/** What POST /api/settings/registries/test answers: the credentials were accepted, or refused (the message says how). */
+export interface CredentialTestResult {
+  success: boolean;
+  message: string;
+}
+
+/**
+ * Tests registry credentials with one authenticated request (the registry client, controllers/registry/credential-test.ts).
+ * A refusal resolves with `success: false`; an unreachable registry rejects with a RegistryError.
+ */
+export interface CredentialTester {
+  test(
+    server: string,
+    username: string,
+    password: string,
+    options: {
+      /** The server's Registry resource, for its CA and plain-HTTP setting (its own credentials are not used). */
+      resource?: Registry;
+      readSecret: (namespace: string, name: string) => Promise<Secret | undefined>;
+    },
+  ): Promise<CredentialTestResult>;
+}
+
 /** The services buildApp's `sentinel` option passes; all optional (an absent one makes its routes answer 503). */
 export interface SentinelServices {
   docker?: DockerAccess;
   checks?: RegistryChecks;
   tags?: TagSource;
   dependencies?: DependencyGraphOf;
+  credentials?: CredentialTester;
   /** Every change of every vigil.dev kind (GET /api/events, metric counters); buildApp wires the watch cache. */
   changes?: ChangeFeed;
   /** /metrics, the Grafana dashboard, GET /api/events tuning, GET /api/about facts (live/options.ts). */

@@ -4,12 +4,11 @@
 //   POST /api/check/{name}  → checkContainerNow()     (spec.check, then status.handledRequests.check)
 //   POST /api/webhook       → requestImageCheck()     (spec.check on every container of the repository)
 //   POST /api/scan          → requestScan()           (Settings spec.scan)
-//   GET  /api/ratelimits    → registryRateLimits()    (Registry statuses + Settings status.registries)
 import type { ResourceClient, ResourceObject } from '../../apiserver/resources/client.ts';
 import { isApiError } from '../../apiserver/resources/errors.ts';
-import type { Container, Registry, RegistryStatus, Settings } from '../../schemas/generated/types.ts';
+import type { Container, Settings } from '../../schemas/generated/types.ts';
 import { deadline, systemClock, type Clock, type ObjectReference } from '../runtime/index.ts';
-import { canonicalRegistry, parseImageReference, repositoryKey } from '../../domain/registry/reference.ts';
+import { parseImageReference, repositoryKey } from '../../domain/registry/reference.ts';
 import { checkOutcomeOf, type CheckOutcome } from './outcome.ts';
 import { scanSkipReason, type SkipReason } from './selection.ts';
 
@@ -211,32 +210,6 @@ export async function requestScan(client: ResourceClient, options: RequestOption
     return { ...current, spec: { ...typed.spec, scan: { requestedAt, ...(options.requestedBy === undefined ? {} : { requestedBy: options.requestedBy }) } } };
   }, { fieldManager: options.fieldManager ?? 'vigil' });
   return requestedAt;
-}
-
-/** One registry's budget and health, wherever it is recorded. */
-export interface RegistryRateLimit extends Omit<RegistryStatus, 'conditions' | 'observedGeneration'> {
-  /** Canonical server (docker.io, ghcr.io, host:port). */
-  server: string;
-  /** The Registry resource that holds it; absent for a registry used without one (Settings status.registries). */
-  registryName?: string;
-}
-
-/**
- * GET /api/ratelimits: every registry Vigil has asked since it started, from the Registry resources' status and, for
- * registries without a resource, Settings `status.registries`. Sorted by server.
- */
-export async function registryRateLimits(client: ResourceClient): Promise<RegistryRateLimit[]> {
-  const [registries, settings] = await Promise.all([client.list('Registry'), getOptional(client, 'Settings', 'default')]);
-  const result: RegistryRateLimit[] = [];
-  for (const object of registries.items) {
-    const registry = object as unknown as Registry;
-    const status = registry.status;
-    if (status === undefined) continue;
-    const { conditions: _conditions, observedGeneration: _generation, ...figures } = status;
-    result.push({ server: canonicalRegistry(registry.spec.server), registryName: registry.metadata.name ?? '', ...figures });
-  }
-  for (const implicit of (settings as Settings | undefined)?.status?.registries ?? []) result.push({ ...implicit });
-  return result.sort((a, b) => (a.server < b.server ? -1 : a.server > b.server ? 1 : 0));
 }
 
 async function getOptional(client: ResourceClient, kind: string, name: string): Promise<ResourceObject | undefined> {

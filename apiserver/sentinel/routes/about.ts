@@ -2,7 +2,7 @@
 // registry checker records them: in Registry statuses, and in Settings status for registries without a Registry).
 import type { FastifyInstance } from 'fastify';
 import type { NotificationChannel, Registry, UpdateRecord } from '../../../schemas/generated/types.ts';
-import { registryRateLimits, type RegistryRateLimit } from '../../../controllers/registry-check/requests.ts';
+import { registryRateLimits, type RegistryRateLimit } from '../registries/rate-limits.ts';
 import { versionInfo, vigilVersion } from '../../version.ts';
 import type { SentinelContext } from '../context.ts';
 import { listContainers, listUpdateRecords, readSettings } from '../reads.ts';

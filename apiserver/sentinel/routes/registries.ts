@@ -9,8 +9,7 @@ import { restErrors } from '../errors.ts';
 import { restIdOf, SECRET_MASK } from '../notifications/channel-mapping.ts';
 import { readSecret } from '../notifications/channel-store.ts';
 import { findStored, readRegistries, removeCredential, resolveSecret, restCredential, saveCredentials, type CredentialInput } from '../registries/credential-store.ts';
-import { testCredentials } from '../../../controllers/registry/credential-test.ts';
-import { registryRateLimits } from '../../../controllers/registry-check/requests.ts';
+import { registryRateLimits } from '../registries/rate-limits.ts';
 import { SettingValueError } from '../settings/setting-values.ts';
 import type { BodySchema } from '../validation.ts';
 import { rateLimitViews } from './about.ts';
@@ -75,8 +74,9 @@ export async function registryRoutes(app: FastifyInstance, context: SentinelCont
     const password = resolveSecret(secret, existing);
     if (password === undefined) throw restErrors.badRequest('secret: it is masked and no secret is stored for this registry: send the real one');
     const resource = stored.find((entry) => canonicalRegistry(entry.registry.spec.server) === canonicalRegistry(registry))?.registry;
+    if (context.credentials === undefined) throw restErrors.unavailable('the registry client is not running: credentials cannot be tested');
     try {
-      return await testCredentials(registry, username.trim(), password, {
+      return await context.credentials.test(registry, username.trim(), password, {
         ...(resource === undefined ? {} : { resource }),
         readSecret: async (namespace, name) => (await readSecret(resources, namespace, name)) as Secret | undefined,
       });

@@ -4,7 +4,8 @@
 // registry behind a proxy that adds rate-limit headers, answers garbage and runs out of budget.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkContainerNow, registryRateLimits, requestImageCheck, requestScan } from '../../../controllers/registry-check/requests.ts';
+import { checkContainerNow, requestImageCheck, requestScan } from '../../../controllers/registry-check/requests.ts';
+import { registryRateLimits } from '../../../apiserver/sentinel/registries/rate-limits.ts';
 import type { Container, Host, Registry, Settings, UpdateRecord } from '../../../schemas/generated/types.ts';
 import { startDockerEngine, type DockerEngine } from '../../testbed/docker.ts';
 import { startRegistryProxy, type RegistryProxy } from '../../testbed/registry-proxy.ts';

@@ -13,6 +13,7 @@ import { ResourceRegistry } from '../../../apiserver/resources/registry.ts';
 import type { SentinelServices } from '../../../apiserver/sentinel/context.ts';
 import { Manager } from '../../../controllers/runtime/index.ts';
 import { registerDockerControllers, type DockerControllers } from '../../../controllers/docker-hosts.ts';
+import { testCredentials } from '../../../controllers/registry/credential-test.ts';
 import { testAuth, type TestAuth } from '../../testbed/auth.ts';
 import { makeTempDir, removeTempDir } from '../../testbed/daemon.ts';
 import type { Response } from '../apiserver/fixtures/api.ts';
@@ -55,7 +56,11 @@ export async function startFacadeStack(options: FacadeStackOptions): Promise<Fac
     auth: auth.auth,
     logger: false,
     ...(docker === undefined ? {} : { containerLogs: docker.logs }),
-    sentinel: { ...(docker === undefined ? {} : { docker: { client: (host) => docker.sessions.get(host)?.client, logs: docker.logs } }), ...more },
+    sentinel: {
+      ...(docker === undefined ? {} : { docker: { client: (host) => docker.sessions.get(host)?.client, logs: docker.logs } }),
+      credentials: { test: testCredentials },
+      ...more,
+    },
   });
   await app.ready();
   return {
