@@ -1,7 +1,7 @@
 // The operation an idle decision starts: an update to a target, or a rollback request restoring a snapshot. Its
 // options are fixed from the container's effective settings at this moment (docs/resources.md, "Precedence"), so
 // that a settings change in the middle of an update does not change the update.
-import type { Container, Snapshot } from '../../../schemas/generated/types.ts';
+import type { Container, SettingsSpec, Snapshot } from '../../../schemas/generated/types.ts';
 import { parseDuration } from '../../../schemas/duration.ts';
 import { parseImageReference, repoDigestsFor } from '../../../domain/registry/reference.ts';
 import { newUpdateOperation, type RestoreTarget, type UpdateOperation, type UpdateOptions } from '../machine/operation.ts';
@@ -20,9 +20,10 @@ function gracePeriodMs(container: Container): number {
   }
 }
 
-function options(container: Container, hooks: ContainerHooks, healthTimeoutMs: number, pullOnly: boolean): UpdateOptions {
+function options(container: Container, settings: SettingsSpec | undefined, hooks: ContainerHooks, healthTimeoutMs: number, pullOnly: boolean): UpdateOptions {
   const effective = container.status?.effective ?? {};
   return {
+    restartDependents: settings?.dependencyAware !== false,
     gracePeriodMs: gracePeriodMs(container),
     healthTimeoutMs,
     pullOnly,
@@ -49,7 +50,7 @@ function dockerName(container: Container): string {
   return container.status?.name ?? container.spec?.containerName ?? container.metadata.name ?? '';
 }
 
-export function updateOperation(container: Container, start: UpdateStart, hooks: ContainerHooks, healthTimeoutMs: number, now: number): UpdateOperation {
+export function updateOperation(container: Container, settings: SettingsSpec | undefined, start: UpdateStart, hooks: ContainerHooks, healthTimeoutMs: number, now: number): UpdateOperation {
   const operation = newUpdateOperation({
     containerName: dockerName(container),
     containerID: container.status?.id ?? '',
@@ -57,7 +58,7 @@ export function updateOperation(container: Container, start: UpdateStart, hooks:
     ...(start.targetDigest === undefined ? {} : { targetDigest: start.targetDigest }),
     reason: start.reason,
     ...(start.request === undefined ? {} : { request: start.request.requestedAt }),
-    options: options(container, hooks, healthTimeoutMs, start.pullOnly),
+    options: options(container, settings, hooks, healthTimeoutMs, start.pullOnly),
     now,
   });
   const oldDigest = currentDigest(container);
@@ -94,7 +95,7 @@ export function restoreTarget(snapshot: Snapshot): RestoreTarget {
   };
 }
 
-export function rollbackOperation(container: Container, snapshot: Snapshot, request: { requestedAt: string; requestedBy?: string }, healthTimeoutMs: number, now: number): UpdateOperation {
+export function rollbackOperation(container: Container, settings: SettingsSpec | undefined, snapshot: Snapshot, request: { requestedAt: string; requestedBy?: string }, healthTimeoutMs: number, now: number): UpdateOperation {
   const restore = restoreTarget(snapshot);
   const operation = newUpdateOperation({
     containerName: dockerName(container),
@@ -103,7 +104,7 @@ export function rollbackOperation(container: Container, snapshot: Snapshot, requ
     reason: 'Rollback',
     request: request.requestedAt,
     // A rollback runs no hooks and keeps no backup: it puts back what ran before.
-    options: { ...options(container, { preHooks: [], postHooks: [] }, healthTimeoutMs, false), imageBackup: false },
+    options: { ...options(container, settings, { preHooks: [], postHooks: [] }, healthTimeoutMs, false), imageBackup: false },
     restore,
     now,
   });

@@ -133,7 +133,10 @@ export class OperationRunner {
     let operation = ended;
     const outcome = operation.details.outcome ?? 'failed';
     const steps: StepRecord[] = [...operation.details.steps];
-    if (operation.details.dependentsRestarted !== true && operation.details.stopIssued === true && (outcome === 'success' || outcome === 'rollback')) {
+    // Without Settings.dependencyAware (fixed in the options when the operation started) declared dependents are left
+    // running as they are.
+    const restartWanted = operation.details.options.restartDependents !== false;
+    if (restartWanted && operation.details.dependentsRestarted !== true && operation.details.stopIssued === true && (outcome === 'success' || outcome === 'rollback')) {
       const docker = this.#options.docker(namespace);
       if (docker === undefined) return { requeueAfter: this.#options.retryMs };
       const restart = await restartDependents(docker, this.#options.containers.list({ namespace }), operation.details.containerName, () => context.clock.now(), context.signal);

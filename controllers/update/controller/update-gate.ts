@@ -1,5 +1,7 @@
 // Which updates may start now: dependencies before dependents, never two on one dependency chain, and at most
-// Settings.updateConcurrency at once. The reservations live in this process (one controller, on the leader), taken
+// Settings.updateConcurrency at once. With Settings.dependencyAware false, declared dependencies (depends-on, compose
+// depends_on, spec.dependsOn) neither order updates nor form chains; a network namespace or link join still keeps two
+// updates apart, because the update of one recreates the other (Docker binds the join to the container's ID). The reservations live in this process (one controller, on the leader), taken
 // and checked without an await in between, so two workers cannot both take the last slot; the cache's view of
 // operations already under way (a previous leader's) is added to them. Keys that had to wait are enqueued again
 // whenever a reservation is released. Two updates of one container never run at once for another reason: the work
@@ -96,11 +98,13 @@ export class UpdateGate {
     };
     const analysis = analyzeDependencies(containers, { includeGone: true });
     const cycle = new Set(analysis.cycles.find((members) => members.includes(name)) ?? []);
+    const dependencyAware = input.settings?.dependencyAware !== false;
+    const edges = dependencyAware ? analysis.edges : analysis.edges.filter((edge) => edge.kinds.includes('network') || edge.kinds.includes('link'));
 
     // Dependencies first: anything this container needs (transitively, a cycle's own members aside) that is updating
-    // or about to.
+    // or about to. Not without dependencyAware: then nothing is ordered.
     const needs = new Map<string, string[]>();
-    for (const edge of analysis.edges) needs.set(edge.dependent, [...(needs.get(edge.dependent) ?? []), edge.dependency]);
+    if (dependencyAware) for (const edge of analysis.edges) needs.set(edge.dependent, [...(needs.get(edge.dependent) ?? []), edge.dependency]);
     const pending: string[] = [];
     const seen = new Set<string>([name]);
     const queue = [...(needs.get(name) ?? [])];
@@ -119,7 +123,7 @@ export class UpdateGate {
 
     // Never two on one chain: the containers connected to this one through dependencies, either way.
     const neighbours = new Map<string, string[]>();
-    for (const edge of analysis.edges) {
+    for (const edge of edges) {
       neighbours.set(edge.dependent, [...(neighbours.get(edge.dependent) ?? []), edge.dependency]);
       neighbours.set(edge.dependency, [...(neighbours.get(edge.dependency) ?? []), edge.dependent]);
     }

@@ -153,10 +153,10 @@ export class UpdateReconciler implements Reconciler {
           });
           return;
         }
-        operation = rollbackOperation(current, snapshot, decision.request, this.#options.healthTimeoutMs, now);
+        operation = rollbackOperation(current, this.#settings(), snapshot, decision.request, this.#options.healthTimeoutMs, now);
       } else {
         const hooks = resolveHooks(current, this.#options.hooks.list());
-        operation = updateOperation(current, decision, hooks, this.#options.healthTimeoutMs, now);
+        operation = updateOperation(current, this.#settings(), decision, hooks, this.#options.healthTimeoutMs, now);
       }
       await this.#runner.begin(context, container, operation);
     } catch (error) {

@@ -58,6 +58,11 @@ export interface UpdateOptions {
   imageBackup: boolean;
   preHooks: HookCommand[];
   postHooks: HookCommand[];
+  /**
+   * Restart the running containers that declare a dependency on this one once it ended (Settings.dependencyAware).
+   * Absent (an operation persisted before the option existed): true.
+   */
+  restartDependents?: boolean;
 }
 
 export interface StepRecord {

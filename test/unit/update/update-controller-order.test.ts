@@ -62,6 +62,63 @@ describe('order and concurrency of updates', () => {
     assert.equal((await world.docker.inspectContainer('worker', AbortSignal.timeout(100)))?.State.StartedAt, workerStarted, 'an unrelated container is left alone');
   });
 
+  test('dependencyAware false: a dependent updates without waiting for its dependency', async () => {
+    world = await new ControllerWorld({ settings: { updateConcurrency: 4, dependencyAware: false } }).start();
+    publishApp(world);
+    await world.run('app', IMAGE_1, { labels: { 'sentinel.policy': 'auto', 'sentinel.depends-on': 'db' } });
+    await world.run('db', IMAGE_1, { labels: { 'sentinel.policy': 'auto' } });
+    await world.offer('app', IMAGE_2, DIGEST_2);
+    await world.offer('db', IMAGE_2, DIGEST_2);
+    let appWaited = false;
+    await world.until('both updated', async () => {
+      const [app, db] = await statuses(world, ['app', 'db']);
+      if (findCondition(app?.conditions, 'Updating')?.reason === 'WaitingForDependencies') appWaited = true;
+      return app?.lastUpdate !== undefined && db?.lastUpdate !== undefined;
+    });
+    const [appRecord] = await world.records('app');
+    const [dbRecord] = await world.records('db');
+    assert.equal(appRecord?.spec.outcome, 'success');
+    assert.equal(dbRecord?.spec.outcome, 'success');
+    assert.equal(appWaited, false, 'app never waited for db');
+    // Each update spends the 5 s grace period: ordered, app would start only after db finished.
+    assert.ok(Date.parse(appRecord?.spec.startedAt ?? '') < Date.parse(dbRecord?.spec.finishedAt ?? ''), `app ${appRecord?.spec.startedAt} started before db finished ${dbRecord?.spec.finishedAt}`);
+  });
+
+  test('dependencyAware false: the dependents of an updated container are not restarted', async () => {
+    world = await new ControllerWorld({ settings: { dependencyAware: false } }).start();
+    publishApp(world);
+    await world.run('db', IMAGE_1, { labels: { 'sentinel.policy': 'auto' } });
+    await world.run('app', IMAGE_1, { labels: { 'sentinel.depends-on': 'db' } });
+    const appStarted = (await world.docker.inspectContainer('app', AbortSignal.timeout(100)))?.State.StartedAt;
+    await world.clock.advance(1000);
+    await world.offer('db', IMAGE_2, DIGEST_2);
+    await world.until('db updated', async () => (await world.status('db')).lastUpdate !== undefined);
+    const [record] = await world.records('db');
+    assert.equal(record?.spec.outcome, 'success');
+    assert.equal(record?.spec.steps?.find((step) => step.name === 'restartDependents'), undefined);
+    const app = await world.docker.inspectContainer('app', AbortSignal.timeout(100));
+    assert.equal(app?.State.Running, true);
+    assert.equal(app?.State.StartedAt, appStarted, 'app was not restarted');
+  });
+
+  test('dependencyAware false: a network-namespace join still keeps two updates apart', async () => {
+    world = await new ControllerWorld({ settings: { updateConcurrency: 8, dependencyAware: false } }).start();
+    publishApp(world);
+    const vpnID = await world.run('vpn', IMAGE_1, { labels: { 'sentinel.policy': 'auto' } });
+    await world.run('torrent', IMAGE_1, { labels: { 'sentinel.policy': 'auto' }, hostConfig: { NetworkMode: `container:${vpnID}` } });
+    for (const name of ['vpn', 'torrent']) await world.offer(name, IMAGE_2, DIGEST_2);
+    let overlap = false;
+    await world.until('both updated', async () => {
+      const [vpn, torrent] = await statuses(world, ['vpn', 'torrent']);
+      if (isActive(vpn?.operation) && isActive(torrent?.operation)) overlap = true;
+      return vpn?.lastUpdate !== undefined && torrent?.lastUpdate !== undefined;
+    });
+    assert.equal(overlap, false);
+    const vpn = await world.docker.inspectContainer('vpn', AbortSignal.timeout(100));
+    const torrent = await world.docker.inspectContainer('torrent', AbortSignal.timeout(100));
+    assert.equal(torrent?.HostConfig.NetworkMode, `container:${vpn?.Id ?? ''}`);
+  });
+
   test('never two updates on one dependency chain, whichever way the dependency goes', async () => {
     world = await new ControllerWorld({ settings: { updateConcurrency: 8 } }).start();
     publishApp(world);
