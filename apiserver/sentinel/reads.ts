@@ -4,12 +4,19 @@ import type { Container, Settings, Snapshot, UpdateRecord } from '../../schemas/
 import type { ResourceClient } from '../resources/client.ts';
 import { isApiError } from '../resources/errors.ts';
 import type { StoredContainer } from './container-key.ts';
+import { isShown } from './views/container-view.ts';
 
 const CACHED = { resourceVersion: '0' } as const;
 
 export async function listContainers(resources: ResourceClient, namespace?: string): Promise<StoredContainer[]> {
   const list = await resources.list('Container', { ...CACHED, ...(namespace === undefined ? {} : { namespace }) });
   return list.items as StoredContainer[];
+}
+
+/** The containers the listing views show (views/container-view.ts isShown: present, and Settings.showStopped). */
+export async function listShownContainers(resources: ResourceClient): Promise<StoredContainer[]> {
+  const [containers, settings] = await Promise.all([listContainers(resources), readSettings(resources)]);
+  return containers.filter((container) => isShown(container, settings));
 }
 
 export async function listUpdateRecords(resources: ResourceClient, namespace?: string): Promise<UpdateRecord[]> {

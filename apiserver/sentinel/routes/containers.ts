@@ -7,8 +7,8 @@ import { containerRefOf, dockerNameOf, findContainer, type StoredContainer } fro
 import type { SentinelContext } from '../context.ts';
 import { restErrors } from '../errors.ts';
 import { countParam } from '../query.ts';
-import { belongsTo, listContainers, listSnapshots, listUpdateRecords, readSettings } from '../reads.ts';
-import { compareContainers, containerSummary, isPresent } from '../views/container-view.ts';
+import { belongsTo, listShownContainers, listSnapshots, listUpdateRecords, readSettings } from '../reads.ts';
+import { compareContainers, containerSummary } from '../views/container-view.ts';
 import { compareRecordsNewestFirst, compareSnapshotsNewestFirst, historyEntry, snapshotView } from '../views/history-view.ts';
 import { hostNames } from '../views/hosts.ts';
 import { isQueued } from '../views/queue-view.ts';
@@ -29,7 +29,7 @@ function isSnapshotOf(container: StoredContainer, snapshot: Snapshot, dockerName
 }
 
 export async function stats(context: SentinelContext): Promise<{ total: number; running: number; pending: number }> {
-  const containers = (await listContainers(context.resources)).filter(isPresent);
+  const containers = await listShownContainers(context.resources);
   return {
     total: containers.length,
     running: containers.filter((container) => container.status?.state === 'running').length,
@@ -41,8 +41,8 @@ export async function containerRoutes(app: FastifyInstance, context: SentinelCon
   const { resources } = context;
 
   app.get('/api/containers', async () => {
-    const [containers, names] = await Promise.all([listContainers(resources), hostNames(resources)]);
-    return containers.filter(isPresent).sort(compareContainers).map((container) => containerSummary(container, names));
+    const [containers, names] = await Promise.all([listShownContainers(resources), hostNames(resources)]);
+    return containers.sort(compareContainers).map((container) => containerSummary(container, names));
   });
 
   app.get<NameParams>('/api/containers/:name', async (request) => {

@@ -1,12 +1,13 @@
 // The approval queue: Containers' status.pendingUpdate (views/queue-view.ts says which entries stand). Approving
 // requests an update bound to the queued remote digest and version (spec.update reason Approved: the update controller
 // refuses a pull of anything else); rejecting hides this update until something newer appears (spec.rejectedUpdate);
-// ignoring adds the top version to spec.ignoredVersions, so that no check offers it again.
+// ignoring adds the top version to spec.ignoredVersions, so that no check offers it again. The lists leave out what
+// Settings.showStopped hides (views/container-view.ts isShown).
 import type { FastifyInstance } from 'fastify';
 import { describeRef, findContainer, parseQueueKey, type ContainerRef, type StoredContainer } from '../container-key.ts';
 import { requestBy, type SentinelContext } from '../context.ts';
 import { restErrors } from '../errors.ts';
-import { listContainers, readSettings } from '../reads.ts';
+import { listShownContainers, readSettings } from '../reads.ts';
 import { isSelf } from '../views/container-view.ts';
 import { hostNames } from '../views/hosts.ts';
 import { queueEntryView, standingUpdate, standingUpdates, type StandingUpdate } from '../views/queue-view.ts';
@@ -31,11 +32,11 @@ export async function queueRoutes(app: FastifyInstance, context: SentinelContext
   const { resources } = context;
 
   app.get('/api/queue', async () => {
-    const [containers, settings, names] = await Promise.all([listContainers(resources), readSettings(resources), hostNames(resources)]);
+    const [containers, settings, names] = await Promise.all([listShownContainers(resources), readSettings(resources), hostNames(resources)]);
     return standingUpdates(containers).map((entry) => queueEntryView(entry, settings, names));
   });
 
-  app.get('/api/queue/count', async () => ({ count: standingUpdates(await listContainers(resources)).length }));
+  app.get('/api/queue/count', async () => ({ count: standingUpdates(await listShownContainers(resources)).length }));
 
   app.post<KeyParams>('/api/approve/:key', async (request) => {
     const ref = parseQueueKey(request.params.key);

@@ -1,7 +1,7 @@
 // Containers as Docker Sentinel's /api/containers shows them, read from Container resources (docs/resources.md "REST
 // reads": policy = effective.policy.value, stack = compose.project, maintenance = status.maintenance), plus the few
 // fields Vigil's dashboard needs beyond them (host, health, where the policy comes from, update availability).
-import type { Container } from '../../../schemas/generated/types.ts';
+import type { Container, Settings } from '../../../schemas/generated/types.ts';
 import { dockerNameOf } from '../container-key.ts';
 import type { HostNames } from './hosts.ts';
 
@@ -38,6 +38,22 @@ export function isSelf(container: Container): boolean {
 /** A container whose Docker container exists (not marked gone by the inventory). */
 export function isPresent(container: Container): boolean {
   return container.status?.state !== 'gone' && container.metadata.deletionTimestamp === undefined;
+}
+
+/** Docker states in which a container is stopped (it is neither running, restarting, paused nor being removed). */
+const STOPPED_STATES: ReadonlySet<string> = new Set(['created', 'exited', 'dead']);
+
+export function isStopped(container: Container): boolean {
+  return STOPPED_STATES.has(container.status?.state ?? '');
+}
+
+/**
+ * Whether the listing views (containers, stats, queue) show the container: it exists, and it is not stopped while
+ * Settings.showStopped is false. The resource itself is untouched: a hidden container is still read, approved or
+ * started by name.
+ */
+export function isShown(container: Container, settings: Settings | undefined): boolean {
+  return isPresent(container) && (settings?.spec?.showStopped !== false || !isStopped(container));
 }
 
 export function containerSummary(container: Container, hostName: HostNames): ContainerSummaryView {
