@@ -6,6 +6,7 @@ import { parseDuration } from '../../../schemas/duration.ts';
 import { parseImageReference, repoDigestsFor } from '../../../domain/registry/reference.ts';
 import { newUpdateOperation, type RestoreTarget, type UpdateOperation, type UpdateOptions } from '../machine/operation.ts';
 import type { UpdateStart } from './desired.ts';
+import type { LabelChanges } from '../recreate/labels.ts';
 import type { ContainerHooks } from './hooks.ts';
 
 const DEFAULT_GRACE_PERIOD_MS = 30_000;
@@ -50,7 +51,7 @@ function dockerName(container: Container): string {
   return container.status?.name ?? container.spec?.containerName ?? container.metadata.name ?? '';
 }
 
-export function updateOperation(container: Container, settings: SettingsSpec | undefined, start: UpdateStart, hooks: ContainerHooks, healthTimeoutMs: number, now: number): UpdateOperation {
+export function updateOperation(container: Container, settings: SettingsSpec | undefined, start: UpdateStart, hooks: ContainerHooks, labels: LabelChanges | undefined, healthTimeoutMs: number, now: number): UpdateOperation {
   const operation = newUpdateOperation({
     containerName: dockerName(container),
     containerID: container.status?.id ?? '',
@@ -58,7 +59,7 @@ export function updateOperation(container: Container, settings: SettingsSpec | u
     ...(start.targetDigest === undefined ? {} : { targetDigest: start.targetDigest }),
     reason: start.reason,
     ...(start.request === undefined ? {} : { request: start.request.requestedAt }),
-    options: options(container, settings, hooks, healthTimeoutMs, start.pullOnly),
+    options: { ...options(container, settings, hooks, healthTimeoutMs, start.pullOnly), ...(labels === undefined ? {} : { labels }) },
     now,
   });
   const oldDigest = currentDigest(container);

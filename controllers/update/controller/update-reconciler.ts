@@ -14,7 +14,8 @@ import { isTerminal, type UpdateOperation } from '../machine/operation.ts';
 import { UPDATE_FIELD_MANAGER } from './container-journal.ts';
 import { waitingCondition } from './conditions.ts';
 import { decideIdle, isActive, type IdleDecision } from './desired.ts';
-import { resolveHooks } from './hooks.ts';
+import { hookLabelChanges } from './hook-labels.ts';
+import { resolveHooks, selectedHooks } from './hooks.ts';
 import { rollbackOperation, updateOperation } from './new-operation.ts';
 import { OperationRunner, type OperationRunnerOptions } from './operation-runner.ts';
 import type { CredentialsFor } from './pull-credentials.ts';
@@ -155,8 +156,10 @@ export class UpdateReconciler implements Reconciler {
         }
         operation = rollbackOperation(current, this.#settings(), snapshot, decision.request, this.#options.healthTimeoutMs, now);
       } else {
-        const hooks = resolveHooks(current, this.#options.hooks.list());
-        operation = updateOperation(current, this.#settings(), decision, hooks, this.#options.healthTimeoutMs, now);
+        const hookResources = this.#options.hooks.list();
+        const hooks = resolveHooks(current, hookResources);
+        const labels = hookLabelChanges(this.#settings(), current.status?.labels ?? {}, selectedHooks(current, hookResources));
+        operation = updateOperation(current, this.#settings(), decision, hooks, labels, this.#options.healthTimeoutMs, now);
       }
       await this.#runner.begin(context, container, operation);
     } catch (error) {

@@ -2,6 +2,7 @@
 // short fixed sequence of them) that is safe to repeat: after a crash the machine may ask for it again.
 import type { EndpointSettings } from '../docker/types.ts';
 import type { ImageRemoval } from '../docker/update-docker.ts';
+import type { LabelChanges } from '../recreate/labels.ts';
 
 export type Action =
   | { kind: 'done' }
@@ -31,6 +32,8 @@ export type Action =
       preferReferences?: string[];
       removeVolumes: boolean;
       networkMode?: string;
+      /** Labels set on and removed from the snapshot's (the update's options.labels). */
+      labels?: LabelChanges;
       /** Links to container `from` (a recovery name the old container had) point to `to` in the new container. */
       renameLinks?: { from: string; to: string };
     }

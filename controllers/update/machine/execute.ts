@@ -58,6 +58,7 @@ async function create(action: Extract<Action, { kind: 'create' }>, context: Exec
   const newImage = imageID === container.Image ? oldImage : await imageConfig(docker, imageID, signal);
   if (newImage === undefined) throw new Error(`image ${imageID} is not on the engine`);
   const input: Parameters<typeof buildRecreatePlan>[0] = { container, oldImage, newImage, image, removeVolumes: action.removeVolumes, name: action.name };
+  if (action.labels !== undefined) input.labels = action.labels;
   if (action.networkMode !== undefined) input.networkMode = action.networkMode;
   const plan = buildRecreatePlan(input);
   const { renameLinks } = action;

@@ -2,6 +2,7 @@
 // step-specific data under `details`. It is written before every step, so that after a crash at any point the
 // machine knows what it was doing, and every step can tell from Docker whether it already happened.
 import type { Operation } from '../../../schemas/generated/types.ts';
+import type { LabelChanges } from '../recreate/labels.ts';
 
 /** Forward steps, in order. */
 export const FORWARD_STEPS = [
@@ -63,6 +64,8 @@ export interface UpdateOptions {
    * Absent (an operation persisted before the option existed): true.
    */
   restartDependents?: boolean;
+  /** Labels the new container gets beyond the old one's (Settings.hooksWriteLabels); absent: the old labels as they are. */
+  labels?: LabelChanges;
 }
 
 export interface StepRecord {

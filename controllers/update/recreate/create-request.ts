@@ -7,6 +7,7 @@
 import type { ContainerConfig, ContainerInspect, CreateContainerRequest } from '../docker/types.ts';
 import { containerName } from '../docker/types.ts';
 import { userConfig } from './config.ts';
+import { applyLabelChanges, type LabelChanges } from './labels.ts';
 import { normalizeLinks, planNetworks, type NetworkAttachment } from './networking.ts';
 import { carriedOverVolumes } from './volumes.ts';
 
@@ -25,6 +26,8 @@ export interface RecreateInput {
   name?: string;
   /** Replaces HostConfig.NetworkMode, e.g. `container:NEWID` when the namespace's owner was recreated. */
   networkMode?: string;
+  /** Labels set and removed on top of the ones kept (labels.ts). */
+  labels?: LabelChanges;
 }
 
 export interface RecreatePlan {
@@ -40,6 +43,11 @@ export function buildRecreatePlan(input: RecreateInput): RecreatePlan {
   const original = container.HostConfig;
   const networkMode = input.networkMode ?? (typeof original.NetworkMode === 'string' ? original.NetworkMode : 'default');
   const config = userConfig({ container: container.Config, containerID: container.Id, oldImage: input.oldImage, networkMode, image: input.image });
+  if (input.labels !== undefined) {
+    const labels = applyLabelChanges(config.Labels, input.labels);
+    if (Object.keys(labels).length > 0) config.Labels = labels;
+    else delete config.Labels;
+  }
 
   const hostConfig: Record<string, unknown> = structuredClone(original);
   hostConfig.NetworkMode = networkMode;

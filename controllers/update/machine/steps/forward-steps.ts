@@ -99,7 +99,7 @@ export const FORWARD: Record<ForwardStep, StepHandler> = {
     if (operation.snapshot === undefined || details.newImageID === undefined) return { kind: 'to', operation: fail(operation, world.now, 'nothing to create from') };
     const restore = details.restore;
     const action: Action = restore === undefined
-      ? { kind: 'create', purpose: 'new', snapshot: operation.snapshot, name: details.containerName, image: operation.targetImage, imageID: details.newImageID, removeVolumes: details.options.removeVolumes }
+      ? { kind: 'create', purpose: 'new', snapshot: operation.snapshot, name: details.containerName, image: operation.targetImage, imageID: details.newImageID, removeVolumes: details.options.removeVolumes, ...(details.options.labels === undefined ? {} : { labels: details.options.labels }) }
       : {
           // The restored container is the snapshot's, on its exact image ID, shown as its old tag while that still names it.
           kind: 'create',
