@@ -12,6 +12,22 @@ export class FakeRegistry implements RegistryReader {
   readonly #tags = new Map<string, Map<string, string>>();
   readonly #manifests = new Map<string, Manifest>();
   #failure: Error | undefined;
+  #inFlight = 0;
+  /** The most tag-list requests that were under way at once. */
+  mostInFlight = 0;
+  #hold: { count: number; release: () => void; released: Promise<void> } | undefined;
+
+  /**
+   * The next tag-list requests wait until `count` of them are under way at once, then all go on (once): proves that
+   * a caller runs at least `count` at a time without timing. A caller that never gets there hangs (the test fails).
+   */
+  holdTagListsUntil(count: number): void {
+    let release = (): void => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.#hold = { count, release, released };
+  }
 
   /** Every later request fails with this error (undefined: none fails). */
   failWith(error: Error | undefined): void {
@@ -46,6 +62,20 @@ export class FakeRegistry implements RegistryReader {
 
   async listTags(ref: RepositoryRef): Promise<readonly string[]> {
     this.requests.tags += 1;
+    this.#inFlight += 1;
+    this.mostInFlight = Math.max(this.mostInFlight, this.#inFlight);
+    try {
+      const hold = this.#hold;
+      if (hold !== undefined) {
+        if (this.#inFlight >= hold.count) {
+          this.#hold = undefined;
+          hold.release();
+        }
+        await hold.released;
+      }
+    } finally {
+      this.#inFlight -= 1;
+    }
     this.#maybeFail(ref.registry);
     const tags = this.#tags.get(ref.repository);
     if (tags === undefined) throw new RegistryError({ code: 'not_found', registry: ref.registry, message: `${ref.repository}: NAME_UNKNOWN` });
