@@ -152,6 +152,17 @@ describe('the update controller', () => {
     assert.equal(web?.State.Running, true);
   });
 
+  test('Settings pullOnly pulls the new image for every auto-update and recreates nothing', async () => {
+    world = await new ControllerWorld({ settings: { pullOnly: true } }).start();
+    publishApp(world);
+    const id = await world.run('web', IMAGE_1, { labels: { 'sentinel.policy': 'auto' } });
+    await world.offer('web', IMAGE_2, DIGEST_2);
+    await world.until('pulled', async () => (await world.status('web')).lastUpdate);
+    assert.deepEqual((await world.records('web')).map((record) => record.spec.outcome), ['pull_only']);
+    assert.equal(world.docker.pulls.length, 1);
+    assert.equal((await world.docker.inspectContainer('web', AbortSignal.timeout(100)))?.Id, id);
+  });
+
   test('the update delay counts from registryCheck.firstSeen', async () => {
     world = await new ControllerWorld().start();
     publishApp(world);
