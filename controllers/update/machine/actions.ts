@@ -3,6 +3,7 @@
 import type { EndpointSettings } from '../docker/types.ts';
 import type { ImageRemoval } from '../docker/update-docker.ts';
 import type { LabelChanges } from '../recreate/labels.ts';
+import type { ImageTag } from './restored-tag.ts';
 
 export type Action =
   | { kind: 'done' }
@@ -11,10 +12,14 @@ export type Action =
   | { kind: 'exec'; hook: 'pre' | 'post'; index: number; containerID: string; command: string[]; timeoutMs: number }
   /** Inspect the container, store the inspect as a snapshot, and list its network-namespace dependents. */
   | { kind: 'snapshot'; containerID: string }
-  | { kind: 'tag'; imageID: string; repository: string; tag: string }
+  /** Tag `imageID`: the backup tag before an update, or in a rollback the old container's tag back on the old image. */
+  | { kind: 'tag'; purpose: 'backup' | 'rollback'; imageID: string; repository: string; tag: string }
   | { kind: 'pull'; reference: string }
-  /** Make sure image `imageID` is on the engine, pulling `pullReference` (REPO@DIGEST) if it is not. */
-  | { kind: 'ensureImage'; imageID: string; pullReference?: string }
+  /**
+   * Make sure image `imageID` is on the engine, pulling `pullReference` (REPO@DIGEST) if it is not, and tagged `tag`
+   * once it is (a rollback request shows the snapshot's tag again, not the digest it pulled).
+   */
+  | { kind: 'ensureImage'; imageID: string; pullReference?: string; tag?: ImageTag }
   | { kind: 'stop'; containerID: string }
   | { kind: 'rename'; containerID: string; name: string }
   /**

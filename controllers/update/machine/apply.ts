@@ -90,7 +90,7 @@ export function applyResult(operation: UpdateOperation, action: Action, result: 
       return withDetails(next, details);
     }
     case 'tag':
-      return withDetails(succeeded, { backupDone: true });
+      return withDetails(succeeded, action.purpose === 'backup' ? { backupDone: true } : { oldTagRestored: true });
     case 'pull':
     case 'ensureImage':
       return withDetails(succeeded, { ...(result.imageID === undefined ? {} : { newImageID: result.imageID }), newRepoDigests: result.repoDigests ?? [] });

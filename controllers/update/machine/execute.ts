@@ -81,6 +81,7 @@ async function ensureImage(action: Extract<Action, { kind: 'ensureImage' }>, con
     if (image === undefined) throw new Error(`pulled ${action.pullReference}, but image ${action.imageID} is still not on the engine`);
   }
   if (image === undefined) throw new Error(`image ${action.imageID} is no longer on the engine and no registry digest of it is known`);
+  if (action.tag !== undefined) await docker.tagImage(image.Id, action.tag.repository, action.tag.tag, signal);
   return { imageID: image.Id, repoDigests: image.RepoDigests ?? [] };
 }
 

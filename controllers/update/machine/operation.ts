@@ -25,7 +25,7 @@ export const FORWARD_STEPS = [
 ] as const;
 
 /** Steps back to the old container after a failure, in order. */
-export const ROLLBACK_STEPS = ['rollbackRemoveNew', 'rollbackRename', 'rollbackRecreate', 'rollbackConnect', 'rollbackStart', 'rollbackDependents'] as const;
+export const ROLLBACK_STEPS = ['rollbackRemoveNew', 'rollbackRename', 'rollbackTag', 'rollbackRecreate', 'rollbackConnect', 'rollbackStart', 'rollbackDependents'] as const;
 
 export type ForwardStep = (typeof FORWARD_STEPS)[number];
 export type RollbackStep = (typeof ROLLBACK_STEPS)[number];
@@ -122,6 +122,8 @@ export type UpdateDetails = {
   postHooksDone?: number;
   backupTag?: string;
   backupDone?: boolean;
+  /** The rollback pointed the old container's tag (oldImage) at oldImageID again. */
+  oldTagRestored?: boolean;
   /** Set when the step was first attempted: from then on Docker may have done it. */
   stopIssued?: boolean;
   createIssued?: boolean;

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ContainerInspect } from '../../../controllers/update/docker/types.ts';
 import type { Action } from '../../../controllers/update/machine/actions.ts';
+import { applyResult } from '../../../controllers/update/machine/apply.ts';
 import { decide } from '../../../controllers/update/machine/decide.ts';
 import { FORWARD_STEPS, newUpdateOperation, ROLLBACK_STEPS, type Step, type UpdateOperation } from '../../../controllers/update/machine/operation.ts';
 import type { ContainerFacts, World } from '../../../controllers/update/machine/world.ts';
@@ -150,7 +151,7 @@ describe('decide: crashed right after a step, it continues from what Docker show
     const operation = at('backup', { backupTag: 'sentinel-backup-20250115-142900' });
     operation.details.options = { ...operation.details.options, imageBackup: true };
     assert.deepEqual(next(operation, world({ old: oldAsIs, holder: oldAsIs, now: NOW + 3_600_000 })).action, {
-      kind: 'tag', imageID: 'sha256:old', repository: 'app', tag: 'sentinel-backup-20250115-142900',
+      kind: 'tag', purpose: 'backup', imageID: 'sha256:old', repository: 'app', tag: 'sentinel-backup-20250115-142900',
     });
   });
 
@@ -194,8 +195,25 @@ describe('decide: crashed right after a step, it continues from what Docker show
     assert.deepEqual(next(operation, world({ old: oldRecovered })).action, { kind: 'rename', containerID: OLD_ID, name: 'web' });
   });
 
-  test('after renaming back: it starts the old container', () => {
+  test('after renaming back: it points the old container\'s tag at the old image again', () => {
     const operation = at('rollbackRename', { error: 'unhealthy' }, { newContainerID: NEW_ID });
+    const decision = next(operation, world({ old: oldStopped, holder: oldStopped }));
+    assert.equal(decision.operation.step, 'rollbackTag');
+    assert.deepEqual(decision.action, { kind: 'tag', purpose: 'rollback', imageID: 'sha256:old', repository: 'app', tag: '1' });
+    const applied = applyResult(decision.operation, decision.action, {}, NOW);
+    assert.equal(applied.details.oldTagRestored, true);
+    assert.equal(applied.details.backupDone, undefined, 'a re-tag is no backup');
+  });
+
+  test('a container created from an image ID or a digest gets no tag back', () => {
+    for (const oldImage of ['sha256:old', 'app@sha256:1111']) {
+      const operation = at('rollbackRename', { error: 'unhealthy', oldImage }, { newContainerID: NEW_ID });
+      assert.deepEqual(next(operation, world({ old: oldStopped, holder: oldStopped })).action, { kind: 'start', containerID: OLD_ID }, oldImage);
+    }
+  });
+
+  test('after renaming back and re-tagging: it starts the old container', () => {
+    const operation = at('rollbackRename', { error: 'unhealthy', oldTagRestored: true }, { newContainerID: NEW_ID });
     assert.deepEqual(next(operation, world({ old: oldStopped, holder: oldStopped })).action, { kind: 'start', containerID: OLD_ID });
   });
 
@@ -236,7 +254,7 @@ describe('decide: validation and rollback', () => {
   });
 
   test('an old container that is gone is recreated from the snapshot on the exact old image ID', () => {
-    const operation = at('rollbackRename', { error: 'unhealthy' }, { newContainerID: NEW_ID });
+    const operation = at('rollbackRename', { error: 'unhealthy', oldTagRestored: true }, { newContainerID: NEW_ID });
     assert.deepEqual(next(operation, world({})).action, {
       kind: 'create', purpose: 'restore', snapshot: 'web-1', name: 'web', image: 'sha256:old', imageID: 'sha256:old', removeVolumes: false, preferReferences: ['app:1'],
     });

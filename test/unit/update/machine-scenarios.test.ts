@@ -98,15 +98,17 @@ describe('update machine on a fake engine', () => {
     }
   });
 
-  test('a rollback after the tag moved on still runs the exact old image', async () => {
+  test('a rollback after the tag moved on runs the exact old image, under its tag again', async () => {
     const world = await new MachineWorld({ newBehaviour: { health: 'unhealthy' } }).setUp();
     const result = await world.run(world.operation(), (_operation, action) => {
       // Meanwhile the tag the old container was created from comes to name another image (a mutable tag moved).
       if (action.kind === 'stop') world.docker.addImage([OLD_REFERENCE], { config: imageConfig('moved') });
     });
     assert.equal(result.details.outcome, 'rollback');
-    assert.notEqual((await world.docker.inspectImage(OLD_REFERENCE, AbortSignal.timeout(100)))?.Id, world.oldImageID);
-    assert.equal((await world.inspect())?.Image, world.oldImageID);
+    assert.equal((await world.docker.inspectImage(OLD_REFERENCE, AbortSignal.timeout(100)))?.Id, world.oldImageID, 'the tag names the old image again');
+    const web = await world.inspect();
+    assert.equal(web?.Image, world.oldImageID);
+    assert.equal(web?.Config.Image, OLD_REFERENCE);
     await converged(world, result);
   });
 
@@ -123,6 +125,21 @@ describe('update machine on a fake engine', () => {
     assert.equal(web?.Config.Image, world.oldImageID, 'the tag names another image now, so the ID is shown');
     assert.ok(web?.Config.Env?.includes('MODE=production'));
     assert.deepEqual(Object.keys(web?.NetworkSettings.Networks ?? {}).sort(), ['back', 'front']);
+  });
+
+  test('an auto-removed old container recreated after its tag moved on (an update to the same tag) is shown under that tag again', async () => {
+    const world = await new MachineWorld({ newBehaviour: { health: 'unhealthy' }, hostConfig: { AutoRemove: true } }).setUp();
+    const result = await world.run(world.operation(), (_operation, action) => {
+      if (action.kind === 'stop') world.docker.addImage([OLD_REFERENCE], { config: imageConfig('moved') });
+    });
+    assert.equal(result.details.outcome, 'rollback');
+    await converged(world, result);
+    const web = await world.inspect();
+    assert.notEqual(web?.Id, world.webID);
+    assert.equal(web?.Image, world.oldImageID);
+    assert.equal(web?.Config.Image, OLD_REFERENCE);
+    assert.equal((await world.docker.inspectImage(OLD_REFERENCE, AbortSignal.timeout(100)))?.Id, world.oldImageID);
+    assert.ok(result.details.steps.some((step) => step.name === 'rollbackTag'), 'the record lists the re-tag');
   });
 
   test('a stopped container is updated and left stopped, without health validation', async () => {
@@ -282,7 +299,8 @@ describe('update machine on a fake engine', () => {
     await converged(world, result);
     const web = await world.inspect();
     assert.equal(web?.Image, world.oldImageID);
-    assert.equal(web?.Config.Image, 'registry.test/team/app@sha256:1111', 'the tag no longer names the image: its digest does');
+    assert.equal(web?.Config.Image, OLD_REFERENCE, 'shown under its old tag, not the digest it was pulled by');
+    assert.equal((await world.docker.inspectImage(OLD_REFERENCE, AbortSignal.timeout(100)))?.Id, world.oldImageID, 'the old tag names the old image ID again');
     assert.ok(web?.Config.Env?.includes('VERSION=1'));
     assert.ok(web?.Config.Env?.includes('MODE=production'));
     assert.equal(web?.Config.WorkingDir, '/srv/1');

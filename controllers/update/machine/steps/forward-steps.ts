@@ -2,6 +2,7 @@
 import type { Action } from '../actions.ts';
 import { backupTagAt, repositoryOf } from '../backup-tag.ts';
 import type { ForwardStep } from '../operation.ts';
+import { restoredTagFor } from '../restored-tag.ts';
 import { fail, finish } from '../transitions.ts';
 import { decideDependents } from './dependents.ts';
 import { act, done, networksStep, ownedHolder, wasRunning, type StepDecision, type StepHandler } from './step-decision.ts';
@@ -44,15 +45,19 @@ export const FORWARD: Record<ForwardStep, StepHandler> = {
     const tag = details.backupTag ?? backupTagAt(world.now);
     const repository = repositoryOf(details.oldImage !== undefined && !details.oldImage.startsWith('sha256:') ? details.oldImage : operation.targetImage);
     const withTag = details.backupTag === undefined ? { ...operation, details: { ...details, backupTag: tag } } : operation;
-    return act({ kind: 'tag', imageID: operation.oldImageID, repository, tag }, withTag);
+    return act({ kind: 'tag', purpose: 'backup', imageID: operation.oldImageID, repository, tag }, withTag);
   },
 
   pull: (operation) => {
     const { details } = operation;
     if (details.newImageID !== undefined) return done();
     const restore = details.restore;
-    // A rollback request restores an exact image ID: what the engine still has, or its digest pulled again.
-    if (restore !== undefined) return act({ kind: 'ensureImage', imageID: restore.imageID, ...(restore.pullReference === undefined ? {} : { pullReference: restore.pullReference }) });
+    // A rollback request restores an exact image ID: what the engine still has, or its digest pulled again, under
+    // the tag the snapshot's container had (cleanup removed it, or the registry moved it on).
+    if (restore !== undefined) {
+      const tag = restoredTagFor(restore.image, restore.imageID);
+      return act({ kind: 'ensureImage', imageID: restore.imageID, ...(restore.pullReference === undefined ? {} : { pullReference: restore.pullReference }), ...(tag === undefined ? {} : { tag }) });
+    }
     return act({ kind: 'pull', reference: operation.targetImage });
   },
 

@@ -1,8 +1,9 @@
 // The way back to the old container after a failure: remove what the update created, give the old container its
-// name back (so it runs the exact old image ID), or recreate it from the snapshot when it is gone, then start it
-// and rejoin its namespace dependents (docs/update.md).
+// name back (so it runs the exact old image ID), point its tag at that image again, or recreate it from the snapshot
+// when it is gone, then start it and rejoin its namespace dependents (docs/update.md).
 import type { Action } from '../actions.ts';
 import type { RollbackStep } from '../operation.ts';
+import { restoredTagFor } from '../restored-tag.ts';
 import { finish } from '../transitions.ts';
 import { decideDependents } from './dependents.ts';
 import { act, done, networksStep, ownedHolder, wasRunning, type StepHandler } from './step-decision.ts';
@@ -22,6 +23,14 @@ export const ROLLBACK: Record<RollbackStep, StepHandler> = {
     const old = world.old;
     if (old === undefined || old.name === operation.details.containerName) return done();
     return act({ kind: 'rename', containerID: old.id, name: operation.details.containerName });
+  },
+
+  rollbackTag: (operation) => {
+    // The old container's tag names the old image again (an update to the same tag moved it), before the recreate
+    // below looks for it: the container is back under the tag it had, and `docker ps` shows that tag, not an ID.
+    const tag = restoredTagFor(operation.details.oldImage, operation.oldImageID ?? '');
+    if (operation.details.oldTagRestored === true || operation.oldImageID === undefined || tag === undefined) return done();
+    return act({ kind: 'tag', purpose: 'rollback', imageID: operation.oldImageID, ...tag });
   },
 
   rollbackRecreate: (operation, world) => {
