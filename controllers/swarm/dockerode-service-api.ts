@@ -6,7 +6,7 @@ import { DockerodeClient } from '../docker/dockerode-client.ts';
 import { toDockerError } from '../docker/errors.ts';
 import { isRecord } from '../docker/responses.ts';
 import { isJsonObject, type JsonObject } from '../../schemas/json.ts';
-import { UPDATE_STATES, type ServiceInspect, type ServiceUpdateOptions, type SwarmServiceApi, type TaskSummary, type UpdateState, type UpdateStatus } from './service-api.ts';
+import { UPDATE_STATES, type NodeSummary, type ServiceInspect, type ServiceUpdateOptions, type SwarmServiceApi, type TaskSummary, type UpdateState, type UpdateStatus } from './service-api.ts';
 
 interface Dial {
   method: 'GET' | 'POST';
@@ -106,6 +106,17 @@ export class DockerodeServiceApi implements SwarmServiceApi {
     const rows = await this.#dial({ method: 'GET', path: '/tasks', query, signal: options.signal, what: `list tasks of service ${serviceID}` });
     if (!Array.isArray(rows)) throw protocolError('GET /tasks');
     return rows.map(taskFrom);
+  }
+
+  async listNodes(options: CallOptions): Promise<NodeSummary[]> {
+    const rows = await this.#dial({ method: 'GET', path: '/nodes', signal: options.signal, what: 'list nodes' });
+    if (!Array.isArray(rows)) throw protocolError('GET /nodes');
+    return rows.map((row: unknown) => {
+      if (!isRecord(row) || typeof row.ID !== 'string') throw protocolError('GET /nodes');
+      const description = isRecord(row.Description) ? row.Description : {};
+      const status = isRecord(row.Status) ? row.Status : {};
+      return { id: row.ID, hostname: text(description.Hostname) ?? row.ID, addr: text(status.Addr) ?? '' };
+    });
   }
 
   async updateService(id: string, options: ServiceUpdateOptions): Promise<string[]> {

@@ -60,6 +60,15 @@ export interface SwarmServiceApi {
   listServices(options: CallOptions): Promise<ServiceInspect[]>;
   /** The tasks of one service (all desired states: a failed task carries the error a rollout stops on). */
   listTasks(serviceID: string, options: CallOptions): Promise<TaskSummary[]>;
+  /** The swarm's nodes (names and addresses for the task views). */
+  listNodes(options: CallOptions): Promise<NodeSummary[]>;
   /** DockerError Conflict on a stale version ("update out of sequence"). Returns the engine's warnings. */
   updateService(id: string, options: ServiceUpdateOptions): Promise<string[]>;
+}
+
+export interface NodeSummary {
+  id: string;
+  hostname: string;
+  /** Status.Addr. */
+  addr: string;
 }
