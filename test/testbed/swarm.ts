@@ -3,7 +3,8 @@
 import { DockerodeClient } from '../../controllers/docker/dockerode-client.ts';
 import { swarmServiceApiFor } from '../../controllers/swarm/dockerode-service-api.ts';
 import type { SwarmServiceApi } from '../../controllers/swarm/service-api.ts';
-import { initSwarm, startDockerEngine, type DockerEngine } from './docker.ts';
+import { buildTestImage, initSwarm, startDockerEngine, type DockerEngine } from './docker.ts';
+import type { TestRegistry } from './registry.ts';
 
 /** Swarm convergence (scheduling, health checks, start-first overlap) is slow when colleagues load the machine. */
 export const SWARM_WAIT_MS = 180_000;
@@ -52,4 +53,15 @@ export async function waitUntil<T>(what: string, read: () => Promise<T>, ok: (va
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}; last: ${JSON.stringify(last).slice(0, 2000)}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+/** Builds a busybox test image (with a health check that passes, or one that fails) and pushes it; returns its digest. */
+export async function pushTestImage(engine: DockerEngine, registry: TestRegistry, repository: string, tag: string, version: string, health: 'ok' | 'fail' = 'ok'): Promise<string> {
+  const reference = `${registry.server}/${repository}:${tag}`;
+  await buildTestImage(engine, { tag: reference, version, health });
+  await engine.docker(['push', reference], { timeoutMs: 120_000 });
+  const repoDigests = JSON.parse(await engine.docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', reference])) as string[];
+  const entry = repoDigests.find((value) => value.startsWith(`${registry.server}/${repository}@`));
+  if (entry === undefined) throw new Error(`docker push of ${reference} left no RepoDigest for it: ${JSON.stringify(repoDigests)}`);
+  return entry.slice(entry.indexOf('@') + 1);
 }

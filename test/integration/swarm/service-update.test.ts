@@ -9,9 +9,8 @@ import { observeRollout, type RolloutExpectation, type RolloutStep } from '../..
 import type { RolloutPolicy } from '../../../controllers/swarm/rollout-policy.ts';
 import { restoreServiceSpec, ServiceBusyError, updateServiceImage } from '../../../controllers/swarm/service-update.ts';
 import { digestOf, serviceImage } from '../../../controllers/swarm/service-spec.ts';
-import { buildTestImage } from '../../testbed/docker.ts';
 import { startRegistry, type TestRegistry } from '../../testbed/registry.ts';
-import { startTestSwarm, waitUntil, SWARM_WAIT_MS, type TestSwarm } from '../../testbed/swarm.ts';
+import { pushTestImage, startTestSwarm, waitUntil, SWARM_WAIT_MS, type TestSwarm } from '../../testbed/swarm.ts';
 
 let swarm: TestSwarm;
 let registry: TestRegistry;
@@ -20,14 +19,8 @@ const anonymous = (): undefined => undefined;
 /** Small monitor and delay: the machine is shared, the tests should not wait on Swarm's defaults. */
 const QUICK: RolloutPolicy = { parallelism: 1, monitorSeconds: 1, delaySeconds: 0, order: 'start-first' };
 
-async function push(repository: string, tag: string, version: string, health: 'ok' | 'fail' = 'ok'): Promise<string> {
-  const reference = `${registry.server}/${repository}:${tag}`;
-  await buildTestImage(swarm.engine, { tag: reference, version, health });
-  await swarm.engine.docker(['push', reference], { timeoutMs: 120_000 });
-  const repoDigests = JSON.parse(await swarm.engine.docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', reference])) as string[];
-  const entry = repoDigests.find((value) => value.startsWith(`${registry.server}/${repository}@`));
-  if (entry === undefined) throw new Error(`no RepoDigest for ${reference}`);
-  return entry.slice(entry.indexOf('@') + 1);
+function push(repository: string, tag: string, version: string, health: 'ok' | 'fail' = 'ok'): Promise<string> {
+  return pushTestImage(swarm.engine, registry, repository, tag, version, health);
 }
 
 function signal(): AbortSignal {
