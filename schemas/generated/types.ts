@@ -244,6 +244,10 @@ export interface HostStatus {
     role: 'none' | 'worker' | 'manager';
     nodeID?: string;
     clusterID?: string;
+    /**
+     * Managers of the swarm (docker info Swarm.Managers): how many a Vigil with several manager Hosts can fail over between.
+     */
+    managers?: number;
   };
   containers?: {
     total?: number;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Registry as MetricsRegistry } from 'prom-client';
-import type { SwarmService, UpdateRecord } from '../../../schemas/generated/types.ts';
+import type { Host, SwarmService, UpdateRecord } from '../../../schemas/generated/types.ts';
 import type { ResourceObject } from '../../../apiserver/resources/client.ts';
 import { Manager } from '../../../controllers/runtime/index.ts';
 import { registerDockerControllers } from '../../../controllers/docker-hosts.ts';
@@ -68,6 +68,11 @@ describe('Swarm controllers behind the REST facade', { timeout: 1_200_000 }, () 
     const v2 = await pushTestImage(swarm.engine, registry, 'team/web', '2.0', 'web-2.0');
     await swarm.createService('web', `${registry.server}/team/web:1.0@${v1}`, ['--replicas', '2', '--update-order', 'start-first']);
     await waitService('web', 'two tasks run', (resource) => runningDigests(resource).length === 2);
+
+    const host = (await api.resources.get('Host', undefined, 'local')) as unknown as Host;
+    assert.equal(host.status?.swarm?.role, 'manager');
+    assert.equal(host.status?.swarm?.managers, 1);
+    assert.equal((await service('web'))?.status?.clusterID, host.status?.swarm?.clusterID);
 
     const list = await api.request('GET', '/api/services');
     assert.equal(list.status, 200, list.text);
