@@ -1,7 +1,7 @@
 // SwarmServiceApi over the modem of a DockerodeClient (one connection pool per engine, as the update calls share it).
 // The answers are checked as they are read: the engine is outside the process.
 import type DockerModem from 'docker-modem';
-import { DockerError, type CallOptions, type DockerClient } from '../docker/client.ts';
+import { DockerError, type CallOptions, type DockerClient } from '../../domain/docker/client.ts';
 import { DockerodeClient } from '../docker/dockerode-client.ts';
 import { toDockerError } from '../docker/errors.ts';
 import { isRecord } from '../docker/responses.ts';

@@ -2,7 +2,7 @@
 // registry client so that checks and updates share one cache, one budget and one set of credentials).
 import { isIndexMediaType, normalizePlatform, type Platform } from '../registry/manifest.ts';
 import type { RegistryReader } from '../registry/client.ts';
-import { parseImageReference } from '../registry/reference.ts';
+import { parseImageReference } from '../../domain/registry/reference.ts';
 import { withoutDigest } from './service-spec.ts';
 
 export interface ResolvedImage {

@@ -1,7 +1,7 @@
 // The Swarm service calls Vigil makes, as a narrow interface beside the container client (controllers/docker/client.ts):
 // the service reconciler reads services and tasks, the update writes a whole spec under its Version.Index. Shapes are
 // the Engine API's own (API 1.41) where Vigil passes them back unchanged (the spec), and checked where Vigil reads them.
-import type { CallOptions } from '../docker/client.ts';
+import type { CallOptions } from '../../domain/docker/client.ts';
 import type { JsonObject } from '../../schemas/json.ts';
 
 /** UpdateStatus.State: all six of api/types/swarm/service.go (the swagger enum lists only the first three). */

@@ -10,7 +10,7 @@ import { setCondition, removeCondition } from '../runtime/conditions.ts';
 import { writeStatus, type Lister, type ReconcileContext, type ReconcileResult, type Reconciler } from '../runtime/index.ts';
 import type { Stored } from '../stored.ts';
 import type { Credentials } from '../registry/credentials.ts';
-import { InvalidReferenceError, parseImageReference } from '../registry/reference.ts';
+import { InvalidReferenceError, parseImageReference } from '../../domain/registry/reference.ts';
 import type { JsonObject } from '../../schemas/json.ts';
 import type { ImageResolver } from './image-resolution.ts';
 import { observeRollout } from './rollout-observation.ts';
@@ -20,7 +20,7 @@ import { digestOf, serviceImage, serviceMode } from './service-spec.ts';
 import { liveStatus } from './service-status.ts';
 import { checkNotBusy, restoreServiceSpec, updateServiceImage } from './service-update.ts';
 import { NoManagerError, onSomeManager, type SwarmManager } from './swarm-managers.ts';
-import { isDockerError } from '../docker/client.ts';
+import { isDockerError } from '../../domain/docker/client.ts';
 
 export interface ServiceReconcilerOptions {
   client: ResourceClient;

@@ -2,7 +2,7 @@
 // resolve the tag to its index digest, write `repo:tag@sha256:…` and the platforms, send X-Registry-Auth, carry
 // Version.Index (one retry after a fresh read on conflict), refuse while a rollout runs, and send nothing at all when
 // the digest is unchanged: an identical ServiceUpdate would replace PreviousSpec with itself and lose the rollback target.
-import { isDockerError } from '../docker/client.ts';
+import { isDockerError } from '../../domain/docker/client.ts';
 import type { Credentials } from '../registry/credentials.ts';
 import type { JsonObject } from '../../schemas/json.ts';
 import type { ImageResolver } from './image-resolution.ts';

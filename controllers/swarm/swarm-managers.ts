@@ -1,6 +1,6 @@
 // The manager Hosts of each swarm, from the live Host sessions: several managers of one swarm (same cluster ID) give one
 // set of services, and a call moves on to the next manager when one is unreachable (failover).
-import { isDockerError } from '../docker/client.ts';
+import { isDockerError } from '../../domain/docker/client.ts';
 import type { HostSessions } from '../hosts/host-sessions.ts';
 import type { SwarmServiceApi } from './service-api.ts';
 
