@@ -1,6 +1,6 @@
 // The controllers `vigil serve` runs: a controller manager over the resource registry (leading alone with the
 // embedded store, by etcd lease with etcd), and on it the Docker host and inventory controllers, the registry checks
-// (scan scheduler, check requests, Registry statuses), the update controller and the GitOps sync.
+// (scan scheduler, check requests, Registry statuses), the update controller, the GitOps sync and the Swarm services.
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Store } from '../apiserver/storage/interface.ts';
@@ -11,6 +11,7 @@ import { registerRegistryCheckControllers, type RegistryCheckControllers } from 
 import { registerUpdateController, type UpdateController } from '../controllers/update/controller/update-controller.ts';
 import { parseFailpoint } from '../controllers/update/controller/failpoint.ts';
 import { registerGitopsController, type GitopsController } from '../controllers/gitops/gitops-controller.ts';
+import { registerSwarmControllers, type SwarmControllers } from '../controllers/swarm/register.ts';
 import type { ServeConfig } from './serve-config.ts';
 
 export interface RunningControllers {
@@ -19,6 +20,7 @@ export interface RunningControllers {
   registryChecks: RegistryCheckControllers;
   update: UpdateController;
   gitops: GitopsController;
+  swarm: SwarmControllers;
   /** Stops the controllers (with the manager's grace period) and the informers. */
   stop(): Promise<void>;
 }
@@ -58,6 +60,13 @@ export async function startControllers(options: {
   });
   // ManifestSources, and `default` from --manifests or Settings.manifests.
   const gitops = registerGitopsController({ manager, bootstrapDirectory: config.manifests });
+  // Swarm services of the manager Hosts: digests resolved by the registry checks' client, with the pulls' credentials.
+  const swarm = registerSwarmControllers({
+    manager,
+    sessions: docker.sessions,
+    registry: registryChecks.access.client,
+    credentials: (server) => registryChecks.access.credentials(server),
+  });
   await manager.start();
-  return { manager, docker, registryChecks, update, gitops, stop: () => manager.stop() };
+  return { manager, docker, registryChecks, update, gitops, swarm, stop: () => manager.stop() };
 }

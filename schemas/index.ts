@@ -69,6 +69,7 @@ const KIND_FILES = [
   'snapshot.schema.json',
   'updaterecord.schema.json',
   'manifestsource.schema.json',
+  'swarmservice.schema.json',
 ];
 
 function loadSchema(file: string): JsonObject {

@@ -302,6 +302,17 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
     },
   },
   { resource: 'snapshots', read: 'containers.view', write: 'containers.manage' },
+  {
+    // Swarm services: the container permissions, as Sentinel's service routes use them.
+    resource: 'swarmservices',
+    read: 'containers.view',
+    write: 'containers.manage',
+    fields: {
+      update: { permission: 'containers.update' },
+      rollback: { permission: 'containers.rollback' },
+      scale: { permission: 'containers.manage' },
+    },
+  },
   { resource: 'updaterecords', read: 'history.view', write: 'settings.modify' },
   {
     resource: 'settings',

@@ -20,6 +20,7 @@ import { webhookSettingsRoutes } from './routes/webhook-settings.ts';
 import { backupRoutes } from './routes/backup.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { eventRoutes } from './routes/events.ts';
+import { serviceRoutes } from './routes/services.ts';
 import { laterRoutes } from './routes/later.ts';
 
 export const ROUTE_GROUPS: readonly RouteGroup[] = [
@@ -41,5 +42,6 @@ export const ROUTE_GROUPS: readonly RouteGroup[] = [
   backupRoutes,
   metricsRoutes,
   eventRoutes,
+  serviceRoutes,
   laterRoutes,
 ];

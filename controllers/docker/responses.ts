@@ -46,6 +46,7 @@ export function engineInfoFrom(info: unknown, version: unknown): EngineInfo {
       role,
       ...(active && text(swarm.NodeID) !== '' ? { nodeID: text(swarm.NodeID) } : {}),
       ...(active && text(cluster.ID) !== '' ? { clusterID: text(cluster.ID) } : {}),
+      ...(role === 'manager' && typeof swarm.Managers === 'number' ? { managers: count(swarm.Managers) } : {}),
     },
     containers: { total: count(info.Containers), running, paused, stopped: count(info.ContainersStopped) },
     systemTime: systemTime(info.SystemTime),

@@ -31,7 +31,8 @@ export interface EngineInfo {
   apiVersion: string;
   os: string;
   arch: string;
-  swarm: { role: SwarmRole; nodeID?: string; clusterID?: string };
+  /** managers: docker info Swarm.Managers (the managers of the swarm), on a manager. */
+  swarm: { role: SwarmRole; nodeID?: string; clusterID?: string; managers?: number };
   containers: { total: number; running: number; paused: number; stopped: number };
   /** The engine's clock when it answered: `eventCursor(systemTime)` opens an event stream that misses nothing after it. */
   systemTime: Date;

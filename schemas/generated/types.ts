@@ -16,7 +16,8 @@ export type VigilObject =
   | Secret
   | Snapshot
   | UpdateRecord
-  | ManifestSource;
+  | ManifestSource
+  | SwarmService;
 /**
  * A Go duration such as 45s, 10m or 1h30m (units ns, us, ms, s, m, h).
  */
@@ -243,6 +244,10 @@ export interface HostStatus {
     role: 'none' | 'worker' | 'manager';
     nodeID?: string;
     clusterID?: string;
+    /**
+     * Managers of the swarm (docker info Swarm.Managers): how many a Vigil with several manager Hosts can fail over between.
+     */
+    managers?: number;
   };
   containers?: {
     total?: number;
@@ -1398,6 +1403,10 @@ export interface UpdateRecordSpec {
    */
   container?: string;
   /**
+   * Name of the SwarmService resource (service_update and service_rollback records).
+   */
+  service?: string;
+  /**
    * Host display name at the time (REST host_name).
    */
   hostName?: string;
@@ -1529,4 +1538,150 @@ export interface ManifestSourceStatus {
     };
   }[];
   conditions?: Conditions;
+}
+/**
+ * One Docker Swarm service, found through the manager Hosts of its swarm (several managers of one swarm give one resource; Vigil fails over between them). Cluster-scoped, named after the service. The spec holds per-service overrides and requests (update, rollback, scale), the status the live state read from a manager.
+ */
+export interface SwarmService {
+  apiVersion: 'vigil.dev/v1alpha1';
+  kind: 'SwarmService';
+  metadata: ObjectMeta;
+  spec?: SwarmServiceSpec;
+  status?: SwarmServiceStatus;
+}
+export interface SwarmServiceSpec {
+  rollout?: RolloutPolicy;
+  update?: ServiceUpdateRequest;
+  rollback?: Request;
+  scale?: ScaleRequest;
+}
+/**
+ * Written into the service's UpdateConfig and RollbackConfig with each update Vigil makes; unset fields keep the service's own values.
+ */
+export interface RolloutPolicy {
+  /**
+   * Tasks replaced at once; 0 = all.
+   */
+  parallelism?: number;
+  delaySeconds?: number;
+  monitorSeconds?: number;
+  /**
+   * Default rollback (Swarm's own default is pause).
+   */
+  failureAction?: 'rollback' | 'pause' | 'continue';
+  maxFailureRatio?: number;
+  order?: 'start-first' | 'stop-first';
+  /**
+   * What a paused update gets: rollback (default) asks Swarm to roll back; fail records it and leaves the service paused.
+   */
+  onPaused?: 'rollback' | 'fail';
+}
+/**
+ * Update now: to image (a full reference, its tag resolved to a digest), else the service's own tag again (a moving tag such as latest).
+ */
+export interface ServiceUpdateRequest {
+  requestedAt: string;
+  requestedBy?: string;
+  /**
+   * Target image reference (REST version).
+   */
+  image?: string;
+}
+export interface ScaleRequest {
+  requestedAt: string;
+  requestedBy?: string;
+  /**
+   * Replicated services only. 0 remembers the count in status.previousReplicas; absent restores that count.
+   */
+  replicas?: number;
+}
+export interface SwarmServiceStatus {
+  observedGeneration?: number;
+  serviceID?: string;
+  clusterID?: string;
+  /**
+   * The manager Host the status was last read through.
+   */
+  host?: string;
+  /**
+   * Spec image without its digest pin.
+   */
+  image?: string;
+  digest?: string;
+  mode?: 'replicated' | 'global' | 'replicated-job' | 'global-job';
+  /**
+   * Replicated: the desired count in the spec.
+   */
+  replicas?: number;
+  /**
+   * The count before a scale to 0, restored by the next scale up.
+   */
+  previousReplicas?: number;
+  desiredTasks?: number;
+  runningTasks?: number;
+  tasks?: ServiceTask[];
+  labels?: StringMap;
+  updateStatus?: {
+    state: 'updating' | 'paused' | 'completed' | 'rollback_started' | 'rollback_paused' | 'rollback_completed';
+    message?: string;
+    startedAt?: string;
+    completedAt?: string;
+  };
+  /**
+   * The last known-good task template (taken before Vigil's update), the target of a rollback whatever overwrote Swarm's PreviousSpec since.
+   */
+  knownGood?: {
+    image: string;
+    storedAt: string;
+    taskTemplate: {
+      [k: string]: unknown;
+    };
+  };
+  operation?: ServiceOperation;
+  lastUpdate?: ServiceLastUpdate;
+  handledRequests?: {
+    update?: string;
+    rollback?: string;
+    scale?: string;
+  };
+  conditions?: Conditions;
+}
+export interface ServiceTask {
+  id: string;
+  nodeID?: string;
+  nodeName?: string;
+  nodeAddr?: string;
+  slot?: number;
+  state: string;
+  desiredState: string;
+  image?: string;
+  error?: string;
+}
+/**
+ * The rollout Vigil is following, persisted before the ServiceUpdate is sent so that a restarted Vigil follows the same rollout and records it once.
+ */
+export interface ServiceOperation {
+  kind: 'update' | 'rollback';
+  startedAt: string;
+  phase: 'sending' | 'following';
+  fromImage?: string;
+  toImage?: string;
+  /**
+   * The digest every running task must have at the end.
+   */
+  digest: string;
+  requestedAt?: string;
+  /**
+   * Vigil asked Swarm to roll back a paused update: the outcome is the update's (rollback).
+   */
+  afterPause?: boolean;
+}
+export interface ServiceLastUpdate {
+  outcome: 'success' | 'failed' | 'timeout' | 'rollback' | 'rollback_success' | 'rollback_failed' | 'unchanged';
+  kind?: 'update' | 'rollback' | 'scale';
+  startedAt?: string;
+  finishedAt: string;
+  fromImage?: string;
+  toImage?: string;
+  message?: string;
 }

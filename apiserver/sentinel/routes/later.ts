@@ -12,7 +12,6 @@ interface Later {
   what: string;
 }
 
-const SWARM = 'Swarm services (they come with the Swarm work)';
 const CLUSTER = 'Sentinel\'s cluster (Vigil reaches several Docker engines as Host resources: kubectl get hosts)';
 const PORTAINER = 'Portainer endpoints';
 const NPM = 'the Nginx Proxy Manager integration';
@@ -20,11 +19,6 @@ const PASSKEYS = 'passkeys (WebAuthn)';
 const OIDC = 'OIDC sign-in';
 
 export const LATER: readonly Later[] = [
-  { method: 'GET', path: '/api/services', what: SWARM },
-  { method: 'GET', path: '/api/services/:name/detail', what: SWARM },
-  { method: 'POST', path: '/api/services/:name/update', what: SWARM },
-  { method: 'POST', path: '/api/services/:name/rollback', what: SWARM },
-  { method: 'POST', path: '/api/services/:name/scale', what: SWARM },
   { method: 'GET', path: '/api/cluster/hosts', what: CLUSTER },
   { method: 'POST', path: '/api/cluster/enroll-token', what: CLUSTER },
   { method: 'DELETE', path: '/api/cluster/hosts/:id', what: CLUSTER },

@@ -1,7 +1,7 @@
 // One complete, valid object of every kind, typed with the generated types so that a schema change that
 // breaks them fails the type check as well as the tests. Tests clone these and break one thing at a time.
 import type {
-  Container, Hook, Host, ManifestSource, NotificationChannel, Registry, Secret, Settings, Snapshot, UpdatePolicy, UpdateRecord,
+  Container, Hook, Host, ManifestSource, NotificationChannel, Registry, Secret, Settings, Snapshot, SwarmService, UpdatePolicy, UpdateRecord,
 } from '../../../schemas/generated/types.ts';
 
 const at = '2025-01-15T14:30:00Z';
@@ -343,6 +343,28 @@ export const manifestSource: ManifestSource = {
   },
 };
 
+export const swarmService: SwarmService = {
+  apiVersion: 'vigil.dev/v1alpha1',
+  kind: 'SwarmService',
+  metadata: { name: 'web' },
+  spec: { rollout: { parallelism: 1, monitorSeconds: 5, failureAction: 'rollback', order: 'start-first' } },
+  status: {
+    serviceID: 'k3b1ty0w4hfq0qk1t7x1b2c3d',
+    clusterID: 'x8f2n4m1p0q9r7s6t5u4v3w2y',
+    host: 'local',
+    image: 'ghcr.io/team/web:2.1.0',
+    digest: 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    mode: 'replicated',
+    replicas: 2,
+    desiredTasks: 2,
+    runningTasks: 2,
+    tasks: [{ id: 'q1w2e3r4t5y6', nodeID: 'n1', nodeName: 'node-1', nodeAddr: '127.0.0.1', slot: 1, state: 'running', desiredState: 'running', image: 'ghcr.io/team/web:2.1.0@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' }],
+    updateStatus: { state: 'completed', message: 'update completed' },
+    lastUpdate: { outcome: 'success', kind: 'update', finishedAt: at, fromImage: 'ghcr.io/team/web:2.0.0', toImage: 'ghcr.io/team/web:2.1.0' },
+    conditions: [{ ...ready }],
+  },
+};
+
 /** Every fixture by kind name. */
 export const fixtures = {
   Host: host,
@@ -356,6 +378,7 @@ export const fixtures = {
   Snapshot: snapshot,
   UpdateRecord: updateRecord,
   ManifestSource: manifestSource,
+  SwarmService: swarmService,
 } as const;
 
 export type FixtureKind = keyof typeof fixtures;
