@@ -20,8 +20,46 @@ export interface ParsedShoutrrrURL {
 
 type Query = Map<string, string>;
 
+/**
+ * The parts of a service URL, split as Go's url.Parse does for Shoutrrr. Not WHATWG URL: it lower-cases the host and
+ * reads a numeric host as an IPv4 address, while Shoutrrr keeps case-sensitive tokens and webhook ids in the host.
+ */
+interface URLParts {
+  username: string;
+  password: string;
+  hostname: string;
+  port: string;
+  /** hostname[:port] */
+  host: string;
+  pathname: string;
+  searchParams: URLSearchParams;
+}
+
+function splitURL(rest: string): URLParts {
+  const authorityEnd = rest.search(/[/?#]/);
+  const authority = authorityEnd === -1 ? rest : rest.slice(0, authorityEnd);
+  const tail = authorityEnd === -1 ? '' : rest.slice(authorityEnd);
+  const at = authority.lastIndexOf('@');
+  const userinfo = at === -1 ? '' : authority.slice(0, at);
+  const host = at === -1 ? authority : authority.slice(at + 1);
+  const colon = userinfo.indexOf(':');
+  const hostMatch = /^([^:]*)(?::(\d*))?$/.exec(host);
+  if (!hostMatch) throw new ShoutrrrURLError('host', 'cannot be read (host[:port])');
+  const withoutFragment = tail.split('#')[0] ?? '';
+  const q = withoutFragment.indexOf('?');
+  return {
+    username: colon === -1 ? userinfo : userinfo.slice(0, colon),
+    password: colon === -1 ? '' : userinfo.slice(colon + 1),
+    hostname: hostMatch[1] ?? '',
+    port: hostMatch[2] ?? '',
+    host,
+    pathname: q === -1 ? withoutFragment : withoutFragment.slice(0, q),
+    searchParams: new URLSearchParams(q === -1 ? '' : withoutFragment.slice(q + 1)),
+  };
+}
+
 /** Query keys lower-cased (Shoutrrr matches them case-insensitively); each parser takes the ones it knows. */
-function queryOf(url: URL): Query {
+function queryOf(url: URLParts): Query {
   const query: Query = new Map();
   for (const [key, value] of url.searchParams) query.set(key.toLowerCase(), value);
   return query;
@@ -56,12 +94,12 @@ function yes(value: string | undefined): boolean {
   return value !== undefined && ['yes', 'true', '1'].includes(value.toLowerCase());
 }
 
-function pathSegments(url: URL): string[] {
+function pathSegments(url: URLParts): string[] {
   return url.pathname.split('/').filter((s) => s !== '').map(decoded);
 }
 
 // discord://token@webhookid
-function discord(url: URL, query: Query): ParsedShoutrrrURL {
+function discord(url: URLParts, query: Query): ParsedShoutrrrURL {
   const token = decoded(url.username);
   const id = url.hostname;
   if (!token) throw new ShoutrrrURLError('token', 'missing (discord://token@webhookid)');
@@ -71,7 +109,7 @@ function discord(url: URL, query: Query): ParsedShoutrrrURL {
 }
 
 // telegram://token@telegram?chats=@chan
-function telegram(url: URL, query: Query): ParsedShoutrrrURL {
+function telegram(url: URLParts, query: Query): ParsedShoutrrrURL {
   const token = `${decoded(url.username)}${url.password ? `:${decoded(url.password)}` : ''}`;
   if (!/^\d+:[A-Za-z0-9_-]+$/.test(token)) throw new ShoutrrrURLError('token', 'must be a bot token such as 123456:ABC-def');
   if (url.hostname !== 'telegram') throw new ShoutrrrURLError('host', 'must be "telegram" (telegram://token@telegram?chats=…)');
@@ -86,7 +124,7 @@ function telegram(url: URL, query: Query): ParsedShoutrrrURL {
 }
 
 // gotify://host[:port][/path]/token?priority=&disabletls=yes
-function gotify(url: URL, query: Query): ParsedShoutrrrURL {
+function gotify(url: URLParts, query: Query): ParsedShoutrrrURL {
   const segments = pathSegments(url);
   const token = segments.pop();
   if (!url.hostname) throw new ShoutrrrURLError('host', 'missing');
@@ -112,7 +150,7 @@ function fail(part: string, reason: string): never {
 const NTFY_PRIORITIES: Record<string, number> = { min: 1, low: 2, default: 3, high: 4, max: 5, urgent: 5 };
 
 // ntfy://[user:pass@]host/topic?scheme=http&priority=high
-function ntfy(url: URL, query: Query): ParsedShoutrrrURL {
+function ntfy(url: URLParts, query: Query): ParsedShoutrrrURL {
   const [topic, ...rest] = pathSegments(url);
   if (!url.hostname) fail('host', 'missing');
   if (!topic || rest.length > 0) fail('topic', 'the path must be exactly one topic (ntfy://host/topic)');
@@ -146,7 +184,7 @@ function ntfy(url: URL, query: Query): ParsedShoutrrrURL {
 }
 
 // slack://hook:A-B-C@webhook (incoming webhook) or the legacy slack://A/B/C; the Bot API form slack://xoxb:… is refused.
-function slack(url: URL, query: Query): ParsedShoutrrrURL {
+function slack(url: URLParts, query: Query): ParsedShoutrrrURL {
   let parts: string[];
   if (url.username === 'xoxb' || url.username === 'xoxp') fail('token', 'Slack Bot API tokens are not supported: use an incoming webhook (slack://hook:TOKEN@webhook)');
   if (url.username === 'hook') {
@@ -162,7 +200,7 @@ function slack(url: URL, query: Query): ParsedShoutrrrURL {
 }
 
 // pushover://shoutrrr:apiToken@userKey/?priority=
-function pushover(url: URL, query: Query): ParsedShoutrrrURL {
+function pushover(url: URLParts, query: Query): ParsedShoutrrrURL {
   const appToken = decoded(url.password);
   const userKey = url.hostname;
   if (!appToken) fail('token', 'missing (pushover://shoutrrr:apiToken@userKey)');
@@ -180,7 +218,7 @@ function pushover(url: URL, query: Query): ParsedShoutrrrURL {
 }
 
 // smtp://user:pass@host:port/?from=&to=a,b&encryption=ExplicitTLS|ImplicitTLS|None|Auto
-function smtp(url: URL, query: Query): ParsedShoutrrrURL {
+function smtp(url: URLParts, query: Query): ParsedShoutrrrURL {
   if (!url.hostname) fail('host', 'missing');
   const port = url.port ? Number(url.port) : 25;
   const from = take(query, 'fromaddress') ?? take(query, 'from');
@@ -212,31 +250,30 @@ function smtp(url: URL, query: Query): ParsedShoutrrrURL {
 }
 
 // generic+https://host/path (or generic://host/path, https unless disabletls=yes): a plain webhook.
-function generic(url: URL, query: Query, inner: string | undefined): ParsedShoutrrrURL {
+function generic(url: URLParts, query: Query, inner: string | undefined): ParsedShoutrrrURL {
   const scheme = inner ?? (yes(query.get('disabletls')) ? 'http' : 'https');
   if (scheme !== 'http' && scheme !== 'https') fail('scheme', `generic+${scheme} is not http or https`);
   if (!url.hostname) fail('host', 'missing');
   if (url.username || url.password) fail('userinfo', 'credentials in a webhook URL are not supported: put an Authorization header in the Secret key "headers"');
-  const target = new URL(`${scheme}://${url.host}${url.pathname}`);
+  let target: URL;
+  try {
+    target = new URL(`${scheme}://${url.host}${url.pathname}`);
+  } catch {
+    fail('host', 'not a valid host for a webhook URL');
+  }
   // Every other query parameter belongs to the receiver's URL (Shoutrrr forwards them too).
   for (const [key, value] of url.searchParams) if (key.toLowerCase() !== 'disabletls') target.searchParams.append(key, value);
   return { spec: { type: 'webhook', settings: { webhook: { url: target.toString() } } }, secrets: {} };
 }
 
-const PARSERS: Record<string, (url: URL, query: Query) => ParsedShoutrrrURL> = { discord, telegram, gotify, ntfy, slack, pushover, smtp };
+const PARSERS: Record<string, (url: URLParts, query: Query) => ParsedShoutrrrURL> = { discord, telegram, gotify, ntfy, slack, pushover, smtp };
 
 export function parseShoutrrrURL(raw: string): ParsedShoutrrrURL {
   const match = /^([a-z][a-z0-9]*)(?:\+([a-z]+))?:\/\//i.exec(raw.trim());
   if (!match) fail('scheme', 'not a URL of the form service://…');
   const service = (match[1] ?? '').toLowerCase();
   const inner = match[2]?.toLowerCase();
-  let url: URL;
-  try {
-    // Parsed as http:// so WHATWG URL splits user, password, host and port the same for every service.
-    url = new URL(`http://${raw.trim().slice(match[0].length)}`);
-  } catch {
-    fail('host', 'the URL cannot be parsed');
-  }
+  const url = splitURL(raw.trim().slice(match[0].length));
   const query = queryOf(url);
   if (service === 'generic') return generic(url, query, inner);
   if (inner !== undefined) fail('scheme', `"${service}+${inner}" is not a Shoutrrr service Vigil reads`);

@@ -50,15 +50,18 @@ export function escapeDiscord(text: string): string {
 }
 
 /**
- * Trim, then escape, keeping the escaped result within `max`: escaping only grows text, so trim the plain text further
- * until the escaped form fits (a bounded loop: each pass cuts at least the overflow).
+ * Trim, then escape, keeping the escaped result within `max`: escaping only grows text, so find by bisection the
+ * longest plain cut whose escaped form fits (about log2(max) passes).
  */
 export function fitEscaped(text: string, max: number, escape: (t: string) => string): string {
-  let budget = max;
-  let escaped = escape(trimMiddle(text, budget));
-  while (escaped.length > max && budget > 1) {
-    budget -= Math.max(1, escaped.length - max);
-    escaped = escape(trimMiddle(text, budget));
+  const whole = escape(text);
+  if (whole.length <= max) return whole;
+  let low = 0;
+  let high = Math.min(text.length, max);
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (escape(trimMiddle(text, mid)).length <= max) low = mid;
+    else high = mid - 1;
   }
-  return escaped;
+  return escape(trimMiddle(text, low));
 }
