@@ -1025,9 +1025,13 @@ export interface SMTPSettings {
   to: [string, ...string[]];
   username?: string;
   /**
-   * Default starttls.
+   * Default starttls: STARTTLS required (a server without it fails the send). tls: implicit TLS. none: plain text.
    */
   tls?: 'none' | 'starttls' | 'tls';
+  /**
+   * PEM CA certificate(s) trusted for the mail server, beyond the system's.
+   */
+  caCert?: string;
 }
 /**
  * An Apprise API server: stateless POST {url}/notify/ with the notification URLs (which embed tokens) from secret key urls, or stateful POST {url}/notify/{key} with an optional tag filter.

@@ -28,7 +28,7 @@ const FACTORIES: Record<ResolvedChannel['spec']['type'], SenderFactory> = {
   ntfy: createNtfySender,
   pushover: createPushoverSender,
   slack: createSlackSender,
-  smtp: (channel) => createSMTPSender(channel),
+  smtp: createSMTPSender,
   telegram: createTelegramSender,
   webhook: createWebhookSender,
 };

@@ -1,6 +1,7 @@
 // SMTP through nodemailer: tls "tls" = implicit TLS (port 465 style), "starttls" (default) = STARTTLS required
 // (requireTLS: a server that does not offer it fails the send instead of getting the password in clear), "none" = plain.
-// nodemailer sets the Date and Message-ID headers. One pooled transport per channel, closed by close().
+// nodemailer sets the Date and Message-ID headers. One transport per channel (a connection per message: notifications
+// are rare, and an idle pooled connection would only be dropped by the server), closed by close().
 import nodemailer from 'nodemailer';
 import type { ChannelSender, ResolvedChannel, SendResult } from './sender.ts';
 import { requireSettings } from './settings.ts';
@@ -11,11 +12,6 @@ const SMTP_TIMEOUT_MS = 30_000;
 /** RFC 5322 recommends header lines under 78 characters; a subject is folded, but an endless one helps nobody. */
 const SUBJECT_MAX = 200;
 
-export interface SMTPOptions {
-  /** Trusted CA certificates (PEM) beyond the system's, for a private mail server (and tests). */
-  ca?: string | string[];
-}
-
 function classify(error: unknown, redact: (t: string) => string): SendResult {
   const text = redact(error instanceof Error ? error.message : String(error));
   const code = typeof error === 'object' && error !== null && 'responseCode' in error ? Number(error.responseCode) : undefined;
@@ -25,7 +21,7 @@ function classify(error: unknown, redact: (t: string) => string): SendResult {
   return { outcome: 'retry', error: text };
 }
 
-export function createSMTPSender(channel: ResolvedChannel, options: SMTPOptions = {}): ChannelSender {
+export function createSMTPSender(channel: ResolvedChannel): ChannelSender {
   const settings = requireSettings(channel, 'smtp');
   const mode = settings.tls ?? 'starttls';
   const redact = createRedactor(channel.secrets);
@@ -37,7 +33,7 @@ export function createSMTPSender(channel: ResolvedChannel, options: SMTPOptions 
     requireTLS: mode === 'starttls',
     ignoreTLS: mode === 'none',
     auth: settings.username ? { user: settings.username, pass: password ?? '' } : undefined,
-    tls: options.ca ? { ca: options.ca } : undefined,
+    tls: settings.caCert ? { ca: settings.caCert } : undefined,
     connectionTimeout: SMTP_TIMEOUT_MS,
     greetingTimeout: SMTP_TIMEOUT_MS,
     socketTimeout: SMTP_TIMEOUT_MS,
