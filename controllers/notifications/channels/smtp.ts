@@ -17,7 +17,10 @@ function classify(error: unknown, redact: (t: string) => string): SendResult {
   const code = typeof error === 'object' && error !== null && 'responseCode' in error ? Number(error.responseCode) : undefined;
   // 5xx SMTP replies (bad login, unknown recipient) are final; 4xx replies and connection errors are worth retrying.
   if (code !== undefined && code >= 500) return { outcome: 'failed', error: `SMTP ${code}: ${text}` };
-  if (typeof error === 'object' && error !== null && 'code' in error && error.code === 'EAUTH') return { outcome: 'failed', error: text };
+  // A refused login, or a server that does not offer the required STARTTLS: the same answer every time.
+  if (typeof error === 'object' && error !== null && 'code' in error && (error.code === 'EAUTH' || error.code === 'ETLS')) {
+    return { outcome: 'failed', error: text };
+  }
   return { outcome: 'retry', error: text };
 }
 

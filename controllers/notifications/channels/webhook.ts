@@ -28,7 +28,11 @@ function secretHeaders(raw: string | undefined): Record<string, string> {
 export function createWebhookSender(channel: ResolvedChannel): ChannelSender {
   const settings = requireSettings(channel, 'webhook');
   const redact = createRedactor(channel.secrets, [settings.url]);
-  const headers = { ...(settings.headers ?? {}), ...secretHeaders(channel.secrets.headers) };
+  // Content-Type is the webhook's own (the body is JSON); a configured one under any spelling is dropped, not doubled.
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries({ ...(settings.headers ?? {}), ...secretHeaders(channel.secrets.headers) })) {
+    if (name.toLowerCase() !== 'content-type') headers[name] = value;
+  }
   return {
     async send(message, signal) {
       const body = JSON.stringify({ ...message.payload, title: message.title, body: message.body });

@@ -18,16 +18,17 @@ interface MailServer {
   close(): Promise<void>;
 }
 
-async function startMailServer(certs: TestCertificates, secure: boolean): Promise<MailServer> {
+async function startMailServer(certs: TestCertificates, secure: boolean, withoutSTARTTLS = false): Promise<MailServer> {
   const mails: ParsedMail[] = [];
   const logins: string[] = [];
   const server = new SMTPServer({
     secure,
+    // Normally a login without TLS is refused, which proves STARTTLS came first. The STARTTLS-less server refuses the
+    // command outright (hiding it only from EHLO is not enough: nodemailer tries it anyway) and would take a clear login.
+    ...(withoutSTARTTLS ? { disabledCommands: ['STARTTLS'], allowInsecureAuth: true } : { allowInsecureAuth: false }),
     key: certs.serverKey,
     cert: certs.serverCert,
     authOptional: false,
-    // Without TLS the server must not accept the login: proves the client used STARTTLS before authenticating.
-    allowInsecureAuth: false,
     onAuth(auth, _session, callback) {
       if (auth.username === 'vigil' && auth.password === 'mail-secret-pw') {
         logins.push(auth.username ?? '');
@@ -109,6 +110,20 @@ describe('SMTP channel against a real SMTP server', () => {
     try {
       assert.deepEqual(await sender.send(message, new AbortController().signal), { outcome: 'delivered' });
       checkMail(server.mails[0]);
+    } finally {
+      await sender.close();
+      await server.close();
+    }
+  });
+
+  it('STARTTLS is enforced: a server that does not offer it gets no mail and no password', async () => {
+    const server = await startMailServer(certs, false, true);
+    const sender = createSender(channel(server.port, 'starttls', certs.ca));
+    try {
+      const result = await sender.send(message, new AbortController().signal);
+      assert.equal(result.outcome, 'failed', JSON.stringify(result));
+      assert.deepEqual(server.logins, []);
+      assert.equal(server.mails.length, 0);
     } finally {
       await sender.close();
       await server.close();
