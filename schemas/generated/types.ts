@@ -1002,12 +1002,20 @@ export interface NtfySettings {
  */
 export interface TelegramSettings {
   chatID: string;
+  /**
+   * Bot API base URL; default https://api.telegram.org (a self-hosted Bot API server or relay).
+   */
+  apiBase?: string;
 }
 /**
  * Secret keys app_token and user_key.
  */
 export interface PushoverSettings {
   priority?: number;
+  /**
+   * API base URL; default https://api.pushover.net (a relay).
+   */
+  apiBase?: string;
 }
 /**
  * Mail; the password is secret key password.
@@ -1022,15 +1030,26 @@ export interface SMTPSettings {
   to: [string, ...string[]];
   username?: string;
   /**
-   * Default starttls.
+   * Default starttls: STARTTLS required (a server without it fails the send). tls: implicit TLS. none: plain text.
    */
   tls?: 'none' | 'starttls' | 'tls';
+  /**
+   * PEM CA certificate(s) trusted for the mail server, beyond the system's.
+   */
+  caCert?: string;
 }
 /**
- * An Apprise API server; notification URLs (which embed tokens) are secret key urls, or a server-side tag.
+ * An Apprise API server: stateless POST {url}/notify/ with the notification URLs (which embed tokens) from secret key urls, or stateful POST {url}/notify/{key} with an optional tag filter.
  */
 export interface AppriseSettings {
   url: string;
+  /**
+   * Stateful: the configuration key stored on the Apprise server.
+   */
+  key?: string;
+  /**
+   * Stateful only: send to the URLs of the key's configuration that carry this tag.
+   */
   tag?: string;
 }
 /**
@@ -1042,6 +1061,14 @@ export interface MQTTSettings {
   clientID?: string;
   username?: string;
   qos?: number;
+  /**
+   * PEM CA certificate(s) trusted for an mqtts:// or wss:// broker, beyond the system's.
+   */
+  caCert?: string;
+  /**
+   * Opt-in: accept any broker certificate (a self-signed broker without a CA to pin). Default false.
+   */
+  insecureSkipVerify?: boolean;
 }
 /**
  * POST the event JSON to url; extra secret headers may come from secret key headers (a JSON object).
