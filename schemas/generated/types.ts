@@ -337,6 +337,10 @@ export interface ContainerSpec {
    */
   imageBackup?: boolean;
   /**
+   * Overrides Settings composeSync for this container: false never writes its new image back into its compose file, true does even when Settings has it off. See docs/update.md, Compose file sync.
+   */
+  composeSync?: boolean;
+  /**
    * Docker names of containers on the same host this one depends on; they are updated first (label sentinel.depends-on, compose depends_on).
    */
   dependsOn?: string[];

@@ -8,6 +8,7 @@
 // | Container | in the approval queue or not, or its target | queue_change |
 // | Container | an update became available, an operation started, status.lastUpdate | container_update |
 // | Container | the effective policy | policy_change |
+// | Container | condition ComposeSynced turned False (or its message changed while False) | container_update |
 // | Container | status.registryCheck.ghcrAlternative appeared | ghcr_check |
 // | Settings | the spec (requests aside) | settings_change; status.lastScan: scan_complete; status.lastDigest: digest_ready |
 // | Registry | the spec | settings_change; status rate limit or health: rate_limits |
@@ -170,6 +171,12 @@ function containerEvents(before: StoredContainer | undefined, after: StoredConta
 
   if (before !== undefined && effectivePolicy(before) !== effectivePolicy(after)) {
     drafts.push({ type: 'policy_change', ...base, message: `policy of ${name} changed from ${effectivePolicy(before)} to ${effectivePolicy(after)}` });
+  }
+
+  const composeBefore = before?.status?.conditions?.find((condition) => condition.type === 'ComposeSynced');
+  const composeAfter = after.status?.conditions?.find((condition) => condition.type === 'ComposeSynced');
+  if (composeAfter?.status === 'False' && (composeBefore?.status !== 'False' || composeBefore.message !== composeAfter.message)) {
+    drafts.push({ type: 'container_update', ...base, message: `Compose file of ${name} not synced: ${composeAfter.message ?? composeAfter.reason}` });
   }
 
   const ghcr = checkAfter?.ghcrAlternative;

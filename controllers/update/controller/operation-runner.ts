@@ -1,7 +1,8 @@
 // Runs the update machine one step per pass on a Container (observe → decide → persist → act → fold the result in →
-// persist), and ends an operation: dependents restarted, the rollback policy applied, the UpdateRecord written, then
-// status.lastUpdate, the handled request and the Updating condition in one status write. Requests that cannot be
-// carried out and dry-run auto-updates end the same way without touching Docker.
+// persist), and ends an operation: dependents restarted, the rollback policy applied, the compose file synced
+// (compose-sync-step.ts), the UpdateRecord written, then status.lastUpdate, the handled request and the Updating
+// condition (and ComposeSynced) in one status write. Requests that cannot be carried out and dry-run auto-updates end
+// the same way without touching Docker.
 import type { ResourceClient } from '../../../apiserver/resources/client.ts';
 import { isApiError } from '../../../apiserver/resources/errors.ts';
 import type { Container, ContainerStatus, Host, Settings, UpdateRecord } from '../../../schemas/generated/types.ts';
@@ -17,6 +18,7 @@ import { isTerminal, newUpdateOperation, type StepRecord, type UpdateOperation }
 import { observeWorld } from '../machine/world.ts';
 import { ContainerJournal, UPDATE_FIELD_MANAGER } from './container-journal.ts';
 import { endedCondition } from './conditions.ts';
+import { composeSyncStep, type ComposeSyncStep } from './compose-sync-step.ts';
 import { restartDependents } from './dependents-restart.ts';
 import type { IdleDecision } from './desired.ts';
 import { lastUpdateOf, recordName, updateRecord, type RecordContext } from './records.ts';
@@ -155,6 +157,11 @@ export class OperationRunner {
         steps.push({ name: 'rollbackPolicy', outcome: 'failed', startedAt: at, finishedAt: at, message: result.message });
       }
     }
+    const compose = await composeSyncStep(operation, container, this.#options.settings.get('default')?.spec, () => context.clock.now());
+    if (compose !== undefined) {
+      steps.push(compose.step);
+      if (compose.condition.status === 'False') context.logger.warn({ reason: compose.condition.reason }, `compose file not synced: ${compose.condition.message}`);
+    }
     operation = { ...operation, details: { ...operation.details, steps, dependentsRestarted: true } };
     const avoid = this.#avoid(operation, container);
     if (avoid === undefined) delete operation.details.avoid;
@@ -162,7 +169,7 @@ export class OperationRunner {
     const record = updateRecord(operation, this.#recordContext(container));
     const name = await this.#writeRecord(record);
     operation = { ...operation, details: { ...operation.details, record: name } };
-    await this.#writeEnd(context, container, operation, note);
+    await this.#writeEnd(context, container, operation, note, compose);
     this.#options.gate.release(key);
     const used = [operation.snapshot, operation.details.restore?.snapshot, ...(operation.details.dependents ?? []).map((dependent) => dependent.snapshot)];
     for (const snapshot of used) if (snapshot !== undefined) this.#snapshots.delete(`${namespace}/${snapshot}`);
@@ -182,7 +189,7 @@ export class OperationRunner {
   }
 
   /** The one status write that ends an operation. */
-  async #writeEnd(context: ReconcileContext, container: Container, operation: UpdateOperation, note: { reason: string; message: string } | undefined): Promise<void> {
+  async #writeEnd(context: ReconcileContext, container: Container, operation: UpdateOperation, note: { reason: string; message: string } | undefined, compose?: ComposeSyncStep): Promise<void> {
     const request = operation.request;
     await writeStatus(this.#options.client, 'Container', container.metadata.namespace, container.metadata.name ?? '', (current) => {
       const status = statusOf(current) as ContainerStatus;
@@ -190,6 +197,7 @@ export class OperationRunner {
       delete next.maintenance;
       if (request !== undefined) next.handledRequests = { ...status.handledRequests, [operation.type === 'rollback' ? 'rollback' : 'update']: request };
       next.conditions = setCondition(status.conditions, { ...endedCondition(operation, operation.details.record, note), observedGeneration: current.metadata.generation }, context.clock.now());
+      if (compose !== undefined) next.conditions = setCondition(next.conditions, { ...compose.condition, observedGeneration: current.metadata.generation }, context.clock.now());
       return next as Record<string, unknown>;
     }, { fieldManager: UPDATE_FIELD_MANAGER });
   }

@@ -34,11 +34,16 @@ function userEnv(container: ContainerConfig, image: ContainerConfig): string[] {
   return list(container.Env).filter((entry) => !fromImage.has(entry));
 }
 
+/** Labels by which docker compose owns a container (project, service, config-hash, config files …). */
+const COMPOSE_LABEL_PREFIX = 'com.docker.compose.';
+
 function userLabels(container: ContainerConfig, image: ContainerConfig): Record<string, string> {
   const imageLabels = image.Labels ?? {};
   const labels: Record<string, string> = {};
   for (const [key, value] of Object.entries(container.Labels ?? {})) {
-    if (imageLabels[key] !== value) labels[key] = value;
+    // Compose's labels are always the container's own, even if an image happened to carry the same one: a new image
+    // dropping or changing it must not take the container away from its compose project.
+    if (imageLabels[key] !== value || key.startsWith(COMPOSE_LABEL_PREFIX)) labels[key] = value;
   }
   return labels;
 }

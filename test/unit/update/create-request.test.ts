@@ -57,6 +57,24 @@ describe('recreate: Config keeps what the user set and lets image defaults follo
     assert.equal(config('plain').Labels, undefined);
   });
 
+  test('compose labels (config-hash included) survive the recreate, even one an image carries with the same value', () => {
+    const compose = {
+      'com.docker.compose.project': 'lab',
+      'com.docker.compose.service': 'web',
+      'com.docker.compose.config-hash': '3f1c0c2bd3b0b9ab4b7c5c0c5f2f0f8e7f8d9a1b2c3d4e5f6a7b8c9d0e1f2a3b',
+      'com.docker.compose.project.config_files': '/srv/lab/docker-compose.yml',
+      'com.docker.compose.project.working_dir': '/srv/lab',
+      'com.docker.compose.container-number': '1',
+      'com.docker.compose.oneoff': 'False',
+      'com.docker.compose.version': '1.29.2',
+    };
+    const composed = container('plain');
+    composed.Config.Labels = { ...composed.Config.Labels, ...compose };
+    const imageWithComposeLabel = { ...(oldImage.Config ?? {}), Labels: { ...oldImage.Config?.Labels, 'com.docker.compose.project': 'lab' } };
+    const built = buildRecreatePlan({ container: composed, oldImage: imageWithComposeLabel, newImage: newImage.Config ?? {}, image: NEW_REFERENCE });
+    for (const [key, value] of Object.entries(compose)) assert.equal(built.request.config.Labels?.[key], value, key);
+  });
+
   test('health check: one set on the container is kept, the image one follows the new image', () => {
     assert.deepEqual(config('custom').Healthcheck, { Test: ['CMD-SHELL', '/bin/true'], Interval: 2_000_000_000, Timeout: 1_000_000_000, Retries: 3 });
     assert.equal(config('plain').Healthcheck, undefined);
