@@ -1,4 +1,13 @@
-# Vigil in a container: Node 24 LTS runs the TypeScript sources directly (type stripping), so there is no build step.
+# Vigil in a container: Node 24 LTS runs the TypeScript sources directly (type stripping); only the dashboard (web/)
+# is built, in a stage of its own, since esbuild is a devDependency the final image does not carry.
+FROM node:24-bookworm-slim AS dashboard
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY schemas ./schemas
+COPY web ./web
+RUN node web/build.ts
+
 FROM node:24-bookworm-slim
 WORKDIR /app
 # Authentication is on from the first start (setup with the one-time token Vigil prints and writes to /data), so the
@@ -12,6 +21,7 @@ COPY apiserver ./apiserver
 COPY controllers ./controllers
 COPY cli ./cli
 COPY manifests ./manifests
+COPY --from=dashboard /build/web/dist ./web/dist
 VOLUME ["/data"]
 EXPOSE 8080
 # Mount the Docker socket to manage the host's containers: -v /var/run/docker.sock:/var/run/docker.sock
