@@ -17,6 +17,7 @@ COPY package.json package-lock.json ./
 # The `node` devDependency only exists to put Node 24 on the PATH of npm scripts; the image already has Node 24.
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY schemas ./schemas
+COPY domain ./domain
 COPY apiserver ./apiserver
 COPY controllers ./controllers
 COPY cli ./cli
