@@ -2,21 +2,17 @@
 // real Docker engine and registry: sign-in through the form, a container started with `docker run` appearing
 // without a reload (the informer's watch), check → queue → approve → the container running the new image, a
 // resource-API patch showing on the page, a viewer seeing no action buttons, the 390×844 viewport, axe-core with no
-// serious or critical violation, and no console error. Screenshots go to docs/screenshots/.
+// serious or critical violation, and no console error. Screenshots: see browser.ts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startVigil, ADMIN_PASSWORD, ADMIN_USERNAME, type VigilChild } from '../../testbed/vigil.ts';
 import { NEW_IMAGE, OLD_IMAGE, startUpdateTestbed, type UpdateTestbed } from '../update/update-testbed.ts';
 import { deadlines } from '../../testbed/deadlines.ts';
+import { AXE_SOURCE, CHROMIUM_FLAGS, screenshot } from './browser.ts';
 import { buildDashboard } from '../../../web/build.ts';
 
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const AXE_SOURCE = readFileSync(fileURLToPath(import.meta.resolve('axe-core/axe.min.js')), 'utf8');
-const screenshot = (name: string) => fileURLToPath(new URL(`../../../docs/screenshots/${name}.png`, import.meta.url));
 
 interface AxeViolation {
   id: string;

@@ -4,16 +4,13 @@
 // error, the right one signs in. axe-core on both forms; no console error beyond the failed requests these steps make.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startVigil, type VigilChild } from '../../testbed/vigil.ts';
 import { deadlines } from '../../testbed/deadlines.ts';
+import { AXE_SOURCE, CHROMIUM_FLAGS, screenshot } from './browser.ts';
 import { buildDashboard } from '../../../web/build.ts';
 
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const AXE_SOURCE = readFileSync(fileURLToPath(import.meta.resolve('axe-core/axe.min.js')), 'utf8');
-const screenshot = (name: string) => fileURLToPath(new URL(`../../../docs/screenshots/${name}.png`, import.meta.url));
 
 /** Console errors, except the failed requests the flow makes on purpose: the session probe and the wrong password. */
 function watchErrors(page: Page): string[] {
