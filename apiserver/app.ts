@@ -1,6 +1,7 @@
 // buildApp() builds the HTTP application; server.ts only listens (fastify/demo's app.ts / server.ts split), so that
 // tests drive the very same app with inject().
 import type { RequestListener } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { CachedStore } from './storage/cache/cached-store.ts';
 import { ResourceRegistry } from './resources/registry.ts';
@@ -21,6 +22,10 @@ import type { SentinelServices } from './sentinel/context.ts';
 import { Registry as MetricsRegistry } from 'prom-client';
 import httpMetrics from './sentinel/metrics/http-metrics.ts';
 import { cacheChangeFeed } from './sentinel/live/options.ts';
+import { dashboardRoutes } from './web/dashboard-plugin.ts';
+
+/** web/dist in this checkout: where web/build.ts writes the dashboard. */
+export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../web/dist', import.meta.url));
 
 export type { ContainerLogsProvider } from './resources/http/resource-api.ts';
 
@@ -66,6 +71,8 @@ export interface AppOptions {
    * the one the controller manager records on. Default: a new one.
    */
   metricsRegistry?: MetricsRegistry;
+  /** The built dashboard served at `/` (apiserver/web/dashboard-plugin.ts). Default DEFAULT_DASHBOARD_DIR. */
+  dashboardDir?: string;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -97,6 +104,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(discoveryRoutes, {});
   await app.register(openapiRoutes, {});
   await app.register(namespaceRoutes, { resources });
+  await app.register(dashboardRoutes, { distDir: options.dashboardDir ?? DEFAULT_DASHBOARD_DIR });
   app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok'));
   app.get('/livez', async (_request, reply) => reply.type('text/plain').send('ok'));
   app.get('/readyz', async (_request, reply) => {

@@ -55,6 +55,10 @@ export const REST_ROUTES: readonly RestRoute[] = [
   route('GET', '/version', 'public'),
   // Prometheus metrics: public as in Sentinel (when metrics are enabled); the REST facade (issue 8) owns the route.
   route('GET', '/metrics', 'public'),
+  // The dashboard's page and assets (apiserver/web/): public, since the sign-in form is part of them; every call the
+  // page makes is authorized on its own.
+  route('GET', '/', 'public'),
+  route('GET', '/assets/:file', 'public'),
 
   // Sign-in and first run.
   route('POST', '/setup', 'public'),

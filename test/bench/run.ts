@@ -13,6 +13,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   gitops: async () => (await import('./gitops.bench.ts')).gitopsBenchmark,
   registry: async () => (await import('./registry.bench.ts')).registryBenchmark,
   update: async () => (await import('./update.bench.ts')).updateBenchmark,
+  dashboard: async () => (await import('./dashboard.bench.ts')).dashboardBenchmark,
 };
 
 const requested = process.argv.slice(2);

@@ -1,0 +1,20 @@
+// The route table: a page is one file in pages/ and one entry here (in the navigation when it has a label).
+import type { JSX } from 'preact';
+import { ContainerDetailPage } from './pages/container-detail.tsx';
+import { ContainersPage } from './pages/containers.tsx';
+import { HistoryPage } from './pages/history.tsx';
+import { QueuePage } from './pages/queue.tsx';
+
+export interface Route {
+  pattern: string;
+  label?: string;
+  permission?: string;
+  render: (params: Record<string, string>) => JSX.Element;
+}
+
+export const ROUTES: readonly Route[] = [
+  { pattern: '/', label: 'Containers', render: () => <ContainersPage /> },
+  { pattern: '/containers/:namespace/:name', render: (params) => <ContainerDetailPage namespace={params.namespace ?? ''} name={params.name ?? ''} /> },
+  { pattern: '/queue', label: 'Queue', render: () => <QueuePage /> },
+  { pattern: '/history', label: 'History', permission: 'history.view', render: () => <HistoryPage /> },
+];
