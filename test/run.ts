@@ -25,6 +25,7 @@ provisionTestbed();
 
 const nodeBinary = process.execPath;
 step('type check', nodeBinary, [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', 'tsconfig.json']);
+step('type check of the dashboard', nodeBinary, [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', join('web', 'tsconfig.json')]);
 step('generated files are current', nodeBinary, ['schemas/tools/generate.ts', '--check']);
 
 const files =
