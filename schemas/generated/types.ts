@@ -17,7 +17,8 @@ export type VigilObject =
   | Snapshot
   | UpdateRecord
   | ManifestSource
-  | SwarmService;
+  | SwarmService
+  | NotificationDelivery;
 /**
  * A Go duration such as 45s, 10m or 1h30m (units ns, us, ms, s, m, h).
  */
@@ -1715,4 +1716,69 @@ export interface ServiceLastUpdate {
   fromImage?: string;
   toImage?: string;
   message?: string;
+}
+/**
+ * One pending message of the notification outbox: an (event, channel) pair persisted before its first attempt and deleted after a 2xx or its final failure. Name = a stable id derived from the channel and the event's key; it is the X-Vigil-Delivery header of HTTP channels.
+ */
+export interface NotificationDelivery {
+  apiVersion: 'vigil.dev/v1alpha1';
+  kind: 'NotificationDelivery';
+  metadata: ObjectMeta;
+  spec: NotificationDeliverySpec;
+  status?: NotificationDeliveryStatus;
+}
+export interface NotificationDeliverySpec {
+  /**
+   * Name of the NotificationChannel.
+   */
+  channel: string;
+  /**
+   * Position in the channel's order; only the lowest pending one is sent.
+   */
+  sequence: number;
+  /**
+   * The event's key, stable across restarts (UpdateRecord name, operation start, digest).
+   */
+  eventKey: string;
+  payload: NotificationEventPayload;
+}
+/**
+ * The machine-readable event: the webhook body, the MQTT payload, the templates' source.
+ */
+export interface NotificationEventPayload {
+  type:
+    | 'update_available'
+    | 'version_available'
+    | 'update_started'
+    | 'update_succeeded'
+    | 'update_failed'
+    | 'rollback_succeeded'
+    | 'rollback_failed'
+    | 'container_state'
+    | 'digest';
+  timestamp: string;
+  containers: {
+    name: string;
+    host: string;
+    image: string;
+    currentVersion?: string;
+    targetVersion?: string;
+    currentDigest?: string;
+    targetDigest?: string;
+    error?: string;
+    state?: string;
+    waitingSince?: string;
+    releaseURL?: string;
+  }[];
+}
+export interface NotificationDeliveryStatus {
+  attempts?: number;
+  /**
+   * Not sent again before this (backoff, Retry-After).
+   */
+  notBefore?: string;
+  /**
+   * Redacted.
+   */
+  lastError?: string;
 }
