@@ -72,9 +72,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
   });
   // One registry for the API and the controllers: one set of write rules, one clock.
   const resources = new ResourceRegistry({ store });
-  // SENTINEL_* variables describe Settings `default` only when it is first made (docs/sentinel-api.md).
-  if (Object.keys(environment.seed).length > 0 && (await createSettingsIfMissing(resources, environment.seed))) {
-    logger.info({ settings: Object.keys(environment.seed) }, 'created Settings default from SENTINEL_* environment variables');
+  // The singleton exists from the first start, so that every message pointing at it (`kubectl patch settings
+  // default`, /metrics disabled) is true. Create-if-absent: a restart or another replica that made it first leaves it
+  // exactly as it is. SENTINEL_* variables describe it only when it is first made (docs/sentinel-api.md).
+  if (await createSettingsIfMissing(resources, environment.seed)) {
+    const seeded = Object.keys(environment.seed);
+    if (seeded.length > 0) logger.info({ settings: seeded }, 'created Settings default from SENTINEL_* environment variables');
+    else logger.info('created Settings default (empty spec: every setting at its default)');
   }
   // One metrics registry for the controllers (reconciles, queues), the API (HTTP latencies) and /metrics.
   const metricsRegistry = new MetricsRegistry();

@@ -55,10 +55,13 @@ describe('the update lifecycle on a real engine', () => {
     await bed.push(badReference, 'team/app:moving');
     const result = await bed.update('moving', moving, { healthTimeoutMs: deadlines.healthy });
     assert.equal(result.details.outcome, 'rollback');
-    assert.equal(await idOf(moving), await idOf(badReference), 'the tag names the new image now');
     const now = await bed.inspect('moving');
     assert.equal(now.Id, id);
     assert.equal(now.Image, bed.oldImageID);
+    // The rollback puts the local tag back on the old image, so Config.Image means on the engine what it meant before.
+    assert.equal((now.Config as { Image: string }).Image, moving);
+    assert.equal(await idOf(moving), bed.oldImageID, 'the local tag names the old image again');
+    assert.notEqual(await idOf(badReference), bed.oldImageID);
   });
 
   test('the old container is stopped with its own stop signal', async () => {

@@ -174,6 +174,20 @@ describe('scan triggers (fake clock)', () => {
     assert.equal(times.at(-1), new Date(s.clock.now()).toISOString().replace('.000', ''), 'the newest are kept');
   });
 
+  test('scan summaries older than Settings historyRetention.maxAge are deleted', async () => {
+    const s = await start({ pollInterval: '5m', historyRetention: { maxAge: '30m' } });
+    const t0 = s.clock.now();
+    for (let i = 0; i < 12; i += 1) await s.advance(5 * 60_000);
+    await eventually('13 scans ran', () => s.registry.requests.head >= 13);
+    await s.idle();
+    const records = await s.api.list('UpdateRecord', { namespace: 'vigil-system', labelSelector: 'vigil.dev/record-type=scan_summary' });
+    const times = records.items.map((item) => Date.parse((item as unknown as UpdateRecord).spec.finishedAt)).sort((a, b) => a - b);
+    assert.ok(times.length > 0 && times.length < 13, `${times.length} of 13 summaries kept`);
+    assert.ok(times.every((time) => s.clock.now() - time <= 30 * 60_000), 'none older than 30 minutes is kept');
+    assert.equal(times.at(-1), s.clock.now(), 'the newest is kept');
+    assert.ok((times[0] ?? 0) > t0, 'the first scans are gone');
+  });
+
   test('without a Settings object, scans run with the built-in defaults (first at once, then every 6h)', async () => {
     const s = await start(undefined);
     const t0 = s.clock.now();

@@ -1,0 +1,192 @@
+// Every field of the Settings schema has an effect, and a test proves it. The table below names, for each field, the
+// tests that show its effect (not merely that it is stored), or the open issue whose feature will use it. A field
+// added to schemas/settings.schema.json without a row fails here, so no setting can be stored and ignored; a row
+// whose test was renamed or deleted fails too. docs/resources.md lists the same fields for users.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../testbed/provision.ts';
+
+interface Proof {
+  file: string;
+  /** The test's title, or for a table-driven test the row's name, exactly as written in the file. */
+  title: string;
+}
+type Effect = { proofs: Proof[] } | { issue: number; use: string };
+
+const REGISTRY_TRIGGERS = 'test/unit/registry-check/scan-triggers.test.ts';
+const EFFECTIVE = 'test/unit/inventory/effective.test.ts';
+const UPDATE = 'test/unit/update/update-controller.test.ts';
+const ORDER = 'test/unit/update/update-controller-order.test.ts';
+const OPTIONS = 'test/unit/update/settings-options.test.ts';
+const RETENTION = 'test/unit/update/retention.test.ts';
+const OPTIONS_TITLE = 'Settings gracePeriod, imageCleanup, imageBackup, removeVolumes and dependencyAware become the options of an update';
+
+const EFFECTS: Record<string, Effect> = {
+  pollInterval: { proofs: [
+    { file: REGISTRY_TRIGGERS, title: 'the first scan runs at start; the next one after the poll interval, not before' },
+    { file: REGISTRY_TRIGGERS, title: 'a changed poll interval applies to the next scan at once' },
+  ] },
+  schedule: { proofs: [{ file: REGISTRY_TRIGGERS, title: 'a cron schedule replaces the interval' }] },
+  defaultPolicy: { proofs: [{ file: EFFECTIVE, title: 'Settings beat the built-in default' }] },
+  gracePeriod: { proofs: [{ file: OPTIONS, title: OPTIONS_TITLE }] },
+  paused: { proofs: [
+    { file: REGISTRY_TRIGGERS, title: 'paused: no scheduled scans and no nextScan, but a requested scan runs and is recorded as handled' },
+    { file: 'test/integration/registry-check/scan.test.ts', title: 'paused: nothing is checked; unpaused: the first scan finds exactly the right target on every host' },
+  ] },
+  latestAutoUpdate: { proofs: [
+    { file: EFFECTIVE, title: 'latestAutoUpdate makes a container on latest auto, as Settings' },
+    { file: EFFECTIVE, title: 'latestAutoUpdate does not apply to a versioned tag' },
+  ] },
+  filters: { proofs: [{ file: 'test/unit/registry-check/checks.test.ts', title: 'pinned, filtered, stopped and gone containers and those on a paused Host are left out of scans' }] },
+  imageCleanup: { proofs: [{ file: OPTIONS, title: OPTIONS_TITLE }] },
+  imageBackup: { proofs: [{ file: OPTIONS, title: OPTIONS_TITLE }] },
+  hooksEnabled: { proofs: [{ file: ORDER, title: 'a pre-update hook exiting 75 skips the update; hooks run only where hooksEnabled' }] },
+  hooksWriteLabels: { proofs: [
+    { file: 'test/integration/update/hook-labels.test.ts', title: 'hooksWriteLabels: the recreated container carries the Hook resources as sentinel.hook.* labels, and each hook ran once from its Hook resource' },
+    { file: 'test/integration/update/hook-labels.test.ts', title: 'hooksWriteLabels: at the next update the label copies are not run as label hooks a second time' },
+  ] },
+  dependencyAware: { proofs: [
+    { file: ORDER, title: 'dependencyAware false: a dependent updates without waiting for its dependency' },
+    { file: ORDER, title: 'dependencyAware false: the dependents of an updated container are not restarted' },
+    { file: OPTIONS, title: OPTIONS_TITLE },
+  ] },
+  rollbackPolicy: { proofs: [
+    { file: 'test/unit/update/update-controller-rollback.test.ts', title: 'an unhealthy new container is rolled back to the old image ID, the rollback policy pins the container, and that version is not tried again' },
+    { file: 'test/integration/update/update-controller.test.ts', title: 'a new image whose health check fails is rolled back to the exact old image ID although the tag moved to it, and the rollback policy pins the container' },
+  ] },
+  versionScope: { proofs: [{ file: EFFECTIVE, title: 'version scope falls back to the global strict/default mode of Settings' }] },
+  dryRun: { proofs: [{ file: UPDATE, title: 'dry-run records what an auto-update would do, once, and pulls and changes nothing' }] },
+  pullOnly: { proofs: [{ file: UPDATE, title: 'Settings pullOnly pulls the new image for every auto-update and recreates nothing' }] },
+  updateDelay: { proofs: [{ file: UPDATE, title: 'the update delay counts from registryCheck.firstSeen' }] },
+  showStopped: { proofs: [{ file: 'test/integration/sentinel/show-stopped.test.ts', title: 'showStopped false leaves stopped containers out of GET /api/containers, stats and the queue views' }] },
+  removeVolumes: { proofs: [{ file: OPTIONS, title: OPTIONS_TITLE }] },
+  scanConcurrency: { proofs: [
+    { file: 'test/unit/registry-check/scan-concurrency.test.ts', title: 'scanConcurrency 3: three distinct images are checked at once, never more' },
+    { file: 'test/unit/registry-check/scan-concurrency.test.ts', title: 'scanConcurrency absent (default 1): one image at a time' },
+  ] },
+  updateConcurrency: { proofs: [{ file: ORDER, title: 'at most Settings.updateConcurrency updates run at once, and all of them end' }] },
+  maintenanceWindow: { proofs: [{ file: UPDATE, title: 'a maintenance window across a weekend (Fri 22:00-Mon 06:00) holds an auto-update until Friday 22:00' }] },
+  stackOrder: { issue: 20, use: 'the dashboard orders its stack groups by it' },
+  dashboardColumns: { issue: 20, use: 'the dashboard shows these columns of the container list' },
+  composeSync: { proofs: [
+    { file: 'test/integration/update/compose-sync.test.ts', title: 'compose sync: rewrites the compose file after an update and compose keeps the new version' },
+    { file: 'test/integration/update/compose-sync.test.ts', title: 'compose sync: with sync off the compose file is untouched' },
+  ] },
+  'haDiscovery.enabled': { issue: 14, use: 'the MQTT channel publishes Home Assistant discovery for update entities' },
+  'haDiscovery.channelRef': { issue: 14, use: 'the MQTT channel that carries discovery and state' },
+  'haDiscovery.discoveryPrefix': { issue: 14, use: 'the discovery topic prefix (homeassistant)' },
+  'haDiscovery.statePrefix': { issue: 14, use: 'the state and command topic prefix' },
+  'digest.enabled': { issue: 14, use: 'the digest schedule sends the digest event' },
+  'digest.time': { issue: 14, use: 'the time of day of the digest' },
+  'digest.interval': { issue: 14, use: 'the interval between digests' },
+  'webhook.enabled': { proofs: [{ file: 'test/integration/sentinel/live.test.ts', title: 'disabled answers 403; enabling makes a secret shown once; a wrong or missing secret is a 401' }] },
+  'webhook.secretRef': { proofs: [
+    { file: 'test/integration/sentinel/live.test.ts', title: 'disabled answers 403; enabling makes a secret shown once; a wrong or missing secret is a 401' },
+    { file: 'test/integration/sentinel/live.test.ts', title: 'Docker Hub, GHCR and generic payloads check the named image' },
+  ] },
+  'metrics.enabled': { proofs: [{ file: 'test/integration/sentinel/live.test.ts', title: '/metrics is a 404 until enabled in Settings, then the Prometheus exposition with Vigil metrics' }] },
+  releaseSources: { proofs: [{ file: 'test/integration/sentinel/queue.test.ts', title: 'lists standing entries oldest first with the reference fields and a release notes link where known' }] },
+  'snapshotRetention.perContainer': { proofs: [
+    { file: ORDER, title: 'snapshots beyond Settings.snapshotRetention.perContainer are deleted, newest kept' },
+    { file: RETENTION, title: 'without snapshotRetention.maxAge only the count limits snapshots (default 5, newest kept)' },
+  ] },
+  'snapshotRetention.maxAge': { proofs: [{ file: RETENTION, title: 'snapshotRetention.maxAge deletes the snapshots older than it, whatever their number, but never the one just used' }] },
+  'historyRetention.maxRecords': { proofs: [
+    { file: RETENTION, title: 'historyRetention.maxRecords keeps the newest UpdateRecords of the host' },
+    { file: REGISTRY_TRIGGERS, title: 'scan summaries beyond Settings historyRetention are deleted' },
+  ] },
+  'historyRetention.maxAge': { proofs: [
+    { file: RETENTION, title: 'historyRetention.maxAge deletes the UpdateRecords older than it; the default keeps 90 days' },
+    { file: REGISTRY_TRIGGERS, title: 'scan summaries older than Settings historyRetention.maxAge are deleted' },
+  ] },
+  'manifests.directory': { proofs: [{ file: 'test/integration/gitops/sync-loop.test.ts', title: 'ManifestSource default follows Settings.manifests, and goes when the setting goes (its objects stay)' }] },
+  'manifests.resyncInterval': { proofs: [
+    { file: 'test/unit/gitops/bootstrap-spec.test.ts', title: 'Settings.manifests.prune false turns pruning off on the default source; resyncInterval is carried over' },
+    { file: 'test/integration/gitops/sync-loop.test.ts', title: 'the resync timer restores a field changed by hand, and the status says who changed what' },
+  ] },
+  'manifests.prune': { proofs: [
+    { file: 'test/unit/gitops/bootstrap-spec.test.ts', title: 'Settings.manifests.prune false turns pruning off on the default source; resyncInterval is carried over' },
+    { file: 'test/integration/gitops/pass.test.ts', title: 'with pruning off, objects gone from the manifests stay and are reported as skipped' },
+  ] },
+  notificationTemplates: { proofs: [
+    { file: 'test/integration/sentinel/notifications.test.ts', title: 'PUT stores a template in Settings, GET shows it, DELETE reverts it' },
+    { file: 'test/integration/sentinel/notifications.test.ts', title: 'preview renders the Go-template placeholders over sample data without escaping anything' },
+  ] },
+  scan: { proofs: [
+    { file: REGISTRY_TRIGGERS, title: 'paused: no scheduled scans and no nextScan, but a requested scan runs and is recorded as handled' },
+    { file: 'test/integration/registry-check/scan.test.ts', title: 'a requested full scan checks everything again and is recorded as handled' },
+  ] },
+  sendDigest: { issue: 14, use: 'the notification controller sends a digest now and records the request as handled' },
+  resetNotifyStates: { issue: 14, use: 'the notification controller forgets what it notified, so every pending update notifies again' },
+};
+
+interface SchemaNode {
+  type?: string;
+  properties?: Record<string, SchemaNode>;
+  $ref?: string;
+}
+
+/** The Settings spec's fields: an object with its own properties counts by its leaves, anything else is one field. */
+function settingsFields(): string[] {
+  const schema = JSON.parse(readFileSync(join(projectRoot, 'schemas', 'settings.schema.json'), 'utf8')) as { $defs: Record<string, SchemaNode> };
+  const spec = schema.$defs.SettingsSpec;
+  assert.ok(spec?.properties !== undefined, 'SettingsSpec has properties');
+  const fields: string[] = [];
+  const walk = (node: SchemaNode, prefix: string): void => {
+    for (const [name, child] of Object.entries(node.properties ?? {})) {
+      const path = prefix === '' ? name : `${prefix}.${name}`;
+      if (child.type === 'object' && child.properties !== undefined) walk(child, path);
+      else fields.push(path);
+    }
+  };
+  walk(spec, '');
+  return fields;
+}
+
+const fileCache = new Map<string, string>();
+function read(file: string): string {
+  const cached = fileCache.get(file);
+  if (cached !== undefined) return cached;
+  const text = readFileSync(join(projectRoot, file), 'utf8');
+  fileCache.set(file, text);
+  return text;
+}
+
+describe('every Settings field has an effect a test proves', () => {
+  test('the table has one row for every field of the Settings schema, and no row for a field that is gone', () => {
+    const fields = settingsFields();
+    assert.ok(fields.length >= 40, `${fields.length} fields found: the schema walk works`);
+    assert.deepEqual(fields.filter((field) => EFFECTS[field] === undefined), [], 'fields without a row: name the test that proves each one\'s effect');
+    assert.deepEqual(Object.keys(EFFECTS).filter((field) => !fields.includes(field)), [], 'rows for fields that are not in the schema');
+  });
+
+  for (const [field, effect] of Object.entries(EFFECTS)) {
+    if ('proofs' in effect) {
+      test(`${field}: its proving tests exist under the names given`, () => {
+        assert.ok(effect.proofs.length > 0);
+        for (const proof of effect.proofs) {
+          assert.match(proof.file, /^test\/(unit|integration)\/.+\.test\.ts$/, 'a test file the runner runs');
+          assert.ok(existsSync(join(projectRoot, proof.file)), `${proof.file} exists`);
+          const text = read(proof.file);
+          assert.ok(text.includes(`'${proof.title}'`) || text.includes(`\`${proof.title}\``), `${proof.file} has a test or row named "${proof.title}"`);
+          assert.ok(!/\btest\.(skip|todo)\(|\{ ?(skip|todo): ?true/.test(text), `${proof.file} skips none of its tests`);
+        }
+      });
+    } else {
+      test(`${field}: used by issue ${String(effect.issue)}, ${effect.use}`, () => {
+        assert.ok([14, 20].includes(effect.issue), 'an open issue that builds the feature using it');
+        assert.ok(effect.use.length > 10);
+      });
+    }
+  }
+
+  test('docs/resources.md lists every field with what it does', () => {
+    const docs = read('docs/resources.md');
+    const start = docs.indexOf('## Every Settings field and the test that proves it');
+    assert.ok(start >= 0, 'the section exists');
+    const section = docs.slice(start, docs.indexOf('\n## ', start + 1) === -1 ? undefined : docs.indexOf('\n## ', start + 1));
+    for (const field of Object.keys(EFFECTS)) assert.ok(section.includes(`| \`${field}\` |`), `docs row for ${field}`);
+  });
+});
