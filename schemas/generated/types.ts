@@ -743,6 +743,14 @@ export interface HandledRequests {
 export interface NotifyState {
   lastNotifiedDigest?: string;
   lastNotifiedAt?: string;
+  /**
+   * The startedAt of the last update operation whose update_started was taken into the outbox.
+   */
+  updateStartedNotified?: string;
+  /**
+   * The key of the container_state event last taken into the outbox; cleared when the container is healthy again, so the next bad state notifies.
+   */
+  stateNotified?: string;
 }
 /**
  * Per-container settings for every container it selects. A container matches when the selector matches its Docker labels AND (if given) a containerNames glob matches its Docker name AND (if given) its host is listed. When several match, the highest priority wins per field; ties go to the alphabetically first name. Precedence: Container spec > container label > UpdatePolicy > Settings > built-in default.
@@ -1109,11 +1117,31 @@ export interface NotificationTemplates {
  */
 export interface NotificationChannelStatus {
   observedGeneration?: number;
-  lastSent?: string;
+  /**
+   * When a delivery last succeeded (2xx, or the broker's/server's acknowledgement).
+   */
+  lastSuccess?: string;
+  /**
+   * The last failed send (a retry or a final failure), redacted: no token, password or secret URL part.
+   */
   lastError?: string;
   lastErrorAt?: string;
+  /**
+   * Deliveries waiting in this channel's outbox (NotificationDelivery resources).
+   */
+  pending?: number;
+  /**
+   * Deliveries delivered.
+   */
   sentCount?: number;
+  /**
+   * Deliveries removed after their final failure.
+   */
   failedCount?: number;
+  /**
+   * Deliveries dropped, oldest first, because the outbox held more than its bound (1,000 per channel).
+   */
+  droppedCount?: number;
   conditions?: Conditions;
 }
 /**

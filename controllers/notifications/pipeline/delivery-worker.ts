@@ -37,6 +37,9 @@ export async function drainChannel(options: ChannelDrainOptions): Promise<number
     const now = clock.now();
     if (head.notBefore > now) return head.notBefore - now;
     const result = await options.sender.send(options.render(head), options.signal);
+    // Stopped mid-send (shutdown, lost leadership): the delivery stays as it was and is sent again by whoever runs
+    // next, at least once; a cancelled send is no attempt.
+    if (options.signal.aborted) return undefined;
     const step = nextStep(result, head.attempts + 1, options.retries);
     if (step.action === 'retry') {
       await outbox.retryLater(head, clock.now() + step.delayMs);

@@ -15,8 +15,10 @@ export type NextStep =
 export function nextStep(result: SendResult, attempt: number, retries: number): NextStep {
   if (result.outcome === 'delivered') return { action: 'done' };
   if (result.outcome === 'failed') return { action: 'give_up', error: result.error };
-  if (attempt > retries) return { action: 'give_up', error: result.error };
-  const backoff = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+  // A service that cannot be reached never got the message: it is kept (the outbox's bound limits how many) and
+  // retried with the capped backoff until the service is back, so a receiver down for an hour loses nothing.
+  if (attempt > retries && result.unreachable !== true) return { action: 'give_up', error: result.error };
+  const backoff = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt - 1, 16));
   // Retry-After is a floor: sending before it would only earn another 429.
   const delayMs = Math.max(backoff, result.retryAfterMs ?? 0);
   return { action: 'retry', delayMs, error: result.error };

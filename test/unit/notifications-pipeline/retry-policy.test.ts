@@ -18,6 +18,11 @@ describe('nextStep', () => {
     const step = nextStep({ outcome: 'retry', error: 'HTTP 429', retryAfterMs: 20_000 }, 1, 3);
     assert.deepEqual(step, { action: 'retry', delayMs: 20_000, error: 'HTTP 429' });
   });
+  it('keeps retrying a service it cannot reach, whatever the retries, with the capped backoff', () => {
+    const unreachable = { outcome: 'retry' as const, error: 'request failed: ECONNREFUSED', unreachable: true as const };
+    assert.deepEqual(nextStep(unreachable, 1, 0), { action: 'retry', delayMs: 2_000, error: 'request failed: ECONNREFUSED' });
+    assert.deepEqual(nextStep(unreachable, 500, 3), { action: 'retry', delayMs: 30_000, error: 'request failed: ECONNREFUSED' });
+  });
   it('does not retry a final failure', () => {
     assert.deepEqual(nextStep({ outcome: 'failed', error: 'HTTP 400' }, 1, 3), { action: 'give_up', error: 'HTTP 400' });
   });

@@ -221,7 +221,7 @@ export const notificationChannel: NotificationChannel = {
     batching: { window: '2m' },
     retries: 3,
   },
-  status: { lastSent: at, sentCount: 5, failedCount: 0, conditions: [{ ...ready }] },
+  status: { lastSuccess: at, pending: 0, sentCount: 5, failedCount: 0, conditions: [{ ...ready }] },
 };
 
 export const settings: Settings = {
