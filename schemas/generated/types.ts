@@ -99,6 +99,7 @@ export type NotificationEvent =
   | 'update_failed'
   | 'rollback_succeeded'
   | 'rollback_failed'
+  | 'container_state'
   | 'digest';
 /**
  * The scope used when nothing per-container says otherwise. strict: a 3-part tag gets no candidates, a 2-part tag same major.minor, a 1-part tag same major. default (relaxed): same major.minor / same major / any.
@@ -1110,6 +1111,7 @@ export interface NotificationTemplates {
   update_failed?: string;
   rollback_succeeded?: string;
   rollback_failed?: string;
+  container_state?: string;
   digest?: string;
 }
 /**

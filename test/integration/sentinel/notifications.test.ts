@@ -104,7 +104,7 @@ describe('notification channels', () => {
 
   test('event types list every event a channel can filter on', async () => {
     const response = await api.request('GET', '/api/settings/notifications/event-types');
-    assert.deepEqual(response.json(), ['update_available', 'update_started', 'update_succeeded', 'update_failed', 'rollback_succeeded', 'rollback_failed', 'digest']);
+    assert.deepEqual(response.json(), ['update_available', 'update_started', 'update_succeeded', 'update_failed', 'rollback_succeeded', 'rollback_failed', 'container_state', 'digest']);
   });
 
   test('a test notification answers 503 when the notification senders are not running (the real send: test/integration/notifications)', async () => {
