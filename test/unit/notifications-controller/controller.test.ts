@@ -179,3 +179,50 @@ describe('notification controllers', () => {
     assert.match(metrics, /outcome="dropped"} 1/);
   });
 });
+
+describe('events from Container statuses', () => {
+  const base = (status: Container['status']): Container['status'] => ({ id: 'abc', name: 'web', image: 'nginx:1.25', ...status });
+
+  async function setStatus(status: Container['status']): Promise<void> {
+    const current = await handle.registry.get('Container', 'local', 'web');
+    await handle.registry.updateStatus({ ...current, status: { ...status, notify: (current.status as Container['status'])?.notify } });
+  }
+
+  it('container_state once per transition into a bad state, again after it recovered', async () => {
+    await handle.registry.create(webhookChannel('hook', { events: ['container_state'] }));
+    await handle.registry.create({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Container', metadata: { namespace: 'local', name: 'web' }, spec: {}, status: base({ state: 'running', health: 'healthy' }) } satisfies Container);
+    const senders = recordingSenders();
+    stack = await startNotifications(handle, senders);
+    await setStatus(base({ state: 'exited', exitCode: 2, finishedAt: iso(handle.clock.now()) }));
+    await eventually('container_state is sent', () => senders.sent.get('hook')?.length === 1);
+    assert.equal(senders.sent.get('hook')?.[0]?.payload.containers[0]?.state, 'exited 2');
+    // The same exit written again (an inventory pass) is no new transition.
+    await setStatus(base({ state: 'exited', exitCode: 2, finishedAt: iso(handle.clock.now()), labels: { pass: '2' } }));
+    await stack.idle();
+    assert.equal(senders.sent.get('hook')?.length, 1);
+    await setStatus(base({ state: 'running', health: 'healthy' }));
+    await stack.idle();
+    await setStatus(base({ state: 'running', health: 'unhealthy' }));
+    await eventually('the new bad state is sent', () => senders.sent.get('hook')?.length === 2);
+    assert.equal(senders.sent.get('hook')?.[1]?.payload.containers[0]?.state, 'unhealthy');
+  });
+
+  it('update_started once per operation, kept across a restart of the controllers', async () => {
+    await handle.registry.create(webhookChannel('hook', { events: ['update_started'] }));
+    await handle.registry.create({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Container', metadata: { namespace: 'local', name: 'web' }, spec: {}, status: base({ state: 'running' }) } satisfies Container);
+    const senders = recordingSenders();
+    stack = await startNotifications(handle, senders);
+    const startedAt = iso(handle.clock.now());
+    await setStatus(base({ state: 'running', operation: { type: 'update', phase: 'Running', startedAt, step: 'pull' } }));
+    await eventually('update_started is sent', () => senders.sent.get('hook')?.length === 1);
+    await setStatus(base({ state: 'running', operation: { type: 'update', phase: 'Running', startedAt, step: 'start' } }));
+    await stack.idle();
+    await stack.stop();
+    stack = await startNotifications(handle, senders);
+    await stack.idle();
+    assert.equal(senders.sent.get('hook')?.length, 1, 'one update_started for one operation');
+    assert.equal(senders.sent.get('hook')?.[0]?.payload.type, 'update_started');
+    const stored = (await handle.registry.get('Container', 'local', 'web')) as unknown as Container;
+    assert.equal(stored.status?.notify?.updateStartedNotified, startedAt);
+  });
+});
