@@ -3,6 +3,7 @@
 //                          resources), then the emitted marker on the resource (event-reconciler.ts)
 //   notification-delivery  one key per NotificationChannel: its outbox sent in order with retries, then its status
 //                          (channel-reconciler.ts); woken by new deliveries, channel and Secret changes
+//   notification-reset     Settings spec.resetNotifyStates (DELETE /api/notify-states): the dedupe forgotten
 // Off the scan and update paths: nothing here runs inside a scan or an update, they only write resources.
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { Container, NotificationChannel, NotificationDelivery, Secret, Settings, UpdateRecord } from '../../../schemas/generated/types.ts';
@@ -17,6 +18,8 @@ import { ChannelReconciler } from './channel-reconciler.ts';
 import { ChannelSenders, secretKeyOf } from './channel-senders.ts';
 import { eventSourceKey, objectKeyOf, parseEventSourceKey } from './event-keys.ts';
 import { DEFAULT_RECORD_HORIZON_MS, EventReconciler, NOTIFIED_ANNOTATION } from './event-reconciler.ts';
+import { ResetReconciler } from './reset-reconciler.ts';
+import { SETTINGS_NAME } from './channel-reconciler.ts';
 
 const CHANNEL_LABEL = 'vigil.dev/notification-channel';
 
@@ -37,6 +40,7 @@ export interface NotificationControllersOptions {
 export interface NotificationControllers {
   events: Controller;
   deliveries: Controller;
+  reset: Controller;
   metrics: NotificationMetrics;
 }
 
@@ -117,5 +121,12 @@ export function registerNotificationControllers(options: NotificationControllers
   eventController.watch(records, (record) => (record.metadata.annotations?.[NOTIFIED_ANNOTATION] === undefined ? eventSourceKey('UpdateRecord', record) : undefined));
   eventController.watch(containers, (container) => eventSourceKey('Container', container));
 
-  return { events: eventController, deliveries: deliveryController, metrics };
+  const resetController = manager.addController({
+    name: 'notification-reset',
+    reconciler: new ResetReconciler({ client: manager.client, settings: settings.lister, containers: containers.lister }),
+    exists: () => true,
+  });
+  resetController.watch(settings, (object) => (object.metadata.name === SETTINGS_NAME ? SETTINGS_NAME : undefined));
+
+  return { events: eventController, deliveries: deliveryController, reset: resetController, metrics };
 }

@@ -190,7 +190,8 @@ describe('events from Container statuses', () => {
 
   it('container_state once per transition into a bad state, again after it recovered', async () => {
     await handle.registry.create(webhookChannel('hook', { events: ['container_state'] }));
-    await handle.registry.create({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Container', metadata: { namespace: 'local', name: 'web' }, spec: {}, status: base({ state: 'running', health: 'healthy' }) } satisfies Container);
+    await handle.registry.create({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Container', metadata: { namespace: 'local', name: 'web' }, spec: {} } satisfies Container);
+    await setStatus(base({ state: 'running', health: 'healthy' }));
     const senders = recordingSenders();
     stack = await startNotifications(handle, senders);
     await setStatus(base({ state: 'exited', exitCode: 2, finishedAt: iso(handle.clock.now()) }));
@@ -209,7 +210,8 @@ describe('events from Container statuses', () => {
 
   it('update_started once per operation, kept across a restart of the controllers', async () => {
     await handle.registry.create(webhookChannel('hook', { events: ['update_started'] }));
-    await handle.registry.create({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Container', metadata: { namespace: 'local', name: 'web' }, spec: {}, status: base({ state: 'running' }) } satisfies Container);
+    await handle.registry.create({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Container', metadata: { namespace: 'local', name: 'web' }, spec: {} } satisfies Container);
+    await setStatus(base({ state: 'running' }));
     const senders = recordingSenders();
     stack = await startNotifications(handle, senders);
     const startedAt = iso(handle.clock.now());
@@ -224,5 +226,56 @@ describe('events from Container statuses', () => {
     assert.equal(senders.sent.get('hook')?.[0]?.payload.type, 'update_started');
     const stored = (await handle.registry.get('Container', 'local', 'web')) as unknown as Container;
     assert.equal(stored.status?.notify?.updateStartedNotified, startedAt);
+  });
+});
+
+describe('resetting the notification states', () => {
+  it('DELETE /api/notify-states (Settings resetNotifyStates) makes a pending update notify again, and is recorded as handled', async () => {
+    await handle.registry.create(webhookChannel('hook', { events: ['update_available'] }));
+    await handle.registry.create({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Settings', metadata: { name: 'default' }, spec: {} });
+    // The status goes through /status, as the inventory and the registry checks write it.
+    const created = await handle.registry.create({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Container', metadata: { namespace: 'local', name: 'web' }, spec: {} } satisfies Container);
+    await handle.registry.updateStatus({
+      ...created,
+      status: { name: 'web', image: 'nginx:1.25', registryCheck: { updateAvailable: true, lastChecked: iso(handle.clock.now()), target: { image: 'nginx:1.26', tag: '1.26', digest: 'sha256:new' } } },
+    });
+    const senders = recordingSenders();
+    stack = await startNotifications(handle, senders);
+    await eventually('the first update_available', () => senders.sent.get('hook')?.length === 1);
+    await stack.idle();
+    await handle.clock.advance(1_000);
+    const requestedAt = iso(handle.clock.now());
+    await handle.registry.patch('Settings', undefined, 'default', 'merge', { spec: { resetNotifyStates: { requestedAt, requestedBy: 'admin' } } });
+    await eventually('the update notifies again', () => senders.sent.get('hook')?.length === 2);
+    assert.notEqual(senders.sent.get('hook')?.[1]?.deliveryId, senders.sent.get('hook')?.[0]?.deliveryId, 'a new delivery, not a duplicate id');
+    const settings = await eventually('the request is handled', async () => {
+      const object = (await handle.registry.get('Settings', undefined, 'default')) as unknown as { status?: { handledRequests?: { resetNotifyStates?: string } } };
+      return object.status?.handledRequests?.resetNotifyStates === requestedAt ? object : undefined;
+    });
+    assert.ok(settings);
+    await stack.idle();
+    assert.equal(senders.sent.get('hook')?.length, 2, 'handled once');
+  });
+});
+
+describe('templates at send time', () => {
+  it('Settings notificationTemplates render the message that is sent; a channel template overrides it; a broken one falls back and says so', async () => {
+    await handle.registry.create({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Settings', metadata: { name: 'default' }, spec: { notificationTemplates: { update_succeeded: 'Done: {{.ContainerName}} is on {{.NewImage}}', update_failed: 'Broken {{.Nope' } } });
+    await handle.registry.create(webhookChannel('global'));
+    await handle.registry.create(webhookChannel('own', { templates: { update_succeeded: 'Own: {{.ContainerName}}' } }));
+    const senders = recordingSenders();
+    stack = await startNotifications(handle, senders);
+    await handle.registry.create(updateRecord('web-1', iso(handle.clock.now())));
+    await eventually('both channels sent', () => senders.sent.get('global')?.length === 1 && senders.sent.get('own')?.length === 1);
+    assert.equal(senders.sent.get('global')?.[0]?.body, 'Done: web is on nginx:1.26');
+    assert.equal(senders.sent.get('own')?.[0]?.body, 'Own: web');
+    await handle.registry.create(updateRecord('web-2', iso(handle.clock.now()), 'failed'));
+    await eventually('the failure is sent', () => senders.sent.get('global')?.length === 2);
+    assert.equal(senders.sent.get('global')?.[1]?.body, 'web on local 1.25 → 1.26', 'the default body');
+    const status = await eventually('the fallback is on the channel status', async () => {
+      const condition = (await channelStatus('global')).conditions?.find((candidate) => candidate.type === 'TemplateFallback');
+      return condition?.status === 'True' ? condition : undefined;
+    });
+    assert.match(status.message, /^template for update_failed failed, default used/);
   });
 });

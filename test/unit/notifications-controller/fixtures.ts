@@ -88,7 +88,7 @@ export async function startNotifications(handle: StoreHandle, senders: Recording
     metrics,
     senders,
     controllers,
-    idle: async () => await waitUntilIdle([controllers.events, controllers.deliveries]),
+    idle: async () => await waitUntilIdle([controllers.events, controllers.deliveries, controllers.reset]),
     stop: async () => await manager.stop(),
   };
 }
