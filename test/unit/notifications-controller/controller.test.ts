@@ -279,3 +279,23 @@ describe('templates at send time', () => {
     assert.match(status.message, /^template for update_failed failed, default used/);
   });
 });
+
+describe('channel readiness', () => {
+  it('a channel whose Secret is missing is Ready False (SecretNotFound) and keeps its deliveries; the Secret appearing sends them', async () => {
+    await handle.registry.create(webhookChannel('hook', { secretRef: { name: 'hook-secret' } }));
+    const senders = recordingSenders();
+    stack = await startNotifications(handle, senders);
+    await handle.registry.create(updateRecord('web-1', iso(handle.clock.now())));
+    const ready = await eventually('Ready False', async () => {
+      const condition = (await channelStatus('hook')).conditions?.find((candidate) => candidate.type === 'Ready');
+      return condition?.status === 'False' ? condition : undefined;
+    });
+    assert.equal(ready.reason, 'SecretNotFound');
+    assert.equal(ready.message, 'the Secret vigil-system/hook-secret that spec.secretRef names does not exist');
+    assert.equal(senders.sent.get('hook'), undefined, 'nothing is sent without the Secret');
+    assert.equal(await pendingDeliveries(), 1);
+    await handle.registry.create({ apiVersion: 'v1', kind: 'Secret', metadata: { namespace: 'vigil-system', name: 'hook-secret' }, stringData: { headers: '{"Authorization":"Bearer abcdefgh12"}' } });
+    await eventually('sent once the Secret exists', () => senders.sent.get('hook')?.length === 1);
+    await eventually('Ready True', async () => ((await channelStatus('hook')).conditions?.find((candidate) => candidate.type === 'Ready')?.status === 'True' ? true : undefined));
+  });
+});
