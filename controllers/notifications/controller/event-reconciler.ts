@@ -3,14 +3,14 @@
 // receiving channel, persisted before any attempt) and only then records on the resource that it was emitted: the
 // `vigil.dev/notified` annotation of the UpdateRecord, `status.notify` of the Container. A crash between the two
 // re-derives the event after the restart and the outbox's stable ids keep it to one delivery; a restart after both
-// finds the marker and sends nothing twice.
+// finds the marker and sends nothing twice. An event no channel receives is neither sent nor marked.
 import type { Container, NotificationChannel, NotifyState, UpdateRecord } from '../../../schemas/generated/types.ts';
 import type { ResourceClient } from '../../../apiserver/resources/client.ts';
 import { isApiError } from '../../../apiserver/resources/errors.ts';
 import { statusOf, writeStatus, type Clock, type Lister, type ReconcileContext, type Reconciler } from '../../runtime/index.ts';
 import type { Stored } from '../../stored.ts';
 import { badStateOf, containerStateEvent } from '../pipeline/container-state.ts';
-import { takeIn, type IntakeResult } from '../pipeline/intake.ts';
+import { channelReceives, takeIn, type IntakeResult } from '../pipeline/intake.ts';
 import type { Outbox } from '../pipeline/outbox.ts';
 import { decideUpdateAvailable } from '../pipeline/update-available.ts';
 import { eventFromRecord, startedEvent, type DerivedEvent } from '../pipeline/update-events.ts';
@@ -19,7 +19,7 @@ import { objectKeyOf, parseEventSourceKey } from './event-keys.ts';
 /** Set on an UpdateRecord once its event is in the outbox of every channel that receives it (value: when). */
 export const NOTIFIED_ANNOTATION = 'vigil.dev/notified';
 
-/** Default: records that finished longer ago than this are marked without sending (history from before upgrading). */
+/** Default: records that finished longer ago than this are not sent (history from before upgrading). */
 export const DEFAULT_RECORD_HORIZON_MS = 6 * 3_600_000;
 
 export interface EventReconcilerOptions {
@@ -55,21 +55,30 @@ export class EventReconciler implements Reconciler {
     if (container !== undefined) await this.#container(container);
   }
 
-  async #emit(event: DerivedEvent): Promise<void> {
-    const result = await takeIn(event, this.#options.channels.list(), this.#options.outbox, this.#options.maxPending);
+  /**
+   * Takes the event into the outbox of every channel that receives it. False when none does: then nothing is marked
+   * either, so a Vigil without channels writes nothing, and a pending update or a bad state still notifies a channel
+   * added later.
+   */
+  async #emit(event: DerivedEvent, channels: readonly NotificationChannel[] = this.#options.channels.list()): Promise<boolean> {
+    const receivers = channels.filter((channel) => channelReceives(channel, event.payload.type));
+    if (receivers.length === 0) return false;
+    const result = await takeIn(event, receivers, this.#options.outbox, this.#options.maxPending);
     this.#options.onIntake(event, result);
+    return true;
   }
 
   async #record(record: Stored<UpdateRecord>): Promise<void> {
     if (record.metadata.annotations?.[NOTIFIED_ANNOTATION] !== undefined) return;
     const event = eventFromRecord(record);
+    if (event === undefined) return;
     const now = this.#options.clock.now();
     const finished = Date.parse(record.spec.finishedAt);
-    // History written before notifications ran (an upgrade) is marked, not sent: nobody wants 500 old messages.
-    const stale = !Number.isNaN(finished) && now - finished > this.#options.recordHorizonMs;
-    if (event !== undefined && !stale) await this.#emit(event);
-    // A scan summary or other record with no event is marked too, so that a restart does not look at it again.
-    await this.#mark(record, new Date(now).toISOString());
+    // History is not news: records from before notifications ran (an upgrade) and from before a channel existed
+    // are not sent; nobody wants 500 old messages.
+    if (Number.isNaN(finished) || now - finished > this.#options.recordHorizonMs) return;
+    const channels = this.#options.channels.list().filter((channel) => existedAt(channel, finished));
+    if (await this.#emit(event, channels)) await this.#mark(record, new Date(now).toISOString());
   }
 
   async #mark(record: Stored<UpdateRecord>, at: string): Promise<void> {
@@ -89,15 +98,11 @@ export class EventReconciler implements Reconciler {
     const started = startedEvent(container);
     const startedAt = container.status?.operation?.startedAt;
     if (started !== undefined && startedAt !== undefined && previous.updateStartedNotified !== startedAt) {
-      await this.#emit(started);
-      next = { ...next, updateStartedNotified: startedAt };
+      if (await this.#emit(started)) next = { ...next, updateStartedNotified: startedAt };
     }
 
     const available = decideUpdateAvailable(container, now);
-    if (available.notify) {
-      await this.#emit(available.event);
-      next = { ...next, ...available.state };
-    }
+    if (available.notify && (await this.#emit(available.event))) next = { ...next, ...available.state };
 
     const bad = badStateOf(container);
     const marked = markedState(previous.stateNotified);
@@ -107,10 +112,7 @@ export class EventReconciler implements Reconciler {
       if (marked !== undefined && (marked.state !== 'restarting' || marked.id !== (container.status?.id ?? ''))) next = withoutStateMarker(next);
     } else if (marked === undefined || marked.state !== bad.state) {
       const state = containerStateEvent(undefined, container, now);
-      if (state !== undefined) {
-        await this.#emit(state);
-        next = { ...next, stateNotified: state.key };
-      }
+      if (state !== undefined && (await this.#emit(state))) next = { ...next, stateNotified: state.key };
     }
     if (JSON.stringify(next) !== JSON.stringify(previous)) await this.#writeNotifyState(container, next);
   }
@@ -126,6 +128,12 @@ export class EventReconciler implements Reconciler {
       if (!isApiError(error, 'NotFound')) throw error;
     }
   }
+}
+
+/** Whether the channel existed at `at` (creationTimestamp has second precision: the same second counts). */
+function existedAt(channel: NotificationChannel, at: number): boolean {
+  const created = Date.parse(channel.metadata.creationTimestamp ?? '');
+  return Number.isNaN(created) || created <= at + 1_000;
 }
 
 /** The bad state and container id of a container_state key (`state/NS/NAME/STATE/RESTARTS/ID`). */

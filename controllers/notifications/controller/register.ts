@@ -31,7 +31,7 @@ export interface NotificationControllersOptions {
   senderFactory?: SenderFactory;
   /** Pending deliveries kept per channel; beyond it the oldest are dropped. Default 1,000. */
   maxPending?: number;
-  /** UpdateRecords finished longer ago are marked without sending. Default 6 h. */
+  /** UpdateRecords finished longer ago are not sent. Default 6 h. */
   recordHorizonMs?: number;
   /** Channels drained at once (never one channel twice). Default 4. */
   deliveryWorkers?: number;

@@ -299,3 +299,21 @@ describe('channel readiness', () => {
     await eventually('Ready True', async () => ((await channelStatus('hook')).conditions?.find((candidate) => candidate.type === 'Ready')?.status === 'True' ? true : undefined));
   });
 });
+
+describe('history and channels that come later', () => {
+  it('without a channel nothing is written; a channel created later does not get the records from before it', async () => {
+    const senders = recordingSenders();
+    stack = await startNotifications(handle, senders);
+    const created = await handle.registry.create(updateRecord('old-1', iso(handle.clock.now())));
+    await stack.idle();
+    const unchanged = await handle.registry.get('UpdateRecord', 'local', 'old-1');
+    assert.equal(unchanged.metadata.resourceVersion, created.metadata.resourceVersion, 'no marker written without channels');
+    await handle.clock.advance(10_000);
+    await handle.registry.create(webhookChannel('hook'));
+    await stack.idle();
+    await handle.registry.create(updateRecord('new-1', iso(handle.clock.now())));
+    await eventually('the new record is sent', () => senders.sent.get('hook')?.length === 1);
+    await stack.idle();
+    assert.deepEqual(senders.sent.get('hook')?.map((message) => message.deliveryId), ['hook/record/local/new-1']);
+  });
+});
