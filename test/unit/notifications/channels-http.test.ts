@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSender } from '../../../controllers/notifications/channels/index.ts';
 import type { OutgoingMessage, ResolvedChannel } from '../../../controllers/notifications/channels/sender.ts';
-import { startReceiver, type Receiver } from './receiver.ts';
+import { startHttpReceiver as startReceiver, type HttpReceiver as Receiver } from '../../testbed/http-receiver.ts';
 
 const BOT_TOKEN = '123456789:AAH-secretBotToken_xyz';
 
