@@ -121,7 +121,7 @@ const EFFECTS: Record<string, Effect> = {
   ] },
   sendDigest: { issue: 14, use: 'the notification controller sends a digest now and records the request as handled' },
   resetNotifyStates: { proofs: [
-    { file: 'test/unit/notifications-controller/controller.test.ts', title: 'DELETE /api/notify-states (Settings resetNotifyStates) makes a pending update notify again, and is recorded as handled' },
+    { file: 'test/unit/notifications-controller/container-events.test.ts', title: 'DELETE /api/notify-states (Settings resetNotifyStates) makes a pending update notify again, and is recorded as handled' },
   ] },
 };
 
