@@ -1,6 +1,6 @@
 // The controllers `vigil serve` runs: a controller manager over the resource registry (leading alone with the
 // embedded store, by etcd lease with etcd), and on it the Docker host and inventory controllers, the registry checks
-// (scan scheduler, check requests, Registry statuses), the update controller, the GitOps sync and the Swarm services.
+// (scan scheduler, check requests, Registry statuses), the update controller, the GitOps sync, the Swarm services and the notifications.
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Store } from '../apiserver/storage/interface.ts';
@@ -12,6 +12,7 @@ import { registerUpdateController, type UpdateController } from '../controllers/
 import { parseFailpoint } from '../controllers/update/controller/failpoint.ts';
 import { registerGitopsController, type GitopsController } from '../controllers/gitops/gitops-controller.ts';
 import { registerSwarmControllers, type SwarmControllers } from '../controllers/swarm/register.ts';
+import { registerNotificationControllers, type NotificationControllers } from '../controllers/notifications/controller/register.ts';
 import type { ServeConfig } from './serve-config.ts';
 
 export interface RunningControllers {
@@ -21,6 +22,7 @@ export interface RunningControllers {
   update: UpdateController;
   gitops: GitopsController;
   swarm: SwarmControllers;
+  notifications: NotificationControllers;
   /** Stops the controllers (with the manager's grace period) and the informers. */
   stop(): Promise<void>;
 }
@@ -42,9 +44,10 @@ export async function startControllers(options: {
 }): Promise<RunningControllers> {
   const { store, config, logger } = options;
   const elector = await leaderElector(config, logger);
+  const metricsRegistry = options.metricsRegistry ?? new Registry();
   const manager = new Manager({
     client: options.resources ?? new ResourceRegistry({ store }),
-    metricsRegistry: options.metricsRegistry ?? new Registry(),
+    metricsRegistry,
     logger,
     ...(elector === undefined ? {} : { leaderElector: elector }),
   });
@@ -67,6 +70,8 @@ export async function startControllers(options: {
     registry: registryChecks.access.client,
     credentials: (server) => registryChecks.access.credentials(server),
   });
+  // UpdateRecords, Container statuses and NotificationChannels → the outbox → the channels (issue 14).
+  const notifications = registerNotificationControllers({ manager, metricsRegistry });
   await manager.start();
-  return { manager, docker, registryChecks, update, gitops, swarm, stop: () => manager.stop() };
+  return { manager, docker, registryChecks, update, gitops, swarm, notifications, stop: () => manager.stop() };
 }

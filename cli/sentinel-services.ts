@@ -1,6 +1,6 @@
 // The REST facade's services in `vigil serve`, each wired to what does the work: the Docker hosts' sessions, the
 // registry-check request functions (controllers/registry-check/requests.ts), the registry client's tag lists, the
-// registry credential test and the dependency graph. Requests are written with the API's own ResourceClient, not the
+// registry credential test, the notification test send and the dependency graph. Requests are written with the API's own ResourceClient, not the
 // manager's fenced one: a request is a resource write any replica may make; only the leader's controllers act on it.
 import type { ResourceClient } from '../apiserver/resources/client.ts';
 import type { RegistryChecks, SentinelServices } from '../apiserver/sentinel/context.ts';
@@ -9,6 +9,7 @@ import type { Clock } from '../controllers/runtime/index.ts';
 import { parseImageReference } from '../domain/registry/reference.ts';
 import { dependencyGraph } from '../controllers/dependencies/graph.ts';
 import { testCredentials } from '../controllers/registry/credential-test.ts';
+import { notificationTester } from '../controllers/notifications/controller/tester.ts';
 import type { RunningControllers } from './controllers.ts';
 
 /** The facade's registry checks: requests written into resources, answered by the registry-check controllers. */
@@ -39,6 +40,8 @@ export function sentinelServices(controllers: RunningControllers, resources: Res
     checks: registryCheckServices(resources, controllers.manager.clock),
     dependencies: dependencyGraph,
     credentials: { test: testCredentials },
+    // Test sends read channels with the API's client: any replica can test, only the leader delivers events.
+    notifications: notificationTester({ resources, clock: controllers.manager.clock }),
     tags: {
       listTags: async (image, signal) => {
         const reference = parseImageReference(image);

@@ -70,6 +70,7 @@ const KIND_FILES = [
   'updaterecord.schema.json',
   'manifestsource.schema.json',
   'swarmservice.schema.json',
+  'notificationdelivery.schema.json',
 ];
 
 function loadSchema(file: string): JsonObject {

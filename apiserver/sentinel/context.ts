@@ -82,6 +82,25 @@ export interface CredentialTester {
   ): Promise<CredentialTestResult>;
 }
 
+/** What a test send to one channel did (POST /api/settings/notifications/test); `error` is redacted by the sender. */
+export interface NotificationTestResult {
+  /** The channel's REST id. */
+  id: string;
+  name: string;
+  type: string;
+  success: boolean;
+  error?: string;
+}
+
+/**
+ * Sends a test message through the real senders and renderer (controllers/notifications/controller/tester.ts):
+ * to the channel with this REST id (or resource name), or to every enabled channel when none is given. Resolves
+ * with one result per channel; an unknown id resolves with an empty list.
+ */
+export interface NotificationTester {
+  test(options: { channelId?: string; signal?: AbortSignal }): Promise<NotificationTestResult[]>;
+}
+
 /** The services buildApp's `sentinel` option passes; all optional (an absent one makes its routes answer 503). */
 export interface SentinelServices {
   docker?: DockerAccess;
@@ -89,6 +108,7 @@ export interface SentinelServices {
   tags?: TagSource;
   dependencies?: DependencyGraphOf;
   credentials?: CredentialTester;
+  notifications?: NotificationTester;
   /** Every change of every vigil.dev kind (GET /api/events, metric counters); buildApp wires the watch cache. */
   changes?: ChangeFeed;
   /** /metrics, the Grafana dashboard, GET /api/events tuning, GET /api/about facts (live/options.ts). */

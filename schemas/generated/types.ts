@@ -17,7 +17,8 @@ export type VigilObject =
   | Snapshot
   | UpdateRecord
   | ManifestSource
-  | SwarmService;
+  | SwarmService
+  | NotificationDelivery;
 /**
  * A Go duration such as 45s, 10m or 1h30m (units ns, us, ms, s, m, h).
  */
@@ -98,6 +99,7 @@ export type NotificationEvent =
   | 'update_failed'
   | 'rollback_succeeded'
   | 'rollback_failed'
+  | 'container_state'
   | 'digest';
 /**
  * The scope used when nothing per-container says otherwise. strict: a 3-part tag gets no candidates, a 2-part tag same major.minor, a 1-part tag same major. default (relaxed): same major.minor / same major / any.
@@ -742,6 +744,14 @@ export interface HandledRequests {
 export interface NotifyState {
   lastNotifiedDigest?: string;
   lastNotifiedAt?: string;
+  /**
+   * The startedAt of the last update operation whose update_started was taken into the outbox.
+   */
+  updateStartedNotified?: string;
+  /**
+   * The key of the container_state event last taken into the outbox; cleared when the container is healthy again, so the next bad state notifies.
+   */
+  stateNotified?: string;
 }
 /**
  * Per-container settings for every container it selects. A container matches when the selector matches its Docker labels AND (if given) a containerNames glob matches its Docker name AND (if given) its host is listed. When several match, the highest priority wins per field; ties go to the alphabetically first name. Precedence: Container spec > container label > UpdatePolicy > Settings > built-in default.
@@ -1101,6 +1111,7 @@ export interface NotificationTemplates {
   update_failed?: string;
   rollback_succeeded?: string;
   rollback_failed?: string;
+  container_state?: string;
   digest?: string;
 }
 /**
@@ -1108,11 +1119,31 @@ export interface NotificationTemplates {
  */
 export interface NotificationChannelStatus {
   observedGeneration?: number;
-  lastSent?: string;
+  /**
+   * When a delivery last succeeded (2xx, or the broker's/server's acknowledgement).
+   */
+  lastSuccess?: string;
+  /**
+   * The last failed send (a retry or a final failure), redacted: no token, password or secret URL part.
+   */
   lastError?: string;
   lastErrorAt?: string;
+  /**
+   * Deliveries waiting in this channel's outbox (NotificationDelivery resources).
+   */
+  pending?: number;
+  /**
+   * Deliveries delivered.
+   */
   sentCount?: number;
+  /**
+   * Deliveries removed after their final failure.
+   */
   failedCount?: number;
+  /**
+   * Deliveries dropped, oldest first, because the outbox held more than its bound (1,000 per channel).
+   */
+  droppedCount?: number;
   conditions?: Conditions;
 }
 /**
@@ -1715,4 +1746,69 @@ export interface ServiceLastUpdate {
   fromImage?: string;
   toImage?: string;
   message?: string;
+}
+/**
+ * One pending message of the notification outbox: an (event, channel) pair persisted before its first attempt and deleted after a 2xx or its final failure. Name = a stable id derived from the channel and the event's key; it is the X-Vigil-Delivery header of HTTP channels.
+ */
+export interface NotificationDelivery {
+  apiVersion: 'vigil.dev/v1alpha1';
+  kind: 'NotificationDelivery';
+  metadata: ObjectMeta;
+  spec: NotificationDeliverySpec;
+  status?: NotificationDeliveryStatus;
+}
+export interface NotificationDeliverySpec {
+  /**
+   * Name of the NotificationChannel.
+   */
+  channel: string;
+  /**
+   * Position in the channel's order; only the lowest pending one is sent.
+   */
+  sequence: number;
+  /**
+   * The event's key, stable across restarts (UpdateRecord name, operation start, digest).
+   */
+  eventKey: string;
+  payload: NotificationEventPayload;
+}
+/**
+ * The machine-readable event: the webhook body, the MQTT payload, the templates' source.
+ */
+export interface NotificationEventPayload {
+  type:
+    | 'update_available'
+    | 'version_available'
+    | 'update_started'
+    | 'update_succeeded'
+    | 'update_failed'
+    | 'rollback_succeeded'
+    | 'rollback_failed'
+    | 'container_state'
+    | 'digest';
+  timestamp: string;
+  containers: {
+    name: string;
+    host: string;
+    image: string;
+    currentVersion?: string;
+    targetVersion?: string;
+    currentDigest?: string;
+    targetDigest?: string;
+    error?: string;
+    state?: string;
+    waitingSince?: string;
+    releaseURL?: string;
+  }[];
+}
+export interface NotificationDeliveryStatus {
+  attempts?: number;
+  /**
+   * Not sent again before this (backoff, Retry-After).
+   */
+  notBefore?: string;
+  /**
+   * Redacted.
+   */
+  lastError?: string;
 }

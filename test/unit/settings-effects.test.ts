@@ -113,13 +113,16 @@ const EFFECTS: Record<string, Effect> = {
   notificationTemplates: { proofs: [
     { file: 'test/integration/sentinel/notifications.test.ts', title: 'PUT stores a template in Settings, GET shows it, DELETE reverts it' },
     { file: 'test/integration/sentinel/notifications.test.ts', title: 'preview renders the Go-template placeholders over sample data without escaping anything' },
+    { file: 'test/unit/notifications-controller/controller.test.ts', title: 'Settings notificationTemplates render the message that is sent; a channel template overrides it; a broken one falls back and says so' },
   ] },
   scan: { proofs: [
     { file: REGISTRY_TRIGGERS, title: 'paused: no scheduled scans and no nextScan, but a requested scan runs and is recorded as handled' },
     { file: 'test/integration/registry-check/scan.test.ts', title: 'a requested full scan checks everything again and is recorded as handled' },
   ] },
   sendDigest: { issue: 14, use: 'the notification controller sends a digest now and records the request as handled' },
-  resetNotifyStates: { issue: 14, use: 'the notification controller forgets what it notified, so every pending update notifies again' },
+  resetNotifyStates: { proofs: [
+    { file: 'test/unit/notifications-controller/container-events.test.ts', title: 'DELETE /api/notify-states (Settings resetNotifyStates) makes a pending update notify again, and is recorded as handled' },
+  ] },
 };
 
 interface SchemaNode {

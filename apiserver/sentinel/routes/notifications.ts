@@ -1,7 +1,8 @@
 // Notifications: the channel list (NotificationChannel resources with their Secrets; secrets masked), event types,
 // templates (Settings spec.notificationTemplates) with a preview renderer, per-container modes (Container
 // spec.notifyMode), clearing the de-duplication states (a Settings request), digest settings (Settings spec.digest)
-// and the digest banner. Sending (a test message, a digest now) comes with the notification controller: 501 until then.
+// and the digest banner. A test message goes through the notification senders (the `notifications` service); a
+// digest now comes with the digest schedule: 501 until then.
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { NotificationTemplates } from '../../../schemas/generated/types.ts';
@@ -41,6 +42,12 @@ const channelsBody: BodySchema = {
       events: { type: 'array', items: { type: 'string' } },
     },
   },
+};
+
+const testBody: BodySchema = {
+  $id: 'sentinel-notification-test',
+  type: 'object',
+  properties: { id: { type: 'string', maxLength: 253 } },
 };
 
 const templateBody: BodySchema = {
@@ -108,8 +115,22 @@ export async function notificationRoutes(app: FastifyInstance, context: Sentinel
     return { status: 'ok', message: 'notification settings saved' };
   });
 
-  app.post('/api/settings/notifications/test', async () => {
-    throw restErrors.notImplemented('sending notifications (test messages come with the notification controller)');
+  // Sentinel's answer ({status, message}) plus one result per channel; 502 when a channel failed, as Sentinel answers
+  // a failed test. Error texts come redacted from the senders: no token or secret URL part reaches the answer.
+  app.post<{ Body: { id?: string } | undefined }>('/api/settings/notifications/test', { schema: { body: testBody } }, async (request, reply) => {
+    if (context.notifications === undefined) throw restErrors.unavailable('the notification senders are not running: nothing can be tested');
+    const channelId = request.body?.id;
+    const results = await context.notifications.test(channelId === undefined || channelId === '' ? {} : { channelId });
+    if (results.length === 0) {
+      if (channelId !== undefined && channelId !== '') throw restErrors.notFound(`no notification channel with id ${JSON.stringify(channelId)}`);
+      throw restErrors.badRequest('no enabled notification channel to test: add one first');
+    }
+    const failed = results.filter((result) => !result.success);
+    if (failed.length === 0) {
+      return { status: 'ok', message: `test notification sent to ${results.map((result) => result.name).join(', ')}`, results };
+    }
+    const reasons = failed.map((result) => `${result.name}: ${result.error ?? 'failed'}`).join('; ');
+    return reply.code(502).send({ error: `test notification failed for ${reasons}`, status: 'error', results });
   });
 
   app.get('/api/settings/notifications/event-types', async () => [...NOTIFICATION_EVENTS]);

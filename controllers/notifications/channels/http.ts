@@ -56,7 +56,9 @@ export async function deliverHTTP(delivery: HTTPDelivery, signal: AbortSignal): 
   } catch (error) {
     // fetch's errors quote the URL (a Telegram token sits in its path): redacted before anything sees them.
     const reason = signal.aborted ? 'cancelled' : joined.aborted ? `timed out after ${timeoutMs} ms` : describeError(error);
-    return { outcome: 'retry', error: delivery.redact(`request failed: ${reason}`) };
+    const result: SendResult = { outcome: 'retry', error: delivery.redact(`request failed: ${reason}`) };
+    // No answer at all (refused, unresolvable): nothing arrived. A timeout may have arrived, so it spends a retry.
+    return joined.aborted ? result : { ...result, unreachable: true };
   }
   if (response.status >= 200 && response.status < 300) {
     // Drain the body so the connection goes back to the pool.

@@ -59,7 +59,7 @@ export function createMQTTSender(channel: ResolvedChannel, options: MQTTConnecti
       client ??= connectMQTT(channel, options);
       const active = client;
       if (!active.connected && !(await connected(active, signal))) {
-        return { outcome: 'retry', error: redact(`not connected to the broker ${settings.broker} (reconnecting)`) };
+        return { outcome: 'retry', error: redact(`not connected to the broker ${settings.broker} (reconnecting)`), unreachable: true };
       }
       const payload = JSON.stringify({ ...message.payload, title: message.title, body: message.body, deliveryId: message.deliveryId });
       return new Promise<SendResult>((resolve) => {

@@ -59,8 +59,12 @@ export interface OutgoingMessage {
 
 export type SendResult =
   | { outcome: 'delivered' }
-  /** Worth trying again (network error, 5xx, 429); retryAfterMs from Retry-After when the service sent one. */
-  | { outcome: 'retry'; error: string; retryAfterMs?: number }
+  /**
+   * Worth trying again (network error, 5xx, 429); retryAfterMs from Retry-After when the service sent one.
+   * `unreachable`: the service could not be reached at all (connection refused, no route, broker not connected): the
+   * message never arrived, so the pipeline keeps it until the service is back instead of spending its retries.
+   */
+  | { outcome: 'retry'; error: string; retryAfterMs?: number; unreachable?: true }
   /** Final: trying again cannot help (4xx other than 429, a refused login, a malformed channel). */
   | { outcome: 'failed'; error: string };
 

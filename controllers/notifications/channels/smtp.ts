@@ -21,6 +21,11 @@ function classify(error: unknown, redact: (t: string) => string): SendResult {
   if (typeof error === 'object' && error !== null && 'code' in error && (error.code === 'EAUTH' || error.code === 'ETLS')) {
     return { outcome: 'failed', error: text };
   }
+  // Nobody answered (refused, no route, no such host): the mail never left, so it waits for the server to be back.
+  const raw = error instanceof Error ? error.message : String(error);
+  if (typeof error === 'object' && error !== null && 'code' in error && (error.code === 'EDNS' || (error.code === 'ESOCKET' && /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH/.test(raw)))) {
+    return { outcome: 'retry', error: text, unreachable: true };
+  }
   return { outcome: 'retry', error: text };
 }
 

@@ -27,10 +27,12 @@ function secretHeaders(raw: string | undefined): Record<string, string> {
 
 export function createWebhookSender(channel: ResolvedChannel): ChannelSender {
   const settings = requireSettings(channel, 'webhook');
-  const redact = createRedactor(channel.secrets, [settings.url]);
+  const hidden = secretHeaders(channel.secrets.headers);
+  // Each secret header's value on its own, too: a service that quotes the token back without its scheme is redacted.
+  const redact = createRedactor(channel.secrets, [settings.url, ...Object.values(hidden), ...Object.values(hidden).map((value) => value.replace(/^\S+\s+/, ''))]);
   // Content-Type is the webhook's own (the body is JSON); a configured one under any spelling is dropped, not doubled.
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries({ ...(settings.headers ?? {}), ...secretHeaders(channel.secrets.headers) })) {
+  for (const [name, value] of Object.entries({ ...(settings.headers ?? {}), ...hidden })) {
     if (name.toLowerCase() !== 'content-type') headers[name] = value;
   }
   return {

@@ -143,4 +143,18 @@ describe('SMTP channel against a real SMTP server', () => {
       await server.close();
     }
   });
+  it('a mail server nobody answers for is unreachable: the mail waits for it instead of spending its retries', async () => {
+    // A port that was just free: connections to it are refused.
+    const closed = await startMailServer(certs, false);
+    const port = closed.port;
+    await closed.close();
+    const sender = createSender(channel(port, 'starttls', certs.ca, 'pw-unreachable-1'));
+    try {
+      const result = await sender.send(message, new AbortController().signal);
+      assert.equal(result.outcome, 'retry', JSON.stringify(result));
+      assert.ok(result.outcome === 'retry' && result.unreachable === true, JSON.stringify(result));
+    } finally {
+      await sender.close();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 // Notifications through the REST facade: channels are NotificationChannel resources whose secrets live in their own
 // Secret, masked on GET and kept when sent back masked; templates in Settings with a preview; per-container modes in
 // Container spec.notifyMode; clearing dedup states is a Settings request; digest settings in Settings spec.digest;
-// sending answers 501 until the notification controller exists.
+// a test send needs the notification senders (503 without them; test/integration/notifications sends for real).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NotificationChannel, Secret, Settings } from '../../../schemas/generated/types.ts';
@@ -104,11 +104,11 @@ describe('notification channels', () => {
 
   test('event types list every event a channel can filter on', async () => {
     const response = await api.request('GET', '/api/settings/notifications/event-types');
-    assert.deepEqual(response.json(), ['update_available', 'update_started', 'update_succeeded', 'update_failed', 'rollback_succeeded', 'rollback_failed', 'digest']);
+    assert.deepEqual(response.json(), ['update_available', 'update_started', 'update_succeeded', 'update_failed', 'rollback_succeeded', 'rollback_failed', 'container_state', 'digest']);
   });
 
-  test('sending a test notification answers 501 until sending exists', async () => {
-    assertError(await api.request('POST', '/api/settings/notifications/test', { body: { id: 'ch1' } }), 501, /sending notifications/);
+  test('a test notification answers 503 when the notification senders are not running (the real send: test/integration/notifications)', async () => {
+    assertError(await api.request('POST', '/api/settings/notifications/test', { body: { id: 'ch1' } }), 503, /^the notification senders are not running/);
   });
 });
 

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSender } from '../../../controllers/notifications/channels/index.ts';
 import type { OutgoingMessage, ResolvedChannel } from '../../../controllers/notifications/channels/sender.ts';
-import { startReceiver, type Receiver } from './receiver.ts';
+import { startHttpReceiver as startReceiver, type HttpReceiver as Receiver } from '../../testbed/http-receiver.ts';
 
 const BOT_TOKEN = '123456789:AAH-secretBotToken_xyz';
 
@@ -177,9 +177,10 @@ describe('HTTP answers map to SendResult', () => {
     assert.deepEqual(await send(channel()), { outcome: 'failed', error: 'HTTP 400: {"message":"bad"}' });
   });
 
-  it('a refused connection is retry, and the Telegram token is not in the error', async () => {
+  it('a refused connection is an unreachable retry, and the Telegram token is not in the error', async () => {
     const result = await send({ name: 't', spec: { type: 'telegram', settings: { telegram: { chatID: '1', apiBase: 'http://127.0.0.1:1' } } }, secrets: { bot_token: BOT_TOKEN } });
     assert.equal(result.outcome, 'retry');
+    assert.ok(result.outcome === 'retry' && result.unreachable === true, 'nothing arrived: the pipeline keeps it until the service is back');
     assert.ok(result.outcome === 'retry' && !result.error.includes('secretBotToken'), result.outcome === 'retry' ? result.error : '');
   });
 

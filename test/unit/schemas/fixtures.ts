@@ -1,7 +1,7 @@
 // One complete, valid object of every kind, typed with the generated types so that a schema change that
 // breaks them fails the type check as well as the tests. Tests clone these and break one thing at a time.
 import type {
-  Container, Hook, Host, ManifestSource, NotificationChannel, Registry, Secret, Settings, Snapshot, SwarmService, UpdatePolicy, UpdateRecord,
+  Container, Hook, Host, ManifestSource, NotificationChannel, NotificationDelivery, Registry, Secret, Settings, Snapshot, SwarmService, UpdatePolicy, UpdateRecord,
 } from '../../../schemas/generated/types.ts';
 
 const at = '2025-01-15T14:30:00Z';
@@ -221,7 +221,7 @@ export const notificationChannel: NotificationChannel = {
     batching: { window: '2m' },
     retries: 3,
   },
-  status: { lastSent: at, sentCount: 5, failedCount: 0, conditions: [{ ...ready }] },
+  status: { lastSuccess: at, pending: 0, sentCount: 5, failedCount: 0, conditions: [{ ...ready }] },
 };
 
 export const settings: Settings = {
@@ -365,6 +365,19 @@ export const swarmService: SwarmService = {
   },
 };
 
+export const notificationDelivery: NotificationDelivery = {
+  apiVersion: 'vigil.dev/v1alpha1',
+  kind: 'NotificationDelivery',
+  metadata: { name: 'ops-webhook.record.local.nginx-x7k2p' },
+  spec: {
+    channel: 'ops-webhook',
+    sequence: 7,
+    eventKey: 'record/local/nginx-x7k2p',
+    payload: { type: 'update_succeeded', timestamp: at, containers: [{ name: 'nginx', host: 'local', image: 'nginx:1.27.4', currentVersion: '1.27.3', targetVersion: '1.27.4' }] },
+  },
+  status: { attempts: 1, notBefore: at, lastError: 'HTTP 503 Service Unavailable' },
+};
+
 /** Every fixture by kind name. */
 export const fixtures = {
   Host: host,
@@ -379,6 +392,7 @@ export const fixtures = {
   UpdateRecord: updateRecord,
   ManifestSource: manifestSource,
   SwarmService: swarmService,
+  NotificationDelivery: notificationDelivery,
 } as const;
 
 export type FixtureKind = keyof typeof fixtures;

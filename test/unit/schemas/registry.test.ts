@@ -20,9 +20,9 @@ function specProperties(name: string, definition: string): string[] {
 }
 
 describe('the kind registry', () => {
-  it('registers the twelve kinds', () => {
+  it('registers the thirteen kinds', () => {
     assert.deepEqual(resourceKinds.map((k) => k.kind), [
-      'Host', 'Container', 'UpdatePolicy', 'Hook', 'Registry', 'NotificationChannel', 'Settings', 'Secret', 'Snapshot', 'UpdateRecord', 'ManifestSource', 'SwarmService',
+      'Host', 'Container', 'UpdatePolicy', 'Hook', 'Registry', 'NotificationChannel', 'Settings', 'Secret', 'Snapshot', 'UpdateRecord', 'ManifestSource', 'SwarmService', 'NotificationDelivery',
     ]);
   });
 

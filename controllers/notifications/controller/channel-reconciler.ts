@@ -1,0 +1,104 @@
+// One pass per channel key: send the channel's outbox in order (delivery-worker.ts with the retry policy, timers on
+// the runtime's clock), then write the channel's status once. The head that must wait (backoff, Retry-After) becomes
+// the pass's requeueAfter, so the work queue's delayed add is the only timer and a FakeClock drives it in tests.
+import type { NotificationChannel, NotificationChannelStatus, Secret, Settings } from '../../../schemas/generated/types.ts';
+import type { ResourceClient } from '../../../apiserver/resources/client.ts';
+import { isApiError } from '../../../apiserver/resources/errors.ts';
+import { statusOf, writeStatus, type Clock, type Lister, type ReconcileContext, type ReconcileResult, type Reconciler } from '../../runtime/index.ts';
+import type { Stored } from '../../stored.ts';
+import { drainChannel, type DeliveryReport } from '../pipeline/delivery-worker.ts';
+import type { NotificationMetrics } from '../pipeline/metrics.ts';
+import type { Outbox } from '../pipeline/outbox.ts';
+import { nextChannelStatus, type PassSummary } from './channel-status.ts';
+import { resolveChannel, type ChannelSenders } from './channel-senders.ts';
+import { composeMessage, templatesFor } from './messages.ts';
+
+export const SETTINGS_NAME = 'default';
+
+export interface ChannelReconcilerOptions {
+  client: ResourceClient;
+  channels: Lister<Stored<NotificationChannel>>;
+  secrets: Lister<Stored<Secret>>;
+  settings: Lister<Stored<Settings>>;
+  outbox: Outbox;
+  senders: ChannelSenders;
+  metrics: NotificationMetrics;
+  clock: Clock;
+  /** Drops counted by the intake since the channel's last pass; taking them resets the count. */
+  takeDropped: (channel: string) => number;
+}
+
+export class ChannelReconciler implements Reconciler {
+  readonly #options: ChannelReconcilerOptions;
+
+  constructor(options: ChannelReconcilerOptions) {
+    this.#options = options;
+  }
+
+  async reconcile(context: ReconcileContext, key: string): Promise<ReconcileResult | void> {
+    const { outbox, senders } = this.#options;
+    const channel = this.#options.channels.get(key);
+    if (channel === undefined) {
+      // Deleted: what it still had pending can never be sent.
+      await senders.release(key);
+      for (const delivery of await outbox.pending(key)) await outbox.finish(delivery);
+      this.#options.metrics.pending(key, 0);
+      return;
+    }
+    const dropped = this.#options.takeDropped(key);
+    if (channel.spec.enabled === false) {
+      await senders.release(key);
+      return await this.#finish(channel, { delivered: 0, failed: 0, dropped, pending: (await outbox.pending(key)).length, disabled: true });
+    }
+    const resolved = resolveChannel(channel, this.#options.secrets);
+    if (!resolved.ok) {
+      await senders.release(key);
+      return await this.#finish(channel, { delivered: 0, failed: 0, dropped, pending: (await outbox.pending(key)).length, unusable: { reason: resolved.reason, message: resolved.message } });
+    }
+    const sender = await senders.senderFor(resolved);
+    const templates = templatesFor(channel, this.#options.settings.get(SETTINGS_NAME));
+    const summary: PassSummary = { delivered: 0, failed: 0, dropped, pending: 0 };
+    const report = (outcome: DeliveryReport): void => {
+      this.#options.metrics.delivery(channel.spec.type, outcome.delivery.payload.type, outcome.outcome);
+      if (outcome.outcome === 'delivered') {
+        summary.delivered++;
+        summary.lastSendSucceeded = true;
+        return;
+      }
+      if (outcome.outcome === 'failed') summary.failed++;
+      summary.lastError = outcome.error;
+      summary.lastSendSucceeded = false;
+      context.logger.warn({ channel: key, delivery: outcome.delivery.id, outcome: outcome.outcome, error: outcome.error }, 'notification not delivered');
+    };
+    const waitMs = await drainChannel({
+      channel: key,
+      outbox,
+      sender,
+      retries: channel.spec.retries ?? 3,
+      clock: this.#options.clock,
+      render: (delivery) => {
+        const composed = composeMessage(delivery, templates);
+        if (composed.templateError !== undefined) summary.templateError = composed.templateError;
+        return composed.message;
+      },
+      report,
+      signal: context.signal,
+    });
+    summary.pending = (await outbox.pending(key)).length;
+    return { ...(await this.#finish(channel, summary)), ...(waitMs === undefined ? {} : { requeueAfter: waitMs }) };
+  }
+
+  async #finish(channel: Stored<NotificationChannel>, summary: PassSummary): Promise<ReconcileResult> {
+    const name = channel.metadata.name;
+    this.#options.metrics.pending(name, summary.pending);
+    try {
+      await writeStatus(this.#options.client, 'NotificationChannel', undefined, name, (current) => {
+        const status = statusOf(current) as NotificationChannelStatus;
+        return { ...nextChannelStatus(status, summary, current.metadata.generation, this.#options.clock.now()) };
+      }, { fieldManager: 'vigil-notifications' });
+    } catch (error) {
+      if (!isApiError(error, 'NotFound')) throw error;
+    }
+    return {};
+  }
+}

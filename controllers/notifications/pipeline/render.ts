@@ -1,0 +1,65 @@
+// The message a delivery sends, rendered at send time from Settings.notificationTemplates with the same template
+// code as the preview route (apiserver/sentinel/notifications/template.ts), so what the preview shows is what goes
+// out. A template that fails falls back to the default body and says so (templateError, for the channel's status).
+import type { NotificationTemplates } from '../../../schemas/generated/types.ts';
+import { renderTemplate, TemplateError, type TemplateData } from '../../../apiserver/sentinel/notifications/template.ts';
+import type { NotificationEventType, NotificationPayload, NotificationSeverity, NotifiedContainer, OutgoingMessage } from '../channels/sender.ts';
+
+const DEFAULTS: Readonly<Record<NotificationEventType, { title: string; severity: NotificationSeverity; emoji: string }>> = {
+  update_available: { title: 'Update available', severity: 'info', emoji: '🆕' },
+  version_available: { title: 'New version available', severity: 'info', emoji: '🆕' },
+  update_started: { title: 'Update started', severity: 'info', emoji: '🔄' },
+  update_succeeded: { title: 'Update succeeded', severity: 'success', emoji: '✅' },
+  update_failed: { title: 'Update failed', severity: 'error', emoji: '❌' },
+  rollback_succeeded: { title: 'Rollback succeeded', severity: 'warning', emoji: '↩️' },
+  rollback_failed: { title: 'Rollback failed', severity: 'error', emoji: '🚨' },
+  container_state: { title: 'Container state', severity: 'warning', emoji: '⚠️' },
+  digest: { title: 'Pending updates', severity: 'info', emoji: '📋' },
+};
+
+export interface RenderedMessage {
+  message: OutgoingMessage;
+  /** Set when the configured template failed and the default was used instead. */
+  templateError?: string;
+}
+
+/** One line per container: a batch or a digest names every one of them and its versions, never "3 containers". */
+function defaultLine(container: NotifiedContainer): string {
+  const versions = container.currentVersion !== undefined || container.targetVersion !== undefined
+    ? ` ${container.currentVersion ?? '?'} → ${container.targetVersion ?? '?'}`
+    : '';
+  const state = container.state === undefined ? '' : ` (${container.state})`;
+  const error = container.error === undefined ? '' : `: ${container.error}`;
+  return `${container.name} on ${container.host}${versions}${state}${error}`;
+}
+
+function templateData(payload: NotificationPayload, container: NotifiedContainer, title: string, severity: string): TemplateData {
+  return {
+    ContainerName: container.name,
+    OldImage: container.currentVersion === undefined ? container.image : `${container.image.split(':')[0] ?? container.image}:${container.currentVersion}`,
+    NewImage: container.targetVersion === undefined ? container.image : `${container.image.split(':')[0] ?? container.image}:${container.targetVersion}`,
+    OldDigest: container.currentDigest ?? '',
+    NewDigest: container.targetDigest ?? '',
+    Error: container.error ?? '',
+    Type: payload.type,
+    Timestamp: payload.timestamp,
+    Title: title,
+    Severity: severity,
+  };
+}
+
+export function renderMessage(deliveryId: string, payload: NotificationPayload, templates: NotificationTemplates | undefined): RenderedMessage {
+  const defaults = DEFAULTS[payload.type];
+  const defaultBody = payload.containers.map(defaultLine).join('\n');
+  const base = { deliveryId, title: defaults.title, severity: defaults.severity, emoji: defaults.emoji, payload };
+  const template = (templates as Partial<Record<NotificationEventType, string>> | undefined)?.[payload.type];
+  if (template === undefined || template === '') return { message: { ...base, body: defaultBody } };
+  try {
+    // The template is per container; a batch renders it once for each and names them all.
+    const body = payload.containers.map((container) => renderTemplate(template, templateData(payload, container, defaults.title, defaults.severity))).join('\n');
+    return { message: { ...base, body } };
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    return { message: { ...base, body: defaultBody }, templateError: `template for ${payload.type} failed, default used: ${error.message}` };
+  }
+}

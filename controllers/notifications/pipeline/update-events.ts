@@ -1,0 +1,76 @@
+// Events derived from the resources, never from the code path that did the work: an update made through kubectl,
+// git, REST or Home Assistant ends in the same UpdateRecord and Container status, so it notifies the same way.
+// Each event carries a key that is stable across controller restarts (the UpdateRecord's name, the operation's
+// startedAt): the outbox names its deliveries after it, so deriving the same event twice cannot send it twice.
+import type { Container, UpdateRecord } from '../../../schemas/generated/types.ts';
+import type { NotificationEventType, NotificationPayload, NotifiedContainer } from '../channels/sender.ts';
+
+export interface DerivedEvent {
+  /** Stable across restarts: the outbox's dedupe key. */
+  key: string;
+  payload: NotificationPayload;
+}
+
+function recordEventType(record: UpdateRecord): NotificationEventType | undefined {
+  const { type, outcome } = record.spec;
+  // A failed update that was rolled back is still a failed update (its record says `rollback`).
+  const failed = outcome === 'failed' || outcome === 'rollback' || outcome === 'timeout' || outcome === 'partial';
+  if (type === 'update' || type === 'service_update') {
+    if (outcome === 'success') return 'update_succeeded';
+    return failed ? 'update_failed' : undefined;
+  }
+  if (type === 'rollback' || type === 'service_rollback') {
+    if (outcome === 'success') return 'rollback_succeeded';
+    return failed ? 'rollback_failed' : undefined;
+  }
+  return undefined;
+}
+
+/** update_succeeded / update_failed / rollback_*: one per finished UpdateRecord (records are immutable). */
+export function eventFromRecord(record: UpdateRecord): DerivedEvent | undefined {
+  const type = recordEventType(record);
+  const name = record.metadata.name;
+  if (type === undefined || name === undefined) return undefined;
+  const spec = record.spec;
+  const container: NotifiedContainer = {
+    name: spec.containerName ?? spec.service ?? spec.container ?? name,
+    host: spec.hostName ?? record.metadata.namespace ?? '',
+    image: spec.newImage ?? spec.oldImage ?? '',
+    ...(spec.oldImage === undefined ? {} : { currentVersion: tagOf(spec.oldImage) }),
+    ...(spec.newImage === undefined ? {} : { targetVersion: tagOf(spec.newImage) }),
+    ...(spec.oldDigest === undefined ? {} : { currentDigest: spec.oldDigest }),
+    ...(spec.newDigest === undefined ? {} : { targetDigest: spec.newDigest }),
+    ...(spec.error === undefined ? {} : { error: spec.error }),
+  };
+  return {
+    key: `record/${record.metadata.namespace ?? ''}/${name}`,
+    payload: { type, timestamp: spec.finishedAt, containers: [container] },
+  };
+}
+
+/** update_started: once per operation, keyed by the operation's startedAt (a resumed operation keeps it). */
+export function startedEvent(container: Container): DerivedEvent | undefined {
+  const operation = container.status?.operation;
+  if (operation === undefined || operation.type !== 'update') return undefined;
+  const target = container.status?.registryCheck?.target;
+  const image = container.status?.image ?? '';
+  const notified: NotifiedContainer = {
+    name: container.status?.name ?? container.metadata.name ?? '',
+    host: container.metadata.namespace ?? '',
+    image,
+    ...(image === '' ? {} : { currentVersion: tagOf(image) }),
+    ...(target?.tag === undefined ? {} : { targetVersion: target.version ?? target.tag }),
+  };
+  return {
+    key: `started/${container.metadata.namespace ?? ''}/${container.metadata.name ?? ''}/${operation.startedAt}`,
+    payload: { type: 'update_started', timestamp: operation.startedAt, containers: [notified] },
+  };
+}
+
+/** The tag of an image reference (after the last colon that follows the last slash), or `latest`. */
+export function tagOf(image: string): string {
+  const withoutDigest = image.split('@')[0] ?? image;
+  const lastSlash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.indexOf(':', lastSlash + 1);
+  return colon === -1 ? 'latest' : withoutDigest.slice(colon + 1);
+}
