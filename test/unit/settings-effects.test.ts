@@ -119,6 +119,9 @@ const EFFECTS: Record<string, Effect> = {
     { file: 'test/integration/registry-check/scan.test.ts', title: 'a requested full scan checks everything again and is recorded as handled' },
   ] },
   sendDigest: { issue: 14, use: 'the notification controller sends a digest now and records the request as handled' },
+  digestBannerDismissed: { proofs: [
+    { file: 'test/integration/sentinel/notifications.test.ts', title: 'the banner lists what the last digest listed; dismissing hides it until a newer digest' },
+  ] },
   resetNotifyStates: { issue: 14, use: 'the notification controller forgets what it notified, so every pending update notifies again' },
 };
 
