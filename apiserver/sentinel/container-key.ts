@@ -21,7 +21,7 @@ export interface ContainerRef {
 
 export type StoredContainer = Container & ResourceObject;
 
-const KEY_SEPARATOR = '::';
+export const KEY_SEPARATOR = '::';
 
 function checkHost(host: string): string {
   const problems = dns1123LabelProblems(host);

@@ -1317,6 +1317,7 @@ export interface SettingsSpec {
   scan?: Request;
   sendDigest?: Request;
   resetNotifyStates?: Request;
+  digestBannerDismissed?: Request;
 }
 /**
  * Written by the scan scheduler (registry-check controller).
@@ -1343,10 +1344,33 @@ export interface SettingsStatus {
   };
   lastDigest?: string;
   /**
+   * What the last digest listed (REST GET /api/digest/banner), written with lastDigest by the notification controller.
+   */
+  lastDigestContainers?: DigestEntry[];
+  /**
    * Registries the scans used that have no Registry resource (checked anonymously, or with credentials from the server's Docker config.json): the figures a Registry status carries, per server.
    */
   registries?: ImplicitRegistryStatus[];
   conditions?: Conditions;
+}
+/**
+ * One pending update a digest listed.
+ */
+export interface DigestEntry {
+  /**
+   * The Container's namespace (its Host).
+   */
+  host: string;
+  /**
+   * The Docker container name.
+   */
+  name: string;
+  currentVersion?: string;
+  targetVersion?: string;
+  /**
+   * When the update was first seen.
+   */
+  waitingSince?: string;
 }
 /**
  * Request budget and health of a registry without a Registry resource (written by the scan scheduler).

@@ -123,6 +123,9 @@ const EFFECTS: Record<string, Effect> = {
   resetNotifyStates: { proofs: [
     { file: 'test/unit/notifications-controller/container-events.test.ts', title: 'DELETE /api/notify-states (Settings resetNotifyStates) makes a pending update notify again, and is recorded as handled' },
   ] },
+  digestBannerDismissed: { proofs: [
+    { file: 'test/integration/sentinel/notifications.test.ts', title: 'the banner lists what the last digest listed; dismissing hides it until a newer digest' },
+  ] },
 };
 
 interface SchemaNode {

@@ -1,12 +1,14 @@
 // Notifications: the channel list (NotificationChannel resources with their Secrets; secrets masked), event types,
 // templates (Settings spec.notificationTemplates) with a preview renderer, per-container modes (Container
 // spec.notifyMode), clearing the de-duplication states (a Settings request), digest settings (Settings spec.digest)
-// and the digest banner. A test message goes through the notification senders (the `notifications` service); a
-// digest now comes with the digest schedule: 501 until then.
+// the digest banner and its dismissal (Settings status.lastDigestContainers, spec.digestBannerDismissed) and the digest
+// trigger (a Settings request the notification controller handles). A test message goes through the notification
+// senders (the `notifications` service).
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { NotificationTemplates } from '../../../schemas/generated/types.ts';
-import { containerRefOf, findContainer, queueKeyOf } from '../container-key.ts';
+import type { DigestEntry, NotificationTemplates } from '../../../schemas/generated/types.ts';
+import { LOCAL_HOST_NAME } from '../../../schemas/index.ts';
+import { containerRefOf, findContainer, KEY_SEPARATOR, queueKeyOf } from '../container-key.ts';
 import { requestBy, type SentinelContext } from '../context.ts';
 import { restErrors } from '../errors.ts';
 import { CHANNEL_TYPES, NOTIFICATION_EVENTS, restChannel, SECRET_MASK, type RestChannelInput } from '../notifications/channel-mapping.ts';
@@ -17,8 +19,6 @@ import { settingsDefault } from '../settings/setting-keys.ts';
 import { durationValue, SettingValueError, timeOfDayValue } from '../settings/setting-values.ts';
 import { patchSettings } from '../settings/settings-writer.ts';
 import type { BodySchema } from '../validation.ts';
-import { isPresent } from '../views/container-view.ts';
-import { standingUpdates } from '../views/queue-view.ts';
 import { modifyContainer, nextRequestedAt } from '../writes.ts';
 import { inField } from './settings.ts';
 
@@ -223,22 +223,35 @@ export async function notificationRoutes(app: FastifyInstance, context: Sentinel
     },
   );
 
-  app.post('/api/digest/trigger', async () => {
-    throw restErrors.notImplemented('sending the digest now (digests come with the notification controller)');
+  // The notification controller sends the digest and records the request in status.handledRequests.sendDigest; the
+  // schedule is not moved by it (controllers/notifications/pipeline/digest-schedule.ts).
+  app.post('/api/digest/trigger', async (request) => {
+    const settings = await readSettings(resources);
+    const requestedAt = nextRequestedAt(context.now(), settings?.status?.handledRequests?.sendDigest, settings?.spec?.sendDigest?.requestedAt);
+    const by = requestBy(request);
+    await patchSettings(resources, { sendDigest: { requestedAt, requestedBy: by.requestedBy } }, { fieldManager: by.fieldManager });
+    return { status: 'ok', message: 'digest triggered' };
   });
 
-  // The banner lists the queued updates the last digest announced; none before Vigil has sent a digest.
+  // What the last digest listed (status.lastDigestContainers, written with lastDigest by the notification controller),
+  // until it is dismissed; a newer digest shows again.
   app.get('/api/digest/banner', async () => {
     const settings = await readSettings(resources);
     const lastDigest = Date.parse(settings?.status?.lastDigest ?? '');
-    if (Number.isNaN(lastDigest)) return { pending: [], count: 0 };
-    const pending = standingUpdates((await listContainers(resources)).filter(isPresent))
-      .filter((standing) => Date.parse(standing.pending.detectedAt) <= lastDigest)
-      .map((standing) => queueKeyOf(standing.container));
+    const dismissedAt = Date.parse(settings?.spec?.digestBannerDismissed?.requestedAt ?? '');
+    if (Number.isNaN(lastDigest) || dismissedAt >= lastDigest) return { pending: [], count: 0 };
+    const pending = (settings?.status?.lastDigestContainers ?? []).map(digestEntryKey);
     return { pending, count: pending.length };
   });
 
-  app.post('/api/digest/banner/dismiss', async () => {
-    throw restErrors.notImplemented('dismissing the digest banner (digests come with the notification controller)');
+  app.post('/api/digest/banner/dismiss', async (request) => {
+    const by = requestBy(request);
+    await patchSettings(resources, { digestBannerDismissed: { requestedAt: context.now().toISOString(), requestedBy: by.requestedBy } }, { fieldManager: by.fieldManager });
+    return { status: 'ok', message: 'banner dismissed' };
   });
+}
+
+/** The container's key as the queue shows it: `name` on the local Host, `HOST::name` on another. */
+function digestEntryKey(entry: DigestEntry): string {
+  return entry.host === LOCAL_HOST_NAME ? entry.name : `${entry.host}${KEY_SEPARATOR}${entry.name}`;
 }

@@ -3,6 +3,7 @@
 // out. A template that fails falls back to the default body and says so (templateError, for the channel's status).
 import type { NotificationTemplates } from '../../../schemas/generated/types.ts';
 import { renderTemplate, TemplateError, type TemplateData } from '../../../apiserver/sentinel/notifications/template.ts';
+import { formatWaited } from './digest-message.ts';
 import type { NotificationEventType, NotificationPayload, NotificationSeverity, NotifiedContainer, OutgoingMessage } from '../channels/sender.ts';
 
 const DEFAULTS: Readonly<Record<NotificationEventType, { title: string; severity: NotificationSeverity; emoji: string }>> = {
@@ -24,13 +25,14 @@ export interface RenderedMessage {
 }
 
 /** One line per container: a batch or a digest names every one of them and its versions, never "3 containers". */
-function defaultLine(container: NotifiedContainer): string {
+function defaultLine(container: NotifiedContainer, now: string): string {
   const versions = container.currentVersion !== undefined || container.targetVersion !== undefined
     ? ` ${container.currentVersion ?? '?'} → ${container.targetVersion ?? '?'}`
     : '';
   const state = container.state === undefined ? '' : ` (${container.state})`;
   const error = container.error === undefined ? '' : `: ${container.error}`;
-  return `${container.name} on ${container.host}${versions}${state}${error}`;
+  const waited = container.waitingSince === undefined ? undefined : formatWaited(container.waitingSince, now);
+  return `${container.name} on ${container.host}${versions}${state}${error}${waited === undefined ? '' : `, waiting ${waited}`}`;
 }
 
 function templateData(payload: NotificationPayload, container: NotifiedContainer, title: string, severity: string): TemplateData {
@@ -50,7 +52,7 @@ function templateData(payload: NotificationPayload, container: NotifiedContainer
 
 export function renderMessage(deliveryId: string, payload: NotificationPayload, templates: NotificationTemplates | undefined): RenderedMessage {
   const defaults = DEFAULTS[payload.type];
-  const defaultBody = payload.containers.map(defaultLine).join('\n');
+  const defaultBody = payload.containers.map((container) => defaultLine(container, payload.timestamp)).join('\n');
   const base = { deliveryId, title: defaults.title, severity: defaults.severity, emoji: defaults.emoji, payload };
   const template = (templates as Partial<Record<NotificationEventType, string>> | undefined)?.[payload.type];
   if (template === undefined || template === '') return { message: { ...base, body: defaultBody } };

@@ -1,10 +1,11 @@
 // Notifications through the REST facade: channels are NotificationChannel resources whose secrets live in their own
 // Secret, masked on GET and kept when sent back masked; templates in Settings with a preview; per-container modes in
-// Container spec.notifyMode; clearing dedup states is a Settings request; digest settings in Settings spec.digest;
-// a test send needs the notification senders (503 without them; test/integration/notifications sends for real).
+// Container spec.notifyMode; clearing dedup states and triggering a digest are Settings requests; digest settings in
+// Settings spec.digest; the digest banner from Settings status and its dismissal in spec; a test send needs the
+// notification senders (503 without them; test/integration/notifications sends for real).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { NotificationChannel, Secret, Settings } from '../../../schemas/generated/types.ts';
+import type { DigestEntry, NotificationChannel, Secret, Settings } from '../../../schemas/generated/types.ts';
 import { addContainer, assertError, assertShape, getContainer, setStatus, startFacade, type TestApi } from './fixtures.ts';
 
 let api: TestApi;
@@ -27,6 +28,18 @@ async function secretValues(name: string): Promise<Record<string, string>> {
 
 async function settings(): Promise<Settings> {
   return (await api.resources.get('Settings', undefined, 'default')) as unknown as Settings;
+}
+
+/** Writes Settings status as the notification controller would (it is not part of the facade's test server). */
+async function writeSettingsStatus(change: (status: Settings['status']) => Settings['status']): Promise<void> {
+  await api.resources.modify('Settings', undefined, 'default', (current) => ({ ...current, status: change(current.status as Settings['status']) }), {
+    subresource: 'status',
+    fieldManager: 'vigil-notifications',
+  });
+}
+
+async function writeLastDigest(at: string, listed: DigestEntry[]): Promise<void> {
+  await writeSettingsStatus((status) => ({ ...status, lastDigest: at, lastDigestContainers: listed }));
 }
 
 const GOTIFY = { id: 'ch1', name: 'Gotify', type: 'gotify', enabled: true, settings: { url: 'http://gotify:8080', token: 'abc123', priority: 5 }, events: ['update_available'] };
@@ -184,9 +197,40 @@ describe('digest', () => {
     assertError(await api.request('POST', '/api/settings/digest', { body: { default_notify_mode: 'muted' } }), 400, /^default_notify_mode: /);
   });
 
-  test('triggering a digest answers 501; the banner is empty before any digest was sent', async () => {
-    assertError(await api.request('POST', '/api/digest/trigger'), 501, /digest/);
+  test('triggering a digest writes the Settings request the notification controller handles, later than the last one handled', async () => {
+    const response = await api.request('POST', '/api/digest/trigger');
+    assert.equal(response.status, 200, response.text);
+    assert.deepEqual(response.json(), { status: 'ok', message: 'digest triggered' });
+    const first = (await settings()).spec?.sendDigest;
+    assert.equal(first?.requestedAt, api.clock.now().toISOString());
+    assert.equal(first?.requestedBy, 'admin');
+    // Once the controller has handled it, a trigger in the same millisecond is still a new request.
+    await writeSettingsStatus((status) => ({ ...status, handledRequests: { ...status?.handledRequests, sendDigest: first?.requestedAt ?? '' } }));
+    await api.request('POST', '/api/digest/trigger');
+    assert.ok(Date.parse((await settings()).spec?.sendDigest?.requestedAt ?? '') > Date.parse(first?.requestedAt ?? ''));
+  });
+
+  test('the banner is empty before any digest was sent', async () => {
     assert.deepEqual((await api.request('GET', '/api/digest/banner')).json(), { pending: [], count: 0 });
-    assertError(await api.request('POST', '/api/digest/banner/dismiss'), 501, /banner/);
+  });
+
+  test('the banner lists what the last digest listed; dismissing hides it until a newer digest', async () => {
+    const listed = [
+      { host: 'local', name: 'nginx', currentVersion: '1.25', targetVersion: '1.27', waitingSince: '2026-11-20T08:00:00Z' },
+      { host: 'edge-1', name: 'db', currentVersion: '15', targetVersion: '16' },
+    ];
+    await writeLastDigest(api.clock.now().toISOString(), listed);
+    assert.deepEqual((await api.request('GET', '/api/digest/banner')).json(), { pending: ['nginx', 'edge-1::db'], count: 2 });
+
+    api.clock.advance(60_000);
+    const dismissed = await api.request('POST', '/api/digest/banner/dismiss');
+    assert.equal(dismissed.status, 200, dismissed.text);
+    assert.deepEqual(dismissed.json(), { status: 'ok', message: 'banner dismissed' });
+    assert.equal((await settings()).spec?.digestBannerDismissed?.requestedAt, api.clock.now().toISOString());
+    assert.deepEqual((await api.request('GET', '/api/digest/banner')).json(), { pending: [], count: 0 });
+
+    api.clock.advance(60_000);
+    await writeLastDigest(api.clock.now().toISOString(), listed.slice(1));
+    assert.deepEqual((await api.request('GET', '/api/digest/banner')).json(), { pending: ['edge-1::db'], count: 1 });
   });
 });
