@@ -78,9 +78,9 @@ const EFFECTS: Record<string, Effect> = {
   'haDiscovery.channelRef': { issue: 14, use: 'the MQTT channel that carries discovery and state' },
   'haDiscovery.discoveryPrefix': { issue: 14, use: 'the discovery topic prefix (homeassistant)' },
   'haDiscovery.statePrefix': { issue: 14, use: 'the state and command topic prefix' },
-  'digest.enabled': { issue: 14, use: 'the digest schedule sends the digest event' },
-  'digest.time': { issue: 14, use: 'the time of day of the digest' },
-  'digest.interval': { issue: 14, use: 'the interval between digests' },
+  'digest.enabled': { proofs: [{ file: 'test/unit/notifications-controller/digest.test.ts', title: 'on its schedule: nothing at once when enabled, then one digest per interval, not one per pass' }] },
+  'digest.time': { proofs: [{ file: 'test/unit/notifications-controller/digest.test.ts', title: 'on its schedule: nothing at once when enabled, then one digest per interval, not one per pass' }, { file: 'test/unit/notifications-pipeline/digest-schedule.test.ts', title: '6h anchored at 08:00: 08:00, 14:00, 20:00, 02:00, then 08:00 again (not every minute as Sentinel)' }] },
+  'digest.interval': { proofs: [{ file: 'test/unit/notifications-controller/digest.test.ts', title: 'on its schedule: nothing at once when enabled, then one digest per interval, not one per pass' }, { file: 'test/unit/notifications-pipeline/digest-schedule.test.ts', title: '7d (168h): every Monday at `time`' }] },
   'webhook.enabled': { proofs: [{ file: 'test/integration/sentinel/live.test.ts', title: 'disabled answers 403; enabling makes a secret shown once; a wrong or missing secret is a 401' }] },
   'webhook.secretRef': { proofs: [
     { file: 'test/integration/sentinel/live.test.ts', title: 'disabled answers 403; enabling makes a secret shown once; a wrong or missing secret is a 401' },
@@ -119,7 +119,7 @@ const EFFECTS: Record<string, Effect> = {
     { file: REGISTRY_TRIGGERS, title: 'paused: no scheduled scans and no nextScan, but a requested scan runs and is recorded as handled' },
     { file: 'test/integration/registry-check/scan.test.ts', title: 'a requested full scan checks everything again and is recorded as handled' },
   ] },
-  sendDigest: { issue: 14, use: 'the notification controller sends a digest now and records the request as handled' },
+  sendDigest: { proofs: [{ file: 'test/unit/notifications-controller/digest.test.ts', title: 'a requested digest names every pending container once, fills the banner list and is recorded as handled' }] },
   resetNotifyStates: { proofs: [
     { file: 'test/unit/notifications-controller/container-events.test.ts', title: 'DELETE /api/notify-states (Settings resetNotifyStates) makes a pending update notify again, and is recorded as handled' },
   ] },

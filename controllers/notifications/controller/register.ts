@@ -4,6 +4,7 @@
 //   notification-delivery  one key per NotificationChannel: its outbox sent in order with retries, then its status
 //                          (channel-reconciler.ts); woken by new deliveries, channel and Secret changes
 //   notification-reset     Settings spec.resetNotifyStates (DELETE /api/notify-states): the dedupe forgotten
+//   notification-digest    the digest on its schedule (Settings spec.digest) and on request (spec.sendDigest)
 // Off the scan and update paths: nothing here runs inside a scan or an update, they only write resources.
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { Container, NotificationChannel, NotificationDelivery, Secret, Settings, UpdateRecord } from '../../../schemas/generated/types.ts';
@@ -13,12 +14,15 @@ import { createSender } from '../channels/index.ts';
 import type { SenderFactory } from '../channels/sender.ts';
 import { NotificationMetrics } from '../pipeline/metrics.ts';
 import { DEFAULT_MAX_PENDING, Outbox } from '../pipeline/outbox.ts';
+import type { IntakeResult } from '../pipeline/intake.ts';
+import type { DerivedEvent } from '../pipeline/update-events.ts';
 import { ResourceOutboxStore } from '../pipeline/resource-outbox-store.ts';
 import { ChannelReconciler } from './channel-reconciler.ts';
 import { ChannelSenders, secretKeyOf } from './channel-senders.ts';
 import { eventSourceKey, objectKeyOf, parseEventSourceKey } from './event-keys.ts';
 import { DEFAULT_RECORD_HORIZON_MS, EventReconciler, NOTIFIED_ANNOTATION } from './event-reconciler.ts';
 import { ResetReconciler } from './reset-reconciler.ts';
+import { DigestReconciler } from './digest-reconciler.ts';
 import { SETTINGS_NAME } from './channel-reconciler.ts';
 
 const CHANNEL_LABEL = 'vigil.dev/notification-channel';
@@ -41,6 +45,7 @@ export interface NotificationControllers {
   events: Controller;
   deliveries: Controller;
   reset: Controller;
+  digest: Controller;
   metrics: NotificationMetrics;
 }
 
@@ -89,6 +94,16 @@ export function registerNotificationControllers(options: NotificationControllers
   // A new delivery wakes its channel; retry bookkeeping (status writes) does not.
   deliveryController.watch(deliveries, (delivery) => delivery.metadata.labels?.[CHANNEL_LABEL], { updateFilter: () => false });
 
+  const onIntake = (event: DerivedEvent, result: IntakeResult): void => {
+    for (const delivery of result.dropped) {
+      dropped.set(delivery.channel, (dropped.get(delivery.channel) ?? 0) + 1);
+      const type = channels.lister.get(delivery.channel)?.spec.type ?? 'unknown';
+      metrics.delivery(type, delivery.payload.type, 'dropped');
+      deliveryController.enqueue(delivery.channel);
+      manager.logger.warn({ channel: delivery.channel, delivery: delivery.id, event: event.key }, 'notification dropped: the channel\'s outbox is full');
+    }
+  };
+
   const eventController = manager.addController({
     name: 'notification-events',
     reconciler: new EventReconciler({
@@ -100,15 +115,7 @@ export function registerNotificationControllers(options: NotificationControllers
       clock: manager.clock,
       maxPending: options.maxPending ?? DEFAULT_MAX_PENDING,
       recordHorizonMs: options.recordHorizonMs ?? DEFAULT_RECORD_HORIZON_MS,
-      onIntake: (event, result) => {
-        for (const delivery of result.dropped) {
-          dropped.set(delivery.channel, (dropped.get(delivery.channel) ?? 0) + 1);
-          const type = channels.lister.get(delivery.channel)?.spec.type ?? 'unknown';
-          metrics.delivery(type, delivery.payload.type, 'dropped');
-          deliveryController.enqueue(delivery.channel);
-          manager.logger.warn({ channel: delivery.channel, delivery: delivery.id, event: event.key }, 'notification dropped: the channel\'s outbox is full');
-        }
-      },
+      onIntake,
     }),
     // One worker: events enter the outbox in the order their resources changed, which is the order of sending.
     workers: 1,
@@ -128,5 +135,21 @@ export function registerNotificationControllers(options: NotificationControllers
   });
   resetController.watch(settings, (object) => (object.metadata.name === SETTINGS_NAME ? SETTINGS_NAME : undefined));
 
-  return { events: eventController, deliveries: deliveryController, reset: resetController, metrics };
+  const digestController = manager.addController({
+    name: 'notification-digest',
+    reconciler: new DigestReconciler({
+      client: manager.client,
+      settings: settings.lister,
+      containers: containers.lister,
+      channels: channels.lister,
+      outbox,
+      clock: manager.clock,
+      maxPending: options.maxPending ?? DEFAULT_MAX_PENDING,
+      onIntake,
+    }),
+    exists: () => true,
+  });
+  digestController.watch(settings, (object) => (object.metadata.name === SETTINGS_NAME ? SETTINGS_NAME : undefined));
+
+  return { events: eventController, deliveries: deliveryController, reset: resetController, digest: digestController, metrics };
 }
