@@ -12,6 +12,7 @@ import type { Outbox } from '../pipeline/outbox.ts';
 import { nextChannelStatus, type PassSummary } from './channel-status.ts';
 import { resolveChannel, type ChannelSenders } from './channel-senders.ts';
 import { composeMessage, templatesFor } from './messages.ts';
+import { batchPolicyOf } from '../pipeline/batch.ts';
 
 export const SETTINGS_NAME = 'default';
 
@@ -75,6 +76,7 @@ export class ChannelReconciler implements Reconciler {
       outbox,
       sender,
       retries: channel.spec.retries ?? 3,
+      batch: batchPolicyOf(channel.spec),
       clock: this.#options.clock,
       render: (delivery) => {
         const composed = composeMessage(delivery, templates);
