@@ -193,6 +193,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
   route('POST', '/api/containers/:name/notify-pref', 'settings.modify'),
   route('GET', '/api/settings/container-notify-prefs', 'settings.view'),
   route('DELETE', '/api/notify-states', 'settings.modify'),
+  route('POST', '/api/settings/notify-batch-window', 'settings.modify'),
 
   // Digest.
   route('GET', '/api/settings/digest', 'settings.view'),

@@ -6,7 +6,7 @@
 // senders (the `notifications` service).
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { DigestEntry, NotificationTemplates } from '../../../schemas/generated/types.ts';
+import type { DigestEntry, NotificationChannel, NotificationTemplates } from '../../../schemas/generated/types.ts';
 import { LOCAL_HOST_NAME } from '../../../schemas/index.ts';
 import { containerRefOf, findContainer, KEY_SEPARATOR, queueKeyOf } from '../container-key.ts';
 import { requestBy, type SentinelContext } from '../context.ts';
@@ -62,6 +62,13 @@ const previewBody: BodySchema = {
   type: 'object',
   required: ['template'],
   properties: { event_type: { type: 'string' }, template: { type: 'string', minLength: 1, maxLength: 65536 } },
+};
+
+const batchWindowBody: BodySchema = {
+  $id: 'sentinel-notify-batch-window',
+  type: 'object',
+  required: ['window'],
+  properties: { window: { type: 'string' } },
 };
 
 const notifyPrefBody: BodySchema = {
@@ -192,6 +199,22 @@ export async function notificationRoutes(app: FastifyInstance, context: Sentinel
     await patchSettings(resources, { resetNotifyStates: { requestedAt, requestedBy: by.requestedBy } }, { fieldManager: by.fieldManager });
     const cleared = containers.filter((container) => container.status?.notify !== undefined).length;
     return { status: 'ok', cleared, message: `notification states of ${cleared} container${cleared === 1 ? '' : 's'} will be cleared` };
+  });
+
+  // Sentinel's batch window is one global setting; here each channel has its own (spec.batching.window), so the
+  // route sets it on every channel, and a channel edited through kubectl or git may still differ.
+  app.post<{ Body: { window: string } }>('/api/settings/notify-batch-window', { schema: { body: batchWindowBody } }, async (request) => {
+    const text = request.body.window.trim();
+    const window = text === '' || text === '0' ? '0s' : inField('window', () => durationValue(text, { min: 0, max: 10 * 60_000 }));
+    const by = requestBy(request);
+    const channels = (await resources.list('NotificationChannel')).items;
+    for (const channel of channels) {
+      await resources.modify('NotificationChannel', undefined, channel.metadata.name, (current) => {
+        const spec = (current as unknown as NotificationChannel).spec;
+        return { ...current, spec: { ...spec, batching: { ...spec.batching, window } } };
+      }, { fieldManager: by.fieldManager });
+    }
+    return { status: 'ok', window, channels: channels.length };
   });
 
   app.get('/api/settings/digest', async () => {

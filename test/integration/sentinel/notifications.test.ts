@@ -120,6 +120,20 @@ describe('notification channels', () => {
     assert.deepEqual(response.json(), ['update_available', 'update_started', 'update_succeeded', 'update_failed', 'rollback_succeeded', 'rollback_failed', 'container_state', 'digest']);
   });
 
+  test('notify-batch-window sets the batching window of every channel; beyond 10m is a 400 and nothing changes', async () => {
+    await api.request('PUT', '/api/settings/notifications', { body: [GOTIFY, WEBHOOK] });
+    const response = await api.request('POST', '/api/settings/notify-batch-window', { body: { window: '2m' } });
+    assert.equal(response.status, 200, response.text);
+    assert.deepEqual(response.json(), { status: 'ok', window: '2m0s', channels: 2 });
+    const windows = (await api.resources.list('NotificationChannel')).items.map((item) => (item as unknown as { spec: { batching?: { window?: string } } }).spec.batching?.window);
+    assert.deepEqual(windows, ['2m0s', '2m0s']);
+    assertError(await api.request('POST', '/api/settings/notify-batch-window', { body: { window: '11m' } }), 400, /^window: must be between 0s and 10m0s/);
+    assert.equal((await channel('ch1')).spec.batching?.window, '2m0s');
+    const off = await api.request('POST', '/api/settings/notify-batch-window', { body: { window: '0' } });
+    assert.equal(off.json<{ window: string }>().window, '0s');
+    assert.equal((await channel('ch1')).spec.batching?.window, '0s');
+  });
+
   test('a test notification answers 503 when the notification senders are not running (the real send: test/integration/notifications)', async () => {
     assertError(await api.request('POST', '/api/settings/notifications/test', { body: { id: 'ch1' } }), 503, /^the notification senders are not running/);
   });
