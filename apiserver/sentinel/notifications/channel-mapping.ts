@@ -3,6 +3,7 @@
 // ones (tokens, passwords, webhook URLs, secret headers) to the Secret `spec.secretRef` names, never to the resource.
 // Sentinel's flat `settings` object is rebuilt on the way back, its secret values replaced by a mask.
 import type { NotificationChannel, NotificationChannelSpec, NotificationEvent } from '../../../schemas/generated/types.ts';
+import { parseShoutrrrURL, ShoutrrrURLError } from '../../../domain/notifications/shoutrrr.ts';
 import { SettingValueError } from '../settings/setting-values.ts';
 
 export type ChannelType = NotificationChannelSpec['type'];
@@ -69,7 +70,10 @@ export interface RestChannel {
 /** What a request gives for one channel (route schema: type required, the rest optional). */
 export interface RestChannelInput {
   id?: string;
-  type: ChannelType;
+  /** Required unless `url` is given (then it must match the URL's service, if given at all). */
+  type?: ChannelType;
+  /** A Shoutrrr-style URL (discord://token@id, ntfy://…) in place of type and settings: what Watchtower and Diun users hold. */
+  url?: string;
   name?: string;
   enabled?: boolean;
   settings?: Record<string, unknown>;
@@ -127,6 +131,30 @@ function secretInput(value: unknown, where: string): SecretInput | undefined {
 
 /** The resource spec and the Secret values a REST channel describes; throws SettingValueError naming the field. */
 export function channelDraft(input: RestChannelInput, where: string): ChannelDraft {
+  if (input.url !== undefined) return urlDraft(input, input.url, where);
+  if (input.type === undefined) throw new SettingValueError(`${where}.type: required (or give a Shoutrrr url)`);
+  return typedDraft({ ...input, type: input.type }, where);
+}
+
+/** A channel given as a Shoutrrr URL: its service's typed spec, its credentials into the Secret. */
+function urlDraft(input: RestChannelInput, url: string, where: string): ChannelDraft {
+  if (input.settings !== undefined && Object.keys(input.settings).length > 0) throw new SettingValueError(`${where}.settings: give either a url or settings, not both`);
+  let parsed: ReturnType<typeof parseShoutrrrURL>;
+  try {
+    parsed = parseShoutrrrURL(url);
+  } catch (error) {
+    // The parser's message names the part at fault and never repeats a secret.
+    if (error instanceof ShoutrrrURLError) throw new SettingValueError(`${where}.url: ${error.message}`);
+    throw error;
+  }
+  if (input.type !== undefined && input.type !== parsed.spec.type) throw new SettingValueError(`${where}.type: ${input.type} does not match the url's service (${parsed.spec.type})`);
+  const draft = typedDraft({ ...input, type: parsed.spec.type, settings: {} }, where, { skipRequired: true });
+  const secrets = Object.fromEntries(Object.entries(parsed.secrets).map(([key, value]) => [key, { value }]));
+  const { secretRef: _none, ...spec } = parsed.spec;
+  return { spec: { ...spec, ...draft.spec, ...(spec.settings === undefined ? {} : { settings: spec.settings }) }, secrets };
+}
+
+function typedDraft(input: RestChannelInput & { type: ChannelType }, where: string, options: { skipRequired?: boolean } = {}): ChannelDraft {
   const mapping = CHANNEL_MAPPINGS[input.type];
   const settings = input.settings ?? {};
   const plain: Record<string, unknown> = {};
@@ -156,7 +184,7 @@ export function channelDraft(input: RestChannelInput, where: string): ChannelDra
     ...(events.length === 0 ? {} : { events: [...new Set(events)] as NotificationEvent[] }),
     ...(Object.keys(plain).length === 0 ? {} : { settings: { [input.type]: plain } }),
   };
-  for (const key of mapping.required) {
+  for (const key of options.skipRequired === true ? [] : mapping.required) {
     if (mapping.plain[key] !== undefined && plain[mapping.plain[key].field] === undefined) throw new SettingValueError(`${where}.settings.${key}: required for a ${input.type} channel`);
   }
   return { spec, secrets };

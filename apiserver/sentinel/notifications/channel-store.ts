@@ -125,14 +125,14 @@ export async function saveChannels(resources: ResourceClient, inputs: readonly R
         if (kept !== undefined) secrets[key] = kept;
         else if (value.keep === 'masked') throw new SettingValueError(`${where}.settings.${key}: the value is masked but no value is stored for channel ${JSON.stringify(id)}: send the real value`);
       }
-      for (const key of requiredSecrets(input.type)) {
-        if (secrets[key] === undefined) throw new SettingValueError(`${where}.settings.${key}: required for a ${input.type} channel`);
+      for (const key of requiredSecrets(draft.spec.type)) {
+        if (secrets[key] === undefined) throw new SettingValueError(`${where}.settings.${key}: required for a ${draft.spec.type} channel`);
       }
       result.redactedSkipped += redacted;
       prepared.push({ id, name, order: index, draft, secrets });
     } catch (error) {
       if (!(error instanceof SettingValueError) || options.mode === 'request') throw error;
-      result.warnings.push(`notification channel ${where} (${input.name ?? input.id ?? input.type}) skipped: ${error.message}`);
+      result.warnings.push(`notification channel ${where} (${input.name ?? input.id ?? input.type ?? 'url'}) skipped: ${error.message}`);
     }
   }
 

@@ -32,10 +32,10 @@ const channelsBody: BodySchema = {
   maxItems: 100,
   items: {
     type: 'object',
-    required: ['type'],
     properties: {
       id: { type: 'string' },
       type: { type: 'string', enum: [...CHANNEL_TYPES] },
+      url: { type: 'string', minLength: 1, maxLength: 4096 },
       name: { type: 'string', maxLength: 253 },
       enabled: { type: 'boolean' },
       settings: { type: 'object' },

@@ -1,6 +1,6 @@
 // createSender: the SenderFactory the pipeline uses, dispatching on spec.type to one file per channel type.
 //
-// For the pipeline: a channel may also be written as a Shoutrrr URL — parseShoutrrrURL(url) in ./shoutrrr.ts returns
+// For the pipeline: a channel may also be written as a Shoutrrr URL — parseShoutrrrURL(url) in domain/notifications/shoutrrr.ts returns
 // {spec, secrets} (the typed NotificationChannelSpec and the Secret's keys) or throws ShoutrrrURLError naming the
 // part it could not read; wire it into the REST channel save / resource input.
 import type { ChannelSender, ResolvedChannel, SenderFactory, SendResult } from './sender.ts';
@@ -16,7 +16,7 @@ import { createSMTPSender } from './smtp.ts';
 import { createTelegramSender } from './telegram.ts';
 import { createWebhookSender } from './webhook.ts';
 
-export { parseShoutrrrURL, ShoutrrrURLError } from './shoutrrr.ts';
+export { parseShoutrrrURL, ShoutrrrURLError } from '../../../domain/notifications/shoutrrr.ts';
 export { createRedactor } from './redact.ts';
 export type { ChannelSender, ResolvedChannel, SenderFactory, SendResult } from './sender.ts';
 

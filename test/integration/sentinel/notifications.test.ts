@@ -120,6 +120,23 @@ describe('notification channels', () => {
     assert.deepEqual(response.json(), ['update_available', 'update_started', 'update_succeeded', 'update_failed', 'rollback_succeeded', 'rollback_failed', 'container_state', 'digest']);
   });
 
+  test('a channel given as a Shoutrrr URL is saved as its typed spec with the credentials in its Secret; a bad URL is a 400 naming the part', async () => {
+    const response = await api.request('PUT', '/api/settings/notifications', { body: [{ id: 'disc', name: 'Discord', url: 'discord://tokenABC@123456789', events: ['update_failed'] }] });
+    assert.equal(response.status, 200, response.text);
+    const saved = await channel('disc');
+    assert.equal(saved.spec.type, 'discord');
+    assert.deepEqual(saved.spec.events, ['update_failed']);
+    assert.ok(!JSON.stringify(saved).includes('tokenABC'), 'the token is not in the resource');
+    assert.deepEqual(await secretValues('notification-disc'), { webhook_url: 'https://discord.com/api/webhooks/123456789/tokenABC' });
+    const listed = (await api.request('GET', '/api/settings/notifications')).json<Array<{ id: string; settings: Record<string, string> }>>();
+    assert.ok(!JSON.stringify(listed).includes('tokenABC'), 'masked when listed');
+    const bad = await api.request('PUT', '/api/settings/notifications', { body: [{ id: 'x', url: 'discord://secretTOKEN@notanumber' }] });
+    assertError(bad, 400, /^\[0\]\.url: Shoutrrr URL: webhook id/);
+    assert.ok(!bad.text.includes('secretTOKEN'), 'the error does not repeat the token');
+    assert.equal((await channel('disc')).spec.type, 'discord', 'nothing changed');
+    assertError(await api.request('PUT', '/api/settings/notifications', { body: [{ id: 'y', name: 'neither' }] }), 400, /^\[0\]\.type: required \(or give a Shoutrrr url\)/);
+  });
+
   test('notify-batch-window sets the batching window of every channel; beyond 10m is a 400 and nothing changes', async () => {
     await api.request('PUT', '/api/settings/notifications', { body: [GOTIFY, WEBHOOK] });
     const response = await api.request('POST', '/api/settings/notify-batch-window', { body: { window: '2m' } });

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseShoutrrrURL, ShoutrrrURLError } from '../../../controllers/notifications/channels/shoutrrr.ts';
+import { parseShoutrrrURL, ShoutrrrURLError } from '../../../domain/notifications/shoutrrr.ts';
 
 // The forms of containrrr.dev/shoutrrr/services/* (and the reference's list).
 const VALID: Array<[string, ReturnType<typeof parseShoutrrrURL>]> = [

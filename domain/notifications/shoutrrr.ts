@@ -1,7 +1,7 @@
 // Shoutrrr-style channel URLs (containrrr.dev/shoutrrr/services/*), which Watchtower and Diun users already hold, parsed
 // into a typed NotificationChannelSpec plus the keys of its Secret. Pure: no I/O. Written here because no npm port
 // exists. A part Vigil cannot represent is an error naming that part, never silently dropped.
-import type { NotificationChannelSpec } from '../../../schemas/generated/types.ts';
+import type { NotificationChannelSpec } from '../../schemas/generated/types.ts';
 
 export class ShoutrrrURLError extends Error {
   /** The part of the URL at fault: "scheme", "host", "token", "query parameter \"devices\"" … */
