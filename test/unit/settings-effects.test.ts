@@ -23,6 +23,8 @@ const OPTIONS = 'test/unit/update/settings-options.test.ts';
 const RETENTION = 'test/unit/update/retention.test.ts';
 const HA_IT = 'test/integration/notifications/home-assistant.test.ts';
 const HA_TOPICS = 'test/unit/home-assistant/topics.test.ts';
+const HA_CONTROLLER = 'test/unit/home-assistant/controller.test.ts';
+const HA_PREFIXES = 'a new discoveryPrefix or statePrefix removes the entities under the old topics and announces them under the new ones; a channel status write does not reconnect';
 const OPTIONS_TITLE = 'Settings gracePeriod, imageCleanup, imageBackup, removeVolumes and dependencyAware become the options of an update';
 
 const EFFECTS: Record<string, Effect> = {
@@ -81,10 +83,17 @@ const EFFECTS: Record<string, Effect> = {
     { file: HA_IT, title: 'disabling discovery removes every entity and the status' },
   ] },
   'haDiscovery.channelRef': { proofs: [{ file: HA_IT, title: 'the retained update entity config has the keys Home Assistant needs, its state the versions; a missing channel shows in Settings status' }] },
-  'haDiscovery.discoveryPrefix': { proofs: [{ file: HA_TOPICS, title: 'discoveryPrefix and statePrefix move every topic (surrounding slashes ignored)' }] },
-  'haDiscovery.statePrefix': { proofs: [{ file: HA_TOPICS, title: 'discoveryPrefix and statePrefix move every topic (surrounding slashes ignored)' }] },
+  'haDiscovery.discoveryPrefix': { proofs: [
+    { file: HA_TOPICS, title: 'discoveryPrefix and statePrefix move every topic (surrounding slashes ignored)' },
+    { file: HA_CONTROLLER, title: HA_PREFIXES },
+  ] },
+  'haDiscovery.statePrefix': { proofs: [
+    { file: HA_TOPICS, title: 'discoveryPrefix and statePrefix move every topic (surrounding slashes ignored)' },
+    { file: HA_CONTROLLER, title: HA_PREFIXES },
+  ] },
   'haDiscovery.allowInstall': { proofs: [
     { file: 'test/unit/home-assistant/payloads.test.ts', title: 'allowInstall adds command_topic and payload_install (the Install button)' },
+    { file: HA_CONTROLLER, title: 'install: ignored while allowInstall is off, the approval of the queued digest when on, refused for a container without a queued update' },
     { file: HA_IT, title: 'allowInstall off: an install message is ignored, logged and counted, and nothing is approved' },
     { file: HA_IT, title: 'allowInstall on: install on the command topic updates the container on the real engine, recorded as requested by Home Assistant' },
   ] },
