@@ -82,7 +82,10 @@ const EFFECTS: Record<string, Effect> = {
     { file: HA_IT, title: 'the retained update entity config has the keys Home Assistant needs, its state the versions; a missing channel shows in Settings status' },
     { file: HA_IT, title: 'disabling discovery removes every entity and the status' },
   ] },
-  'haDiscovery.channelRef': { proofs: [{ file: HA_IT, title: 'the retained update entity config has the keys Home Assistant needs, its state the versions; a missing channel shows in Settings status' }] },
+  'haDiscovery.channelRef': { proofs: [
+    { file: HA_IT, title: 'the retained update entity config has the keys Home Assistant needs, its state the versions; a missing channel shows in Settings status' },
+    { file: 'test/integration/notifications/home-assistant-broker.test.ts', title: 'a wrong password is reported without it; the right one from the Secret connects over TLS and announces' },
+  ] },
   'haDiscovery.discoveryPrefix': { proofs: [
     { file: HA_TOPICS, title: 'discoveryPrefix and statePrefix move every topic (surrounding slashes ignored)' },
     { file: HA_CONTROLLER, title: HA_PREFIXES },
