@@ -18,16 +18,19 @@ export interface Command {
   payload: string;
 }
 
+/** Messages kept per container until its pass: a flood on one topic cannot grow memory without bound. */
+const MAX_PER_CONTAINER = 8;
+
 /** Command messages by Container key (HOST/NAME), in arrival order, until a pass takes them. */
 export class CommandInbox {
   readonly #commands = new Map<string, Command[]>();
 
   /** The key to enqueue, or undefined for a topic that names no container. */
-  put(statePrefixSettings: Settings | undefined, command: Command): string | undefined {
-    const container = parseCommandTopic(topicsOf(statePrefixSettings?.spec?.haDiscovery), command.topic);
+  put(settings: Settings | undefined, command: Command): string | undefined {
+    const container = parseCommandTopic(topicsOf(settings?.spec?.haDiscovery), command.topic);
     if (container === undefined) return undefined;
     const key = `${container.host}/${container.name}`;
-    this.#commands.set(key, [...(this.#commands.get(key) ?? []), command]);
+    this.#commands.set(key, [...(this.#commands.get(key) ?? []), command].slice(-MAX_PER_CONTAINER));
     return key;
   }
 
