@@ -44,8 +44,10 @@ interface Connection {
   /** Retained topics of ours from before: update configs a previous run left (seen on the config subscription), and
    * what this session published before its last announcement. Removed unless desired. */
   leftOver: Set<string>;
-  /** The next pass announces everything (connected, or Home Assistant came online). */
-  announce: boolean;
+  /** Requests to announce everything (connected, Home Assistant came online), and how many a pass has served: a
+   * request that comes during a pass is served by the next one. */
+  announceRequests: number;
+  announced: number;
   connectedAt: string | undefined;
 }
 
@@ -57,6 +59,11 @@ function isOurConfig(payload: string, topics: HATopics): boolean {
   } catch {
     return false;
   }
+}
+
+function withoutError(status: HomeAssistantStatus | undefined): HomeAssistantStatus {
+  const { lastError: _cleared, ...kept } = status ?? {};
+  return kept;
 }
 
 export class DiscoveryReconciler implements Reconciler {
@@ -103,25 +110,28 @@ export class DiscoveryReconciler implements Reconciler {
     const connection = this.#connection ?? this.#open(resolved.channel, topics, version, displayBroker(broker));
     const base: HomeAssistantStatus = { channel: connection.channel, broker: connection.broker };
     if (!connection.session.connected) {
-      await this.#writeStatus((previous) => ({ ...previous, ...base, connected: false, ...(connection.session.lastError === undefined ? {} : { lastError: connection.session.lastError }) }));
+      // Connecting (no error yet) or failing: an error of an earlier state (no channel) no longer applies.
+      const error = connection.session.lastError;
+      await this.#writeStatus((previous) => ({ ...withoutError(previous), ...base, connected: false, ...(error === undefined ? {} : { lastError: error }) }));
       return;
     }
-    const announcing = connection.announce;
+    const requests = connection.announceRequests;
+    const announcing = requests !== connection.announced;
     if (announcing) {
-      connection.announce = false;
       // Everything is published again; what is no longer desired (a container gone while disconnected) is removed.
       for (const topic of connection.published.keys()) connection.leftOver.add(topic);
       connection.published.clear();
     }
     const desired = desiredState(this.#options.containers.list(), settings, topics, { allowInstall: ha.allowInstall === true });
     const publishes = plan(desired.messages, connection.published, connection.leftOver);
+    // A publish that fails throws: the queue retries the pass, announcing again if this was an announcement.
     await this.#publish(connection, publishes, context.signal);
+    connection.announced = requests;
     if (publishes.length > 0) context.logger.debug({ publishes: publishes.length, announcing }, 'Home Assistant discovery published');
     const now = new Date(this.#options.clock.now()).toISOString();
     await this.#writeStatus((previous) => {
-      const { lastError: _cleared, ...kept } = previous ?? {};
       return {
-        ...kept,
+        ...withoutError(previous),
         ...base,
         connected: true,
         ...(connection.connectedAt === undefined ? {} : { lastConnected: connection.connectedAt }),
@@ -149,10 +159,10 @@ export class DiscoveryReconciler implements Reconciler {
 
   #open(channel: { name: string; spec: NotificationChannel['spec']; secrets: Record<string, string> }, topics: HATopics, version: string, broker: string): Connection {
     const { wake, onCommand } = this.#options;
-    const state: Omit<Connection, 'session'> = { version, topics, channel: channel.name, broker, published: new Map(), leftOver: new Set(), announce: true, connectedAt: undefined };
+    const state: Omit<Connection, 'session'> = { version, topics, channel: channel.name, broker, published: new Map(), leftOver: new Set(), announceRequests: 0, announced: 0, connectedAt: undefined };
     const session = this.#options.connect(channel, topics, {
       onConnect: () => {
-        state.announce = true;
+        state.announceRequests++;
         state.connectedAt = new Date(this.#options.clock.now()).toISOString();
         wake();
       },
@@ -160,7 +170,7 @@ export class DiscoveryReconciler implements Reconciler {
       onMessage: (topic, payload) => {
         if (topic === topics.homeAssistantStatus) {
           if (payload === 'online') {
-            state.announce = true;
+            state.announceRequests++;
             wake();
           }
           return;
