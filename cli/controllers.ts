@@ -13,6 +13,7 @@ import { parseFailpoint } from '../controllers/update/controller/failpoint.ts';
 import { registerGitopsController, type GitopsController } from '../controllers/gitops/gitops-controller.ts';
 import { registerSwarmControllers, type SwarmControllers } from '../controllers/swarm/register.ts';
 import { registerNotificationControllers, type NotificationControllers } from '../controllers/notifications/controller/register.ts';
+import { registerHomeAssistantControllers, type HomeAssistantControllers } from '../controllers/notifications/home-assistant/register.ts';
 import type { ServeConfig } from './serve-config.ts';
 
 export interface RunningControllers {
@@ -23,6 +24,7 @@ export interface RunningControllers {
   gitops: GitopsController;
   swarm: SwarmControllers;
   notifications: NotificationControllers;
+  homeAssistant: HomeAssistantControllers;
   /** Stops the controllers (with the manager's grace period) and the informers. */
   stop(): Promise<void>;
 }
@@ -72,6 +74,8 @@ export async function startControllers(options: {
   });
   // UpdateRecords, Container statuses and NotificationChannels → the outbox → the channels (issue 14).
   const notifications = registerNotificationControllers({ manager, metricsRegistry });
+  // Settings.haDiscovery: Home Assistant update entities over the mqtt channel's broker, Install as an approval.
+  const homeAssistant = registerHomeAssistantControllers({ manager });
   await manager.start();
-  return { manager, docker, registryChecks, update, gitops, swarm, notifications, stop: () => manager.stop() };
+  return { manager, docker, registryChecks, update, gitops, swarm, notifications, homeAssistant, stop: () => manager.stop() };
 }

@@ -1237,16 +1237,26 @@ export interface SettingsSpec {
    * Home Assistant MQTT discovery.
    */
   haDiscovery?: {
+    /**
+     * Publish one Home Assistant MQTT update entity per container and a pending-updates sensor, over one persistent connection.
+     */
     enabled?: boolean;
     /**
-     * Name of the mqtt NotificationChannel whose broker is used.
+     * Name of the mqtt NotificationChannel whose broker (TLS, credentials from its Secret) is used; absent = the first enabled mqtt channel by name.
      */
     channelRef?: string;
+    /**
+     * Home Assistant's discovery prefix: configs go to PREFIX/update/OBJECT_ID/config, and PREFIX/status is watched for online.
+     */
     discoveryPrefix?: string;
     /**
-     * State topics are STATEPREFIX/containers/ID/update_available.
+     * Prefix of Vigil's own topics: availability STATEPREFIX/status, each container's state STATEPREFIX/HOST/NAME/state and install command STATEPREFIX/HOST/NAME/install, the pending count STATEPREFIX/pending_updates.
      */
     statePrefix?: string;
+    /**
+     * Give each update entity an Install button: a message install on its command topic approves and starts the update exactly as POST /api/approve would, recorded as requested by Home Assistant. Off by default, because whoever can publish to the broker can then change containers; while off, install messages are ignored (and logged).
+     */
+    allowInstall?: boolean;
   };
   /**
    * Periodic digest notification of pending updates.
@@ -1342,6 +1352,7 @@ export interface SettingsStatus {
     sendDigest?: HandledRequest;
     resetNotifyStates?: HandledRequest;
   };
+  homeAssistant?: HomeAssistantStatus;
   lastDigest?: string;
   /**
    * What the last digest listed (REST GET /api/digest/banner), written with lastDigest by the notification controller.
@@ -1352,6 +1363,57 @@ export interface SettingsStatus {
    */
   registries?: ImplicitRegistryStatus[];
   conditions?: Conditions;
+}
+/**
+ * The Home Assistant discovery connection (written by the home-assistant controller while spec.haDiscovery is enabled).
+ */
+export interface HomeAssistantStatus {
+  /**
+   * The MQTT connection to the broker is up.
+   */
+  connected?: boolean;
+  /**
+   * The mqtt NotificationChannel whose broker is used.
+   */
+  channel?: string;
+  /**
+   * The broker URL, without credentials.
+   */
+  broker?: string;
+  lastConnected?: string;
+  /**
+   * Why discovery is not working (no channel, connection refused, ...), secrets redacted; absent while it works.
+   */
+  lastError?: string;
+  /**
+   * Update entities announced (one per container).
+   */
+  entities?: number;
+  /**
+   * Full announcements made: on each connect and each time Home Assistant said online on PREFIX/status.
+   */
+  announcements?: number;
+  lastAnnounced?: string;
+  /**
+   * The last message on a command topic and what came of it.
+   */
+  lastCommand?: {
+    topic: string;
+    /**
+     * HOST/NAME of the Container resource.
+     */
+    container?: string;
+    /**
+     * Approved: the update was requested; Ignored: allowInstall is off or the payload is not install; Refused: no update to approve (or one is running).
+     */
+    outcome: 'Approved' | 'Ignored' | 'Refused';
+    message?: string;
+    at: string;
+  };
+  /**
+   * Command messages ignored (allowInstall off, or an unknown payload).
+   */
+  ignoredCommands?: number;
 }
 /**
  * One pending update a digest listed.

@@ -21,6 +21,10 @@ const UPDATE = 'test/unit/update/update-controller.test.ts';
 const ORDER = 'test/unit/update/update-controller-order.test.ts';
 const OPTIONS = 'test/unit/update/settings-options.test.ts';
 const RETENTION = 'test/unit/update/retention.test.ts';
+const HA_IT = 'test/integration/notifications/home-assistant.test.ts';
+const HA_TOPICS = 'test/unit/home-assistant/topics.test.ts';
+const HA_CONTROLLER = 'test/unit/home-assistant/controller.test.ts';
+const HA_PREFIXES = 'a new discoveryPrefix or statePrefix removes the entities under the old topics and announces them under the new ones; a channel status write does not reconnect';
 const OPTIONS_TITLE = 'Settings gracePeriod, imageCleanup, imageBackup, removeVolumes and dependencyAware become the options of an update';
 
 const EFFECTS: Record<string, Effect> = {
@@ -74,10 +78,28 @@ const EFFECTS: Record<string, Effect> = {
     { file: 'test/integration/update/compose-sync.test.ts', title: 'compose sync: rewrites the compose file after an update and compose keeps the new version' },
     { file: 'test/integration/update/compose-sync.test.ts', title: 'compose sync: with sync off the compose file is untouched' },
   ] },
-  'haDiscovery.enabled': { issue: 14, use: 'the MQTT channel publishes Home Assistant discovery for update entities' },
-  'haDiscovery.channelRef': { issue: 14, use: 'the MQTT channel that carries discovery and state' },
-  'haDiscovery.discoveryPrefix': { issue: 14, use: 'the discovery topic prefix (homeassistant)' },
-  'haDiscovery.statePrefix': { issue: 14, use: 'the state and command topic prefix' },
+  'haDiscovery.enabled': { proofs: [
+    { file: HA_IT, title: 'the retained update entity config has the keys Home Assistant needs, its state the versions; a missing channel shows in Settings status' },
+    { file: HA_IT, title: 'disabling discovery removes every entity and the status' },
+  ] },
+  'haDiscovery.channelRef': { proofs: [
+    { file: HA_IT, title: 'the retained update entity config has the keys Home Assistant needs, its state the versions; a missing channel shows in Settings status' },
+    { file: 'test/integration/notifications/home-assistant-broker.test.ts', title: 'a wrong password is reported without it; the right one from the Secret connects over TLS and announces' },
+  ] },
+  'haDiscovery.discoveryPrefix': { proofs: [
+    { file: HA_TOPICS, title: 'discoveryPrefix and statePrefix move every topic (surrounding slashes ignored)' },
+    { file: HA_CONTROLLER, title: HA_PREFIXES },
+  ] },
+  'haDiscovery.statePrefix': { proofs: [
+    { file: HA_TOPICS, title: 'discoveryPrefix and statePrefix move every topic (surrounding slashes ignored)' },
+    { file: HA_CONTROLLER, title: HA_PREFIXES },
+  ] },
+  'haDiscovery.allowInstall': { proofs: [
+    { file: 'test/unit/home-assistant/payloads.test.ts', title: 'allowInstall adds command_topic and payload_install (the Install button)' },
+    { file: HA_CONTROLLER, title: 'install: ignored while allowInstall is off, the approval of the queued digest when on, refused for a container without a queued update' },
+    { file: HA_IT, title: 'allowInstall off: an install message is ignored, logged and counted, and nothing is approved' },
+    { file: HA_IT, title: 'allowInstall on: install on the command topic updates the container on the real engine, recorded as requested by Home Assistant' },
+  ] },
   'digest.enabled': { proofs: [{ file: 'test/unit/notifications-controller/digest.test.ts', title: 'on its schedule: nothing at once when enabled, then one digest per interval, not one per pass' }] },
   'digest.time': { proofs: [{ file: 'test/unit/notifications-controller/digest.test.ts', title: 'on its schedule: nothing at once when enabled, then one digest per interval, not one per pass' }, { file: 'test/unit/notifications-pipeline/digest-schedule.test.ts', title: '6h anchored at 08:00: 08:00, 14:00, 20:00, 02:00, then 08:00 again (not every minute as Sentinel)' }] },
   'digest.interval': { proofs: [{ file: 'test/unit/notifications-controller/digest.test.ts', title: 'on its schedule: nothing at once when enabled, then one digest per interval, not one per pass' }, { file: 'test/unit/notifications-pipeline/digest-schedule.test.ts', title: '7d (168h): every Monday at `time`' }] },

@@ -44,6 +44,8 @@ const HA_DISCOVERY_BODY = {
     prefix: { type: 'string' },
     state_prefix: { type: 'string' },
     channel: { type: 'string' },
+    // Vigil's addition: Home Assistant's Install button (Settings spec.haDiscovery.allowInstall).
+    allow_install: { type: 'boolean' },
   },
 };
 
@@ -86,16 +88,16 @@ export async function settingsRoutes(app: FastifyInstance, context: SentinelCont
     });
   }
 
-  app.post<{ Body: { enabled: boolean; prefix?: string; state_prefix?: string; channel?: string } }>(
+  app.post<{ Body: { enabled: boolean; prefix?: string; state_prefix?: string; channel?: string; allow_install?: boolean } }>(
     '/api/settings/ha-discovery',
     { schema: { body: HA_DISCOVERY_BODY } },
     async (request) => {
-      const { enabled, prefix, state_prefix: statePrefix, channel } = request.body;
+      const { enabled, prefix, state_prefix: statePrefix, channel, allow_install: allowInstall } = request.body;
       const optional = (value: string | undefined): string | null | undefined => (value === undefined ? undefined : value.trim() === '' ? null : value.trim());
-      const haDiscovery = Object.fromEntries(Object.entries({ enabled, discoveryPrefix: optional(prefix), statePrefix: optional(statePrefix), channelRef: optional(channel) })
+      const haDiscovery = Object.fromEntries(Object.entries({ enabled, discoveryPrefix: optional(prefix), statePrefix: optional(statePrefix), channelRef: optional(channel), allowInstall })
         .filter(([, value]) => value !== undefined)) as SpecPatch;
       await patchSettings(resources, { haDiscovery });
-      // Stored now; publishing to MQTT comes with the notification work (the setting then takes effect).
+      // The home-assistant controller (controllers/notifications/home-assistant) follows the stored settings.
       return { status: 'ok', enabled, message: `Home Assistant discovery ${enabled ? 'enabled' : 'disabled'}` };
     },
   );

@@ -117,6 +117,10 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   bool('webhook_enabled', ['webhook', 'enabled']),
   bool('ha_discovery_enabled', ['haDiscovery', 'enabled']),
   define({ key: 'ha_discovery_prefix', path: ['haDiscovery', 'discoveryPrefix'], parse: optional((text) => text.trim()) }),
+  // Vigil's own: the rest of spec.haDiscovery, so that a config backup carries all of it.
+  define({ key: 'ha_discovery_state_prefix', path: ['haDiscovery', 'statePrefix'], parse: optional((text) => text.trim()) }),
+  define({ key: 'ha_discovery_channel', path: ['haDiscovery', 'channelRef'], parse: optional((text) => text.trim()) }),
+  bool('ha_discovery_allow_install', ['haDiscovery', 'allowInstall']),
   define({ key: 'stack_order', path: ['stackOrder'], parse: (text) => listText(text), show: jsonList }),
   define({ key: 'dashboard_columns', path: ['dashboardColumns'], parse: (text) => listText(text), show: jsonList }),
   // Vigil's own.

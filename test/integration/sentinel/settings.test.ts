@@ -168,6 +168,9 @@ describe('POST /api/settings/*', () => {
   test('ha-discovery stores its settings in spec.haDiscovery', async () => {
     assert.deepEqual(await post('ha-discovery', { enabled: true, prefix: 'ha' }), { status: 'ok', enabled: true, message: 'Home Assistant discovery enabled' });
     assert.deepEqual((await settings()).spec?.haDiscovery, { enabled: true, discoveryPrefix: 'ha' });
+    await post('ha-discovery', { enabled: true, allow_install: true, channel: 'broker' });
+    assert.deepEqual((await settings()).spec?.haDiscovery, { enabled: true, discoveryPrefix: 'ha', channelRef: 'broker', allowInstall: true });
+    assertError(await api.request('POST', '/api/settings/ha-discovery', { body: { enabled: true, allow_install: 'yes' } }), 400, /allow_install/);
   });
 
   test('server options and features that come later answer 501 in the envelope; an unknown general key is a 400', async () => {
