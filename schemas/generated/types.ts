@@ -1266,6 +1266,19 @@ export interface SettingsSpec {
     enabled?: boolean;
     secretRef?: SecretKeySelector;
   };
+  /**
+   * Passkey (WebAuthn) sign-in; off until publicUrl is set (SENTINEL_WEBAUTHN_ORIGINS and SENTINEL_WEBAUTHN_RPID seed it).
+   */
+  passkeys?: {
+    /**
+     * The URL users open Vigil at (behind a reverse proxy: the proxy's), e.g. https://vigil.example.com; passkeys are bound to its origin and to its host name as relying-party ID. Not an IP address; http:// only for localhost.
+     */
+    publicUrl?: string;
+    /**
+     * The relying-party name authenticators show (SENTINEL_WEBAUTHN_DISPLAY_NAME).
+     */
+    displayName?: string;
+  };
   metrics?: {
     /**
      * Serve Prometheus /metrics (SENTINEL_METRICS).

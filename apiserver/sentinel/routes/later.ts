@@ -15,7 +15,6 @@ interface Later {
 const CLUSTER = 'Sentinel\'s cluster (Vigil reaches several Docker engines as Host resources: kubectl get hosts)';
 const PORTAINER = 'Portainer endpoints';
 const NPM = 'the Nginx Proxy Manager integration';
-const PASSKEYS = 'passkeys (WebAuthn)';
 const OIDC = 'OIDC sign-in';
 
 export const LATER: readonly Later[] = [
@@ -40,12 +39,6 @@ export const LATER: readonly Later[] = [
   { method: 'POST', path: '/api/settings/npm-test', what: NPM },
   { method: 'POST', path: '/api/settings/npm-sync', what: NPM },
   { method: 'GET', path: '/api/settings/npm-mappings', what: NPM },
-  { method: 'POST', path: '/api/auth/passkeys/login/begin', what: PASSKEYS },
-  { method: 'POST', path: '/api/auth/passkeys/login/finish', what: PASSKEYS },
-  { method: 'POST', path: '/api/auth/passkeys/register/begin', what: PASSKEYS },
-  { method: 'POST', path: '/api/auth/passkeys/register/finish', what: PASSKEYS },
-  { method: 'GET', path: '/api/auth/passkeys', what: PASSKEYS },
-  { method: 'DELETE', path: '/api/auth/passkeys/:id', what: PASSKEYS },
   { method: 'GET', path: '/api/auth/oidc/login', what: OIDC },
   { method: 'GET', path: '/api/auth/oidc/callback', what: OIDC },
   { method: 'GET', path: '/api/settings/oidc', what: OIDC },
@@ -63,6 +56,5 @@ export async function laterRoutes(app: FastifyInstance, _context: SentinelContex
     });
   }
   // A sign-in page asks whether to offer these: truthfully not (yet).
-  app.get('/api/auth/passkeys/available', async () => ({ available: false }));
   app.get('/api/auth/oidc/available', async () => ({ available: false }));
 }
