@@ -86,6 +86,14 @@ const EFFECTS: Record<string, Effect> = {
     { file: 'test/integration/sentinel/live.test.ts', title: 'disabled answers 403; enabling makes a secret shown once; a wrong or missing secret is a 401' },
     { file: 'test/integration/sentinel/live.test.ts', title: 'Docker Hub, GHCR and generic payloads check the named image' },
   ] },
+  'passkeys.publicUrl': { proofs: [
+    { file: 'test/unit/auth/passkey-settings.test.ts', title: 'Settings passkeys: no public URL means off; publicUrl makes the relying party and displayName its name' },
+    { file: 'test/integration/auth/passkeys.test.ts', title: 'until a public URL is set, the routes answer as Sentinel does when passkeys are off' },
+    { file: 'test/integration/auth/passkeys.test.ts', title: 'after a restart the passkey still signs in; a page at another origin than the public URL is told why' },
+  ] },
+  'passkeys.displayName': { proofs: [
+    { file: 'test/unit/auth/passkey-settings.test.ts', title: 'ask for a discoverable credential with user verification, name the relying party by displayName, and exclude the passkeys the user has' },
+  ] },
   'metrics.enabled': { proofs: [{ file: 'test/integration/sentinel/live.test.ts', title: '/metrics is a 404 until enabled in Settings, then the Prometheus exposition with Vigil metrics' }] },
   releaseSources: { proofs: [{ file: 'test/integration/sentinel/queue.test.ts', title: 'lists standing entries oldest first with the reference fields and a release notes link where known' }] },
   'snapshotRetention.perContainer': { proofs: [
