@@ -13,6 +13,7 @@ import { authRoutes } from './auth/routes.ts';
 import type { AuthService } from './auth/service.ts';
 import { relyingPartyOf } from './auth/passkeys/relying-party.ts';
 import { readSettings } from './sentinel/reads.ts';
+import { readOidcSettings } from './sentinel/routes/oidc-settings.ts';
 import { discoveryRoutes } from './discovery/routes.ts';
 import { openapiRoutes } from './openapi/routes.ts';
 import { namespaceRoutes } from './namespaces/routes.ts';
@@ -101,6 +102,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     auth: options.auth,
     ...(options.signInLimitPerMinute === undefined ? {} : { signInLimitPerMinute: options.signInLimitPerMinute }),
     relyingParty: async () => relyingPartyOf((await readSettings(resources))?.spec),
+    oidc: async () => await readOidcSettings(resources),
   });
 
   app.get('/version', async () => versionInfo());

@@ -27,6 +27,8 @@ export interface UserRecord {
   recoveryCodeHashes: string[];
   /** The WebAuthn user handle (32 random bytes, base64url) every passkey of this user carries; made at the first registration. */
   webauthnUserId?: string;
+  /** The single sign-on identity linked to this account (also indexed in the directory). */
+  oidc?: { issuer: string; subject: string };
 }
 
 /** The one record every user change goes through, so uniqueness and "at least one admin" hold under races. */
@@ -34,6 +36,13 @@ export interface DirectoryRecord {
   /** Lower-cased username → user id. */
   usernames: Record<string, string>;
   admins: string[];
+  /** OpenID identities → user id, keyed by oidcIdentityKey(issuer, subject): the only way an identity finds its account. */
+  oidcIdentities?: Record<string, string>;
+}
+
+/** The directory key of an OpenID identity: issuer and subject together, never a name or an email. */
+export function oidcIdentityKey(issuer: string, subject: string): string {
+  return JSON.stringify([issuer, subject]);
 }
 
 export interface SessionRecord {
@@ -99,6 +108,16 @@ export interface CeremonyRecord {
   binding: string;
   /** The registering user (registrations only). */
   userId?: string;
+  expiresAt: string;
+}
+
+/** A single sign-on begun at /api/auth/oidc/login, keyed by the SHA-256 of its cookie; used once by the callback. */
+export interface OidcLoginRecord {
+  /** Its own key: the SHA-256 of the cookie. */
+  id: string;
+  state: string;
+  nonce: string;
+  codeVerifier: string;
   expiresAt: string;
 }
 
@@ -204,6 +223,7 @@ export class IdentityStore {
   readonly pendingLogins: RecordCollection<PendingLoginRecord>;
   readonly passkeys: RecordCollection<PasskeyRecord>;
   readonly ceremonies: RecordCollection<CeremonyRecord>;
+  readonly oidcLogins: RecordCollection<OidcLoginRecord>;
   readonly #singletons: RecordCollection<DirectoryRecord | AuthConfigRecord>;
 
   constructor(store: Store) {
@@ -213,6 +233,7 @@ export class IdentityStore {
     this.pendingLogins = new RecordCollection(store, 'PendingLogin', 'pending-logins');
     this.passkeys = new RecordCollection(store, 'Passkey', 'passkeys');
     this.ceremonies = new RecordCollection(store, 'WebAuthnCeremony', 'webauthn-ceremonies');
+    this.oidcLogins = new RecordCollection(store, 'OidcLogin', 'oidc-logins');
     this.#singletons = new RecordCollection(store, 'AuthState', 'state');
   }
 

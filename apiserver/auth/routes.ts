@@ -15,6 +15,9 @@ import { changePassword, changeRole, createUser, deleteUser, listUsers } from '.
 import { beginTotpSetup, confirmTotp, disableTotp, totpStatus } from './two-factor.ts';
 import { passkeyRoutes } from './passkeys/routes.ts';
 import type { RelyingParty } from './passkeys/relying-party.ts';
+import { oidcRoutes } from './oidc/routes.ts';
+import { OidcClients } from './oidc/client.ts';
+import type { OidcSettings } from './oidc/settings.ts';
 
 export interface AuthRoutesOptions {
   auth: AuthService;
@@ -22,6 +25,10 @@ export interface AuthRoutesOptions {
   signInLimitPerMinute?: number;
   /** Passkeys' relying party as configured now (Settings spec.passkeys); undefined while off. Default: always off. */
   relyingParty?: () => Promise<RelyingParty | undefined>;
+  /** Single sign-on as configured now (Settings spec.oidc and its Secret); undefined while off. Default: always off. */
+  oidc?: () => Promise<OidcSettings | undefined>;
+  /** The discovered OpenID Providers (shared with the settings routes' check). Default: a cache of its own. */
+  oidcClients?: OidcClients;
 }
 
 function clearSessionCookies(request: FastifyRequest, reply: FastifyReply): void {
@@ -89,6 +96,15 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
     signIn: signIn.onRequest,
     // Its own store (options given): beginning a ceremony does not spend the sign-in budget.
     beginLimit: app.rateLimit({ max: options.signInLimitPerMinute ?? 10, timeWindow: 60_000 }),
+    sessionSeconds,
+  });
+
+  oidcRoutes(app, {
+    auth,
+    settings: options.oidc ?? (async () => undefined),
+    clients: options.oidcClients ?? new OidcClients(),
+    loginLimit: app.rateLimit({ max: 3 * (options.signInLimitPerMinute ?? 10), timeWindow: 60_000 }),
+    callbackLimit: app.rateLimit({ max: 3 * (options.signInLimitPerMinute ?? 10), timeWindow: 60_000 }),
     sessionSeconds,
   });
 

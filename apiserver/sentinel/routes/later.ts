@@ -15,7 +15,6 @@ interface Later {
 const CLUSTER = 'Sentinel\'s cluster (Vigil reaches several Docker engines as Host resources: kubectl get hosts)';
 const PORTAINER = 'Portainer endpoints';
 const NPM = 'the Nginx Proxy Manager integration';
-const OIDC = 'OIDC sign-in';
 
 export const LATER: readonly Later[] = [
   { method: 'GET', path: '/api/cluster/hosts', what: CLUSTER },
@@ -39,10 +38,6 @@ export const LATER: readonly Later[] = [
   { method: 'POST', path: '/api/settings/npm-test', what: NPM },
   { method: 'POST', path: '/api/settings/npm-sync', what: NPM },
   { method: 'GET', path: '/api/settings/npm-mappings', what: NPM },
-  { method: 'GET', path: '/api/auth/oidc/login', what: OIDC },
-  { method: 'GET', path: '/api/auth/oidc/callback', what: OIDC },
-  { method: 'GET', path: '/api/settings/oidc', what: OIDC },
-  { method: 'POST', path: '/api/settings/oidc', what: OIDC },
 ];
 
 export async function laterRoutes(app: FastifyInstance, _context: SentinelContext): Promise<void> {
@@ -56,5 +51,4 @@ export async function laterRoutes(app: FastifyInstance, _context: SentinelContex
     });
   }
   // A sign-in page asks whether to offer these: truthfully not (yet).
-  app.get('/api/auth/oidc/available', async () => ({ available: false }));
 }
