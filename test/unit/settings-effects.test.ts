@@ -21,6 +21,9 @@ const UPDATE = 'test/unit/update/update-controller.test.ts';
 const ORDER = 'test/unit/update/update-controller-order.test.ts';
 const OPTIONS = 'test/unit/update/settings-options.test.ts';
 const RETENTION = 'test/unit/update/retention.test.ts';
+const OIDC = 'test/integration/auth/oidc.test.ts';
+const OIDC_UNIT = 'test/unit/auth/oidc-settings.test.ts';
+const OIDC_ROLES = 'auto-create on: groups from userinfo map to each role, the highest wins, no mapped group gives the default role';
 const OPTIONS_TITLE = 'Settings gracePeriod, imageCleanup, imageBackup, removeVolumes and dependencyAware become the options of an update';
 
 const EFFECTS: Record<string, Effect> = {
@@ -93,6 +96,40 @@ const EFFECTS: Record<string, Effect> = {
   ] },
   'passkeys.displayName': { proofs: [
     { file: 'test/unit/auth/passkey-settings.test.ts', title: 'ask for a discoverable credential with user verification, name the relying party by displayName, and exclude the passkeys the user has' },
+  ] },
+  'oidc.enabled': { proofs: [
+    { file: OIDC, title: 'enabled false switches single sign-on off and keeps the rest; true switches it back on' },
+    { file: OIDC_UNIT, title: 'off unless enabled with an issuer, a client id and a redirect URL' },
+  ] },
+  'oidc.issuerUrl': { proofs: [
+    { file: OIDC, title: OIDC_ROLES },
+    { file: OIDC_UNIT, title: 'plain http issuers only on loopback' },
+  ] },
+  'oidc.clientId': { proofs: [
+    { file: OIDC, title: OIDC_ROLES },
+    { file: OIDC, title: 'a wrong state, a wrong nonce, a code issued to another client and a callback used twice are refused' },
+  ] },
+  'oidc.clientSecretRef': { proofs: [
+    { file: OIDC, title: 'POST /api/settings/oidc saves; the secret is masked fully, kept when sent back masked, and bad values are 400s' },
+    { file: OIDC, title: OIDC_ROLES },
+  ] },
+  'oidc.redirectUrl': { proofs: [{ file: OIDC, title: OIDC_ROLES }] },
+  'oidc.autoCreate': { proofs: [
+    { file: OIDC, title: 'auto-create off: an identity with no linked account is refused' },
+    { file: OIDC, title: OIDC_ROLES },
+  ] },
+  'oidc.defaultRole': { proofs: [
+    { file: OIDC_UNIT, title: 'the highest mapped role wins; no mapped group gives defaultRole; no claim gives nothing (the role stays)' },
+    { file: OIDC, title: OIDC_ROLES },
+  ] },
+  'oidc.groupClaim': { proofs: [{ file: OIDC_UNIT, title: 'groupClaim names the claim the groups are read from' }] },
+  'oidc.groupMappings': { proofs: [
+    { file: OIDC, title: OIDC_ROLES },
+    { file: OIDC, title: 'a sign-in without the groups claim keeps the role (no demotion to the default); with the claim the mapping applies' },
+  ] },
+  'oidc.scopes': { proofs: [
+    { file: OIDC, title: 'a sign-in without the groups claim keeps the role (no demotion to the default); with the claim the mapping applies' },
+    { file: OIDC_UNIT, title: 'scopes are asked for as set, with openid always added' },
   ] },
   'metrics.enabled': { proofs: [{ file: 'test/integration/sentinel/live.test.ts', title: '/metrics is a 404 until enabled in Settings, then the Prometheus exposition with Vigil metrics' }] },
   releaseSources: { proofs: [{ file: 'test/integration/sentinel/queue.test.ts', title: 'lists standing entries oldest first with the reference fields and a release notes link where known' }] },

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { ADMIN_USERNAME, startVigil, type VigilChild } from '../../testbed/vigil.ts';
 import { deadlines } from '../../testbed/deadlines.ts';
 import { CookieJar, signInThroughProvider, startOidcProvider, type SignInOutcome, type TestProvider } from '../../testbed/oidc-provider.ts';
+import { as, login, setUp, startVigil as startInProcessVigil, type Credentials, type Harness } from './harness.ts';
 
 const ACCOUNTS = {
   'sub-alice': { preferred_username: 'alice', email: 'alice@example.com', email_verified: true, groups: ['vigil-admins', 'staff'] },
@@ -156,6 +157,16 @@ describe('single sign-on against a real OpenID Provider', () => {
     assert.equal((await api('POST', '/api/settings/oidc', { group_mappings: { 'vigil-admins': 'admin', 'vigil-ops': 'operator' } })).status, 200);
   });
 
+  test('enabled false switches single sign-on off and keeps the rest; true switches it back on', async () => {
+    assert.equal((await api('POST', '/api/settings/oidc', { enabled: false })).status, 200);
+    assert.deepEqual(await api('GET', '/api/auth/oidc/available'), { status: 200, body: { available: false } });
+    assert.deepEqual(await api('GET', '/api/auth/oidc/login'), { status: 404, body: { error: 'OIDC not configured' } });
+    assert.equal((await api('GET', '/api/settings/oidc')).body.client_id, 'vigil');
+    assert.equal((await api('POST', '/api/settings/oidc', { enabled: true })).status, 200);
+    const { outcome } = await signIn('sub-carol');
+    assertSignedIn(outcome);
+  });
+
   test('a wrong state, a wrong nonce, a code issued to another client and a callback used twice are refused', async () => {
     const wrongState = await signIn('sub-bob', { tamper: (url) => url.searchParams.set('state', 'not-the-state') });
     assert.equal(wrongState.outcome.status, 401);
@@ -178,5 +189,42 @@ describe('single sign-on against a real OpenID Provider', () => {
     const again = await fetch(callback, { headers: { cookie }, redirect: 'manual', signal: AbortSignal.timeout(deadlines.request) });
     assert.equal(again.status, 400);
     assert.match(((await again.json()) as { error: string }).error, /^no single sign-on in progress|expired or was used already/);
+  });
+});
+
+describe('single sign-on and the account lock', () => {
+  let vigil: Harness;
+  let provider: TestProvider;
+  let admin: Credentials;
+
+  before(async () => {
+    // In process, for its clock and a sign-in budget that lets ten wrong passwords through.
+    vigil = await startInProcessVigil({ signInLimitPerMinute: 1000 });
+    admin = await setUp(vigil);
+    provider = await startOidcProvider({ redirectUri: `${vigil.url}/api/auth/oidc/callback`, accounts: ACCOUNTS });
+    const saved = await vigil.app.inject({
+      method: 'POST',
+      url: '/api/settings/oidc',
+      ...as(admin),
+      payload: { enabled: true, issuer_url: provider.issuer, client_id: provider.clientId, client_secret: provider.clientSecret, redirect_url: `${vigil.url}/api/auth/oidc/callback`, auto_create: true },
+    });
+    assert.equal(saved.statusCode, 200, saved.body);
+  });
+
+  after(async () => {
+    await provider?.stop();
+    await vigil?.close();
+  });
+
+  test('a locked account stays locked through single sign-on until the lock ends', async () => {
+    const first = await signInThroughProvider(vigil.url, new CookieJar(), 'sub-carol');
+    assert.equal(first.status, 302, first.body);
+    for (let attempt = 0; attempt < 10; attempt += 1) assert.equal((await login(vigil, 'carol', 'wrong-password-1')).statusCode, 401);
+    const locked = await signInThroughProvider(vigil.url, new CookieJar(), 'sub-carol');
+    assert.equal(locked.status, 429, locked.body);
+    assert.match((JSON.parse(locked.body) as { error: string }).error, /this account is locked/);
+    vigil.advance(31 * 60_000);
+    const after = await signInThroughProvider(vigil.url, new CookieJar(), 'sub-carol');
+    assert.equal(after.status, 302, after.body);
   });
 });
