@@ -18,6 +18,7 @@ import type { RelyingParty } from './passkeys/relying-party.ts';
 import { oidcRoutes } from './oidc/routes.ts';
 import { OidcClients } from './oidc/client.ts';
 import type { OidcSettings } from './oidc/settings.ts';
+import { linkIdentity, unlinkIdentity } from './oidc/links.ts';
 
 export interface AuthRoutesOptions {
   auth: AuthService;
@@ -45,6 +46,8 @@ function publicUser(user: UserRecord): Record<string, unknown> {
     created_at: user.createdAt,
     totp_enabled: user.totpSecret !== undefined,
     locked: user.lockedUntil !== undefined,
+    // Vigil addition: the single sign-on identity linked to the account.
+    oidc: user.oidc ?? null,
   };
 }
 
@@ -201,6 +204,12 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
     await deleteUser(auth.context, principalOf(request).user?.id, request.params.id);
     return { status: 'ok', message: 'user deleted' };
   });
+
+  app.put<{ Params: { id: string } }>('/api/auth/users/:id/oidc', async (request) =>
+    publicUser(await linkIdentity(auth.context, request.params.id, field(request.body, 'issuer'), field(request.body, 'subject'))),
+  );
+
+  app.delete<{ Params: { id: string } }>('/api/auth/users/:id/oidc', async (request) => publicUser(await unlinkIdentity(auth.context, request.params.id)));
 
   app.post('/api/auth/settings', async (request) => {
     await auth.setAuthEnabled(field(request.body, 'auth_enabled'));

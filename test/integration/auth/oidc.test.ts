@@ -17,6 +17,7 @@ const ACCOUNTS = {
   'sub-bob': { preferred_username: 'bob', groups: ['vigil-ops', 'staff'] },
   'sub-carol': { preferred_username: 'carol', groups: ['staff'] },
   'sub-mallory': { preferred_username: 'admin', email: 'admin@example.com', email_verified: false, groups: ['staff'] },
+  'sub-dora': { preferred_username: 'dora', groups: ['staff'] },
 };
 
 interface Me {
@@ -155,6 +156,26 @@ describe('single sign-on against a real OpenID Provider', () => {
     assertSignedIn(withClaim.outcome);
     assert.equal((await me(withClaim.jar)).role_id, 'viewer');
     assert.equal((await api('POST', '/api/settings/oidc', { group_mappings: { 'vigil-admins': 'admin', 'vigil-ops': 'operator' } })).status, 200);
+  });
+
+  test('a sign-in never takes over a local account by name; an admin links one explicitly (one identity, one account)', async () => {
+    await vigil.createUser('viewer', 'dora');
+    const byName = await signIn('sub-dora');
+    assertSignedIn(byName.outcome);
+    const created = await me(byName.jar);
+    assert.equal(created.username, 'dora@127.0.0.1');
+    const users = (await fetch(`${vigil.url}/api/auth/users`, { headers: vigil.headers(), signal: AbortSignal.timeout(deadlines.request) }).then(async (r) => await r.json())) as Array<{ id: string; username: string; oidc: unknown }>;
+    const local = users.find((user) => user.username === 'dora');
+    assert.ok(local !== undefined && local.oidc === null);
+    const identity = { issuer: provider.issuer, subject: 'sub-dora' };
+    const taken = await api('PUT', `/api/auth/users/${local.id}/oidc`, identity);
+    assert.deepEqual(taken, { status: 409, body: { error: 'this identity is linked to another account: unlink it there first' } });
+    assert.equal((await api('DELETE', `/api/auth/users/${created.id}/oidc`)).status, 200);
+    const linked = await api('PUT', `/api/auth/users/${local.id}/oidc`, identity);
+    assert.deepEqual({ status: linked.status, oidc: linked.body.oidc }, { status: 200, oidc: identity });
+    const again = await signIn('sub-dora');
+    assertSignedIn(again.outcome);
+    assert.deepEqual((({ id, username }) => ({ id, username }))(await me(again.jar)), { id: local.id, username: 'dora' });
   });
 
   test('enabled false switches single sign-on off and keeps the rest; true switches it back on', async () => {
