@@ -54,6 +54,19 @@ async function pruneExpired(context: AuthContext): Promise<void> {
   }
 }
 
+const CALLBACK_PATH = '/api/auth/oidc/callback';
+
+/**
+ * Where the browser goes once signed in: the dashboard beside the configured callback, so that Vigil under a reverse
+ * proxy's base path (https://example.com/vigil/api/auth/oidc/callback) lands on https://example.com/vigil/.
+ */
+export function dashboardUrl(redirectUrl: string): string {
+  const url = new URL(redirectUrl);
+  if (!url.pathname.endsWith(CALLBACK_PATH)) return '/';
+  url.pathname = `${url.pathname.slice(0, -CALLBACK_PATH.length)}/`;
+  return url.href;
+}
+
 /** openid-client's errors say "invalid response encountered" and put what was wrong in their cause. */
 function describeError(error: unknown): string {
   const parts: string[] = [];
@@ -120,6 +133,6 @@ export function oidcRoutes(app: FastifyInstance, options: OidcRoutesOptions): vo
     await recordSuccess(context, user);
     const session = await startSession(context, user, client(request));
     setSessionCookies(request, reply, session, options.sessionSeconds);
-    return reply.redirect('/', 302);
+    return reply.redirect(dashboardUrl(settings.redirectUrl), 302);
   });
 }

@@ -183,7 +183,7 @@ export async function finishLogin(context: AuthContext, rp: RelyingParty, cookie
       expectedChallenge: ceremony.record.challenge,
       expectedOrigin: rp.origin,
       expectedRPID: rp.id,
-      credential: { id: passkey.id, publicKey: Buffer.from(passkey.publicKey, 'base64url'), counter: passkey.counter, transports: passkey.transports as never[] },
+      credential: { id: passkey.id, publicKey: Buffer.from(passkey.publicKey, 'base64url'), counter: passkey.counter, transports: passkey.transports },
       requireUserVerification: true,
     });
   } catch (error) {

@@ -7,7 +7,10 @@
 // keeps the role.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
 import { ADMIN_USERNAME, startVigil, type VigilChild } from '../../testbed/vigil.ts';
+import { CHROMIUM_FLAGS } from '../dashboard/browser.ts';
+import { buildDashboard } from '../../../web/build.ts';
 import { deadlines } from '../../testbed/deadlines.ts';
 import { CookieJar, signInThroughProvider, startOidcProvider, type SignInOutcome, type TestProvider } from '../../testbed/oidc-provider.ts';
 import { as, login, setUp, startVigil as startInProcessVigil, type Credentials, type Harness } from './harness.ts';
@@ -55,7 +58,8 @@ describe('single sign-on against a real OpenID Provider', () => {
   }
 
   function assertSignedIn(outcome: SignInOutcome): void {
-    assert.deepEqual({ status: outcome.status, location: outcome.location }, { status: 302, location: '/' }, outcome.body);
+    // To the dashboard beside the configured callback.
+    assert.deepEqual({ status: outcome.status, location: outcome.location }, { status: 302, location: `${vigil.url}/` }, outcome.body);
   }
 
   function settingsBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -74,6 +78,7 @@ describe('single sign-on against a real OpenID Provider', () => {
   }
 
   before(async () => {
+    await buildDashboard();
     vigil = await startVigil();
     provider = await startOidcProvider({ redirectUri: `${vigil.url}/api/auth/oidc/callback`, accounts: ACCOUNTS });
   });
@@ -132,6 +137,24 @@ describe('single sign-on against a real OpenID Provider', () => {
     const first = await signIn('sub-bob');
     assertSignedIn(first.outcome);
     assert.equal((await me(first.jar)).username, 'bob');
+  });
+
+  test('in Chromium, the sign-in page links to single sign-on, and the provider\'s pages send the browser back signed in', async () => {
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${vigil.url}/`);
+      await page.getByRole('link', { name: 'Sign in with single sign-on' }).click();
+      // oidc-provider's development login and consent pages.
+      await page.locator('input[name="login"]').fill('sub-carol', { timeout: deadlines.request });
+      await page.locator('input[name="password"]').fill('any-password');
+      await page.getByRole('button', { name: 'Sign-in' }).click();
+      await page.getByRole('button', { name: 'Continue' }).click({ timeout: deadlines.request });
+      await page.getByRole('heading', { name: 'Containers' }).waitFor({ timeout: deadlines.request });
+      await page.getByText('carol (viewer)').waitFor({ timeout: deadlines.request });
+    } finally {
+      await browser.close();
+    }
   });
 
   test('an identity whose provider username is "admin" does not become the local admin', async () => {

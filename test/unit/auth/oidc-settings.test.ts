@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { oidcSettingsOf, type OidcSettings } from '../../../apiserver/auth/oidc/settings.ts';
 import { roleFromGroups } from '../../../apiserver/auth/oidc/accounts.ts';
 import { issuerProblem } from '../../../apiserver/auth/oidc/client.ts';
+import { dashboardUrl } from '../../../apiserver/auth/oidc/routes.ts';
 
 const BASE = { enabled: true, issuerUrl: 'https://idp.example.com', clientId: 'vigil', redirectUrl: 'https://vigil.example.com/api/auth/oidc/callback' };
 
@@ -31,6 +32,12 @@ describe('Settings spec.oidc', () => {
   test('scopes are asked for as set, with openid always added', () => {
     assert.deepEqual(oidcSettingsOf({ oidc: { ...BASE, scopes: ['profile', 'email'] } }, undefined)?.scopes, ['openid', 'profile', 'email']);
     assert.deepEqual(oidcSettingsOf({ oidc: { ...BASE, scopes: ['openid', 'roles'] } }, undefined)?.scopes, ['openid', 'roles']);
+  });
+
+  test('a signed-in browser goes to the dashboard beside the callback, under a proxy\'s base path too', () => {
+    assert.equal(dashboardUrl('https://vigil.example.com/api/auth/oidc/callback'), 'https://vigil.example.com/');
+    assert.equal(dashboardUrl('https://example.com/vigil/api/auth/oidc/callback'), 'https://example.com/vigil/');
+    assert.equal(dashboardUrl('https://example.com/elsewhere'), '/');
   });
 
   test('plain http issuers only on loopback', () => {

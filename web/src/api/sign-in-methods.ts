@@ -1,6 +1,7 @@
-// Passkey sign-in from the browser: the server's options (base64url JSON inside {publicKey}) become WebAuthn's
-// binary options through the browser's own PublicKeyCredential.parseRequestOptionsFromJSON, and the credential goes
-// back as credential.toJSON(); no WebAuthn library is needed on this side.
+// The sign-in methods besides the password. Passkeys: the server's options (base64url JSON inside {publicKey}) become
+// WebAuthn's binary options through the browser's own PublicKeyCredential.parseRequestOptionsFromJSON, and the
+// credential goes back as credential.toJSON(); no WebAuthn library is needed on this side. Single sign-on: whether
+// the server offers it (the page then links to it).
 import { getJson, postJson } from './http.ts';
 import { refreshSession } from './session.ts';
 
@@ -22,4 +23,9 @@ export async function signInWithPasskey(): Promise<void> {
   if (!(credential instanceof PublicKeyCredential)) throw new Error('no passkey was chosen');
   await postJson('api/auth/passkeys/login/finish', credential.toJSON());
   await refreshSession();
+}
+
+/** Whether single sign-on is configured (the sign-in page then links to /api/auth/oidc/login). */
+export async function singleSignOnOffered(): Promise<boolean> {
+  return (await getJson<{ available: boolean }>('api/auth/oidc/available')).available;
 }
