@@ -1,5 +1,5 @@
 // Endpoints of the reference whose features come with later work: each answers deliberately, 501 in the error
-// envelope saying what is missing (or, for the "is it configured?" probes a sign-in page makes, a truthful "no").
+// envelope saying what is missing.
 import type { FastifyInstance } from 'fastify';
 import type { HttpMethod } from '../../auth/access-table.ts';
 import type { SentinelContext } from '../context.ts';
