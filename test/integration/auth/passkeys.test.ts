@@ -4,14 +4,16 @@
 // button; listed and deleted; kept across a restart (they are in the store). Refused: a replayed response, a forged
 // signature, a response without user verification, a signature counter that went back, a page at another origin
 // than the public URL, and another user's delete. The sign-in budget (10 a minute per address) is shared with
-// /login, so the refusals run after a restart, which starts a new budget.
+// /login, so the refusals run after a restart, which starts a new budget. And `vigil serve` refuses an IP address
+// as SENTINEL_WEBAUTHN_RPID at start.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
-import { ADMIN_PASSWORD, ADMIN_USERNAME, startVigil, type VigilChild } from '../../testbed/vigil.ts';
-import { makeTempDir, removeTempDir } from '../../testbed/daemon.ts';
+import { ADMIN_PASSWORD, ADMIN_USERNAME, startVigil, vigilCommand, type VigilChild } from '../../testbed/vigil.ts';
+import { freePort, makeTempDir, removeTempDir } from '../../testbed/daemon.ts';
 import { deadlines } from '../../testbed/deadlines.ts';
 import { CHROMIUM_FLAGS } from '../dashboard/browser.ts';
 import { buildDashboard } from '../../../web/build.ts';
@@ -45,6 +47,22 @@ async function setPublicUrl(vigil: VigilChild, publicUrl: string): Promise<{ sta
 async function run(page: Page, script: string): Promise<PageAnswer> {
   return await page.evaluate<PageAnswer>(script);
 }
+
+test('vigil serve refuses an IP address as relying-party ID at start, saying why', async () => {
+  const dataDir = makeTempDir('passkeys-ip');
+  try {
+    const { command, args } = vigilCommand(['serve', '--listen', '127.0.0.1', '--port', String(await freePort()), '--data-dir', dataDir]);
+    const result = spawnSync(command, args, {
+      env: { ...process.env, SENTINEL_WEBAUTHN_RPID: '192.168.1.5', SENTINEL_WEBAUTHN_ORIGINS: 'https://192.168.1.5:8080' },
+      encoding: 'utf8',
+      timeout: deadlines.cliRun,
+    });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /invalid SENTINEL_WEBAUTHN_RPID="192\.168\.1\.5": a relying-party ID must be a domain name, not an IP address: browsers refuse passkeys for an IP address/);
+  } finally {
+    removeTempDir(dataDir);
+  }
+});
 
 describe('passkeys in Chromium with a virtual authenticator', () => {
   const dataDir = makeTempDir('passkeys');
@@ -141,12 +159,14 @@ describe('passkeys in Chromium with a virtual authenticator', () => {
     await page.goto('about:blank');
     await vigil.stop();
     vigil = await startVigil({ dataDir });
-    // The browser opens the new port, but Settings still name the old one (as a browser that bypasses the proxy).
+    // The public URL names another address than the one the browser opened (as for a browser that bypasses the
+    // reverse proxy): the same relying-party ID, so the authenticator signs, and Vigil says what is wrong.
+    assert.equal((await setPublicUrl(vigil, 'http://localhost:1')).status, 200);
     await page.goto(`http://localhost:${portOf(vigil)}/`);
     await page.getByRole('heading', { name: 'Containers' }).waitFor({ timeout: deadlines.request });
     const elsewhere = await run(page, LOGIN_SCRIPT);
     assert.equal(elsewhere.status, 401);
-    assert.match(elsewhere.body.error ?? '', new RegExp(`this page's origin http://localhost:${portOf(vigil)} is not Vigil's public URL http://localhost:\\d+`));
+    assert.equal(elsewhere.body.error, `this page's origin http://localhost:${portOf(vigil)} is not Vigil's public URL http://localhost:1 (Settings spec.passkeys.publicUrl): open Vigil at its public URL to use passkeys`);
     assert.equal((await setPublicUrl(vigil, `http://localhost:${portOf(vigil)}`)).status, 200);
     const signedIn = await run(page, LOGIN_SCRIPT);
     assert.deepEqual({ status: signedIn.status, body: signedIn.body }, { status: 200, body: { redirect: '/' } });
