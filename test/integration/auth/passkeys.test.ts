@@ -17,6 +17,7 @@ import { freePort, makeTempDir, removeTempDir } from '../../testbed/daemon.ts';
 import { deadlines } from '../../testbed/deadlines.ts';
 import { CHROMIUM_FLAGS } from '../dashboard/browser.ts';
 import { buildDashboard } from '../../../web/build.ts';
+import { totpCode } from '../../../apiserver/auth/totp.ts';
 import { addAuthenticator, credentialsOf, fetchScript, LOGIN_SCRIPT, registerScript, replayScript, type PageAnswer } from './passkey-browser.ts';
 
 function portOf(vigil: VigilChild): string {
@@ -170,6 +171,17 @@ describe('passkeys in Chromium with a virtual authenticator', () => {
     assert.equal((await setPublicUrl(vigil, `http://localhost:${portOf(vigil)}`)).status, 200);
     const signedIn = await run(page, LOGIN_SCRIPT);
     assert.deepEqual({ status: signedIn.status, body: signedIn.body }, { status: 200, body: { redirect: '/' } });
+  });
+
+  test('with two-factor on, a passkey alone signs in: its required user verification is the second factor', async () => {
+    const setup = await api(vigil, 'POST', '/api/auth/totp/setup', { json: {} });
+    assert.equal(setup.status, 200);
+    const secret = (setup.body as { secret: string }).secret;
+    const confirmed = await api(vigil, 'POST', '/api/auth/totp/confirm', { json: { code: totpCode(secret, Date.now()) } });
+    assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
+    const signedIn = await run(page, LOGIN_SCRIPT);
+    assert.deepEqual({ status: signedIn.status, body: signedIn.body }, { status: 200, body: { redirect: '/' } });
+    assert.equal((await run(page, fetchScript('GET', 'api/auth/me'))).body.username, ADMIN_USERNAME);
   });
 
   test('a forged signature, a response without user verification and a counter that went back are refused', async () => {
