@@ -106,20 +106,17 @@ export async function finishRegistration(context: AuthContext, rp: RelyingParty,
   const ceremony = await consumeCeremony(context, challengeOf(response.response.clientDataJSON), 'registration', binding);
   if (!ceremony.ok || ceremony.record.userId !== user.id) throw authErrors.badRequest('no pending registration ceremony');
   checkOrigin(rp, response.response.clientDataJSON, 400);
-  let verified;
-  try {
-    verified = await verifyRegistrationResponse({
-      response,
-      expectedChallenge: ceremony.record.challenge,
-      expectedOrigin: rp.origin,
-      expectedRPID: rp.id,
-      requireUserPresence: true,
-      requireUserVerification: true,
-      supportedAlgorithmIDs: PASSKEY_ALGORITHMS,
-    });
-  } catch (error) {
+  const verified = await verifyRegistrationResponse({
+    response,
+    expectedChallenge: ceremony.record.challenge,
+    expectedOrigin: rp.origin,
+    expectedRPID: rp.id,
+    requireUserPresence: true,
+    requireUserVerification: true,
+    supportedAlgorithmIDs: PASSKEY_ALGORITHMS,
+  }).catch((error: unknown) => {
     throw authErrors.badRequest(`registration verification failed: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  });
   if (!verified.verified) throw authErrors.badRequest('registration verification failed');
   const info = verified.registrationInfo;
   const record: PasskeyRecord = {
@@ -176,19 +173,16 @@ export async function finishLogin(context: AuthContext, rp: RelyingParty, cookie
     context.log?.warn({ username: user.username, reason }, 'passkey sign-in refused');
     return failed();
   };
-  let verified;
-  try {
-    verified = await verifyAuthenticationResponse({
-      response,
-      expectedChallenge: ceremony.record.challenge,
-      expectedOrigin: rp.origin,
-      expectedRPID: rp.id,
-      credential: { id: passkey.id, publicKey: Buffer.from(passkey.publicKey, 'base64url'), counter: passkey.counter, transports: passkey.transports },
-      requireUserVerification: true,
-    });
-  } catch (error) {
+  const verified = await verifyAuthenticationResponse({
+    response,
+    expectedChallenge: ceremony.record.challenge,
+    expectedOrigin: rp.origin,
+    expectedRPID: rp.id,
+    credential: { id: passkey.id, publicKey: Buffer.from(passkey.publicKey, 'base64url'), counter: passkey.counter, transports: passkey.transports },
+    requireUserVerification: true,
+  }).catch((error: unknown) => {
     throw refuse(error instanceof Error ? error.message : String(error));
-  }
+  });
   if (!verified.verified) throw refuse('the signature does not verify with the stored public key');
   if (!verified.authenticationInfo.userVerified) throw refuse('the authenticator did not verify the user');
   await storeUse(context, passkey.id, verified.authenticationInfo);
