@@ -95,3 +95,19 @@ export async function addAuthenticator(cdp: CDPSession): Promise<string> {
 export async function credentialsOf(cdp: CDPSession, authenticatorId: string): Promise<VirtualCredential[]> {
   return (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
 }
+
+/** The browser's half of a registration begun at this page's server: the credential, not sent anywhere. */
+export const CREATE_ONLY_SCRIPT = `(async () => {${POST}
+  const begun = await post('api/auth/passkeys/register/begin');
+  if (begun.status !== 200) return { step: 'begin', ...begun };
+  const credential = await navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(begun.body.publicKey) });
+  return { step: 'create', status: 200, body: {}, credential: credential.toJSON() };
+})()`;
+
+/** The browser's half of a login begun at this page's server: the assertion, not sent anywhere. */
+export const GET_ONLY_SCRIPT = `(async () => {${POST}
+  const begun = await post('api/auth/passkeys/login/begin');
+  if (begun.status !== 200) return { step: 'begin', ...begun };
+  const credential = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(begun.body.publicKey) });
+  return { step: 'get', status: 200, body: {}, credential: credential.toJSON() };
+})()`;
