@@ -143,6 +143,8 @@ describe('single sign-on against a real OpenID Provider', () => {
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
     try {
       const page = await browser.newPage();
+      // Every wait of the page (navigations, locators) by the test bed's deadline rather than Playwright's 30 s.
+      page.setDefaultTimeout(deadlines.request);
       await page.goto(`${vigil.url}/`);
       await page.getByRole('link', { name: 'Sign in with single sign-on' }).click();
       // oidc-provider's development login and consent pages.

@@ -94,6 +94,7 @@ describe('passkey ceremonies across two replicas on one etcd', () => {
     });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
     context = await browser.newContext();
+    context.setDefaultTimeout(deadlines.request);
     page = await context.newPage();
     await addAuthenticator(await context.newCDPSession(page));
   });

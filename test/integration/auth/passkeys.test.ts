@@ -81,6 +81,8 @@ describe('passkeys in Chromium with a virtual authenticator', () => {
     vigil = await startVigil({ dataDir });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // Every wait of the page (navigations, locators) by the test bed's deadline rather than Playwright's 30 s.
+    context.setDefaultTimeout(deadlines.request);
     page = await context.newPage();
     cdp = await context.newCDPSession(page);
     authenticatorId = await addAuthenticator(cdp);
