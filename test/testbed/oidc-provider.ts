@@ -41,7 +41,8 @@ export async function startOidcProvider(options: { redirectUri: string; accounts
     },
     pkce: { required: () => true },
     cookies: { keys: ['vigil-test-provider-cookie-key'] },
-    ttl: { Session: 60, Interaction: 600, Grant: 600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
+    // Generous, so that a slow machine never sees a code or session expire in the middle of a sign-in.
+    ttl: { Session: 600, Interaction: 600, Grant: 600, AccessToken: 600, IdToken: 600, AuthorizationCode: 600 },
   });
   server.on('request', provider.callback());
   return {
