@@ -11,6 +11,9 @@ import { versionInfo } from './version.ts';
 import authPlugin, { writeAdmission } from './auth/plugin.ts';
 import { authRoutes } from './auth/routes.ts';
 import type { AuthService } from './auth/service.ts';
+import { relyingPartyOf } from './auth/passkeys/relying-party.ts';
+import { readSettings } from './sentinel/reads.ts';
+import { readOidcSettings } from './sentinel/routes/oidc-settings.ts';
 import { discoveryRoutes } from './discovery/routes.ts';
 import { openapiRoutes } from './openapi/routes.ts';
 import { namespaceRoutes } from './namespaces/routes.ts';
@@ -94,12 +97,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const metricsRegistry = options.metricsRegistry ?? new MetricsRegistry();
   await app.register(httpMetrics, { registry: metricsRegistry });
   await app.register(authPlugin, { auth: options.auth });
+  const resources = options.resources ?? new ResourceRegistry({ store: options.store });
   await app.register(authRoutes, {
     auth: options.auth,
     ...(options.signInLimitPerMinute === undefined ? {} : { signInLimitPerMinute: options.signInLimitPerMinute }),
+    relyingParty: async () => relyingPartyOf((await readSettings(resources))?.spec),
+    oidc: async () => await readOidcSettings(resources),
   });
 
-  const resources = options.resources ?? new ResourceRegistry({ store: options.store });
   app.get('/version', async () => versionInfo());
   await app.register(discoveryRoutes, {});
   await app.register(openapiRoutes, {});

@@ -3,8 +3,9 @@
 // kubectl, git and the REST API change it from then on), and whether /metrics is forced on. A bad value stops the
 // start with a message naming the variable, instead of Sentinel's silent fallback to the default.
 import { ConfigError } from './serve-config.ts';
-import { settingsSpecFromEnvironment, SettingsEnvironmentError, type SpecPatch } from '../apiserver/sentinel/settings/setting-keys.ts';
+import { mergePatches, settingsSpecFromEnvironment, SettingsEnvironmentError, type SpecPatch } from '../apiserver/sentinel/settings/setting-keys.ts';
 import { booleanText, SettingValueError } from '../apiserver/sentinel/settings/setting-values.ts';
+import { passkeySettingsFromEnvironment, PasskeyEnvironmentError } from '../apiserver/auth/passkeys/environment.ts';
 
 export interface EnvironmentSettings {
   /** The Settings spec the SENTINEL_* variables describe; empty when none is set. */
@@ -16,9 +17,9 @@ export interface EnvironmentSettings {
 export function environmentSettings(env: NodeJS.ProcessEnv): EnvironmentSettings {
   let seed: SpecPatch;
   try {
-    seed = settingsSpecFromEnvironment(env);
+    seed = mergePatches([settingsSpecFromEnvironment(env), passkeySettingsFromEnvironment(env)]);
   } catch (error) {
-    if (error instanceof SettingsEnvironmentError) throw new ConfigError(error.message);
+    if (error instanceof SettingsEnvironmentError || error instanceof PasskeyEnvironmentError) throw new ConfigError(error.message);
     throw error;
   }
   let metricsAlwaysOn = false;

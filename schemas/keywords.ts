@@ -8,6 +8,7 @@ import { parseCron } from './cron.ts';
 import { parseDuration } from './duration.ts';
 import { isObject, isStringArray } from './json.ts';
 import { parseMaintenanceWindow } from './maintenance-window.ts';
+import { parsePublicUrl } from './public-url.ts';
 import { compileTagRegex } from './tag-regex.ts';
 
 /** What a custom keyword puts into an ajv error's params. */
@@ -65,6 +66,7 @@ const FORMAT_CHECKS: Readonly<Record<string, (text: string) => unknown>> = {
   cron: parseCron,
   regex: compileTagRegex,
   'maintenance-window': parseMaintenanceWindow,
+  'public-url': parsePublicUrl,
 };
 
 const format: KeywordDefinition = {

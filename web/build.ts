@@ -4,8 +4,8 @@
 // request. Usage: node web/build.ts [--if-stale]   (--if-stale: only when a source is newer than the build)
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
@@ -34,10 +34,29 @@ function hashed(name: string, ext: string, content: Uint8Array): string {
   return `${name}-${createHash('sha256').update(content).digest('hex').slice(0, 12)}.${ext}`;
 }
 
+/**
+ * Test files build the dashboard while other test files' servers load it (npm test runs several at once): each file
+ * appears whole or not at all (written beside web/dist's served files, then renamed over), and the folder is never
+ * emptied, so a server starting meanwhile never reads a truncated file or finds the build gone.
+ */
+function writeAtomically(path: string, content: Uint8Array | string): void {
+  const temporary = join(distDir, `.${basename(path)}.${process.pid}.tmp`);
+  writeFileSync(temporary, content);
+  renameSync(temporary, path);
+}
+
 function writeWithCompressed(path: string, content: Uint8Array | string): void {
-  writeFileSync(path, content);
-  writeFileSync(`${path}.gz`, gzipSync(content, { level: 9 }));
-  writeFileSync(`${path}.br`, brotliCompressSync(content, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+  writeAtomically(path, content);
+  writeAtomically(`${path}.gz`, gzipSync(content, { level: 9 }));
+  writeAtomically(`${path}.br`, brotliCompressSync(content, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+}
+
+/** Assets of earlier builds (other hashes) go once this build's are in place. */
+function removeStaleAssets(current: readonly string[]): void {
+  const assets = join(distDir, 'assets');
+  for (const name of readdirSync(assets)) {
+    if (!current.includes(name.replace(/\.(gz|br)$/, ''))) rmSync(join(assets, name), { force: true });
+  }
 }
 
 export async function buildDashboard(): Promise<{ js: string; css: string }> {
@@ -60,7 +79,6 @@ export async function buildDashboard(): Promise<{ js: string; css: string }> {
   const cssMin = (await build({ stdin: { contents: css.toString('utf8'), loader: 'css' }, minify: true, write: false, logLevel: 'warning' })).outputFiles[0];
   if (cssMin === undefined) throw new Error('esbuild produced no stylesheet');
 
-  rmSync(distDir, { recursive: true, force: true });
   mkdirSync(join(distDir, 'assets'), { recursive: true });
   const jsName = hashed('app', 'js', jsOut.contents);
   const cssName = hashed('app', 'css', cssMin.contents);
@@ -85,6 +103,7 @@ export async function buildDashboard(): Promise<{ js: string; css: string }> {
 </html>
 `;
   writeWithCompressed(manifestFile, html);
+  removeStaleAssets([jsName, cssName, faviconName]);
   return { js: jsName, css: cssName };
 }
 

@@ -98,6 +98,9 @@ export const REST_ROUTES: readonly RestRoute[] = [
   // Vigil addition: change a user's role (the last admin cannot be demoted).
   route('PATCH', '/api/auth/users/:id', 'users.manage'),
   route('DELETE', '/api/auth/users/:id', 'users.manage'),
+  // Vigil addition: an admin links a local account to a single sign-on identity (never a sign-in by name or email).
+  route('PUT', '/api/auth/users/:id/oidc', 'users.manage'),
+  route('DELETE', '/api/auth/users/:id/oidc', 'users.manage'),
   route('POST', '/api/auth/settings', 'users.manage'),
   route('GET', '/api/settings/oidc', 'users.manage'),
   route('POST', '/api/settings/oidc', 'users.manage'),

@@ -11,7 +11,7 @@ import { forgetUserCredentials, revokeOtherSessions } from './sessions.ts';
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
-function checkUsername(username: unknown): string {
+export function checkUsername(username: unknown): string {
   if (typeof username !== 'string' || !USERNAME.test(username)) {
     throw authErrors.badRequest('the username must be 1 to 64 letters, digits, ".", "_", "@" or "-", starting with a letter or digit');
   }
@@ -24,7 +24,7 @@ function checkNewPassword(password: unknown): string {
   return password;
 }
 
-async function newUserRecord(context: AuthContext, username: string, password: string, role: RoleId): Promise<UserRecord> {
+export async function newUserRecord(context: AuthContext, username: string, password: string, role: RoleId): Promise<UserRecord> {
   return {
     id: newId('usr'),
     username,
@@ -80,6 +80,7 @@ export async function createUser(context: AuthContext, username: unknown, passwo
     await context.identities.updateDirectory((directory) => {
       if (directory.usernames[name.toLowerCase()] !== undefined) throw new RecordRefused(`username ${JSON.stringify(name)} is taken`);
       return {
+        ...directory,
         usernames: { ...directory.usernames, [name.toLowerCase()]: user.id },
         admins: role === 'admin' ? [...directory.admins, user.id] : directory.admins,
       };
@@ -102,7 +103,8 @@ export async function deleteUser(context: AuthContext, actorId: string | undefin
       const admins = directory.admins.filter((admin) => admin !== id);
       if (admins.length === 0) throw new RecordRefused('the last admin cannot be removed');
       const usernames = Object.fromEntries(Object.entries(directory.usernames).filter(([, userId]) => userId !== id));
-      return { usernames, admins };
+      const oidcIdentities = Object.fromEntries(Object.entries(directory.oidcIdentities ?? {}).filter(([, userId]) => userId !== id));
+      return { ...directory, usernames, admins, oidcIdentities };
     });
   } catch (error) {
     if (error instanceof RecordRefused) throw authErrors.forbidden(error.message);

@@ -25,6 +25,10 @@ export interface UserRecord {
   totpPendingSecret?: string;
   /** SHA-256 of each unused recovery code. */
   recoveryCodeHashes: string[];
+  /** The WebAuthn user handle (32 random bytes, base64url) every passkey of this user carries; made at the first registration. */
+  webauthnUserId?: string;
+  /** The single sign-on identity linked to this account (also indexed in the directory). */
+  oidc?: { issuer: string; subject: string };
 }
 
 /** The one record every user change goes through, so uniqueness and "at least one admin" hold under races. */
@@ -32,6 +36,13 @@ export interface DirectoryRecord {
   /** Lower-cased username → user id. */
   usernames: Record<string, string>;
   admins: string[];
+  /** OpenID identities → user id, keyed by oidcIdentityKey(issuer, subject): the only way an identity finds its account. */
+  oidcIdentities?: Record<string, string>;
+}
+
+/** The directory key of an OpenID identity: issuer and subject together, never a name or an email. */
+export function oidcIdentityKey(issuer: string, subject: string): string {
+  return JSON.stringify([issuer, subject]);
 }
 
 export interface SessionRecord {
@@ -60,6 +71,53 @@ export interface TokenRecord {
 /** A password accepted, waiting for the second factor (`totp_token`). */
 export interface PendingLoginRecord {
   userId: string;
+  expiresAt: string;
+}
+
+/** A registered passkey, keyed by its credential ID (base64url). Only the public key is stored: it is no secret. */
+export interface PasskeyRecord {
+  /** The credential ID, base64url. */
+  id: string;
+  userId: string;
+  name: string;
+  /** COSE public key, base64url. */
+  publicKey: string;
+  /** The authenticator's signature counter at the last verified use (0 for authenticators that keep none). */
+  counter: number;
+  transports: string[];
+  deviceType: 'singleDevice' | 'multiDevice';
+  backedUp: boolean;
+  /** The relying-party ID it was registered for. */
+  rpId: string;
+  createdAt: string;
+  lastUsedAt?: string;
+}
+
+/**
+ * A WebAuthn ceremony begun and not finished: the challenge Vigil sent, kept server-side (so the client's copy is
+ * never trusted), keyed by the SHA-256 of the challenge, used once and only until it expires.
+ */
+export interface CeremonyRecord {
+  kind: 'registration' | 'login';
+  /** The challenge sent, base64url. */
+  challenge: string;
+  /**
+   * Who may finish it: for a registration the session or API token that began it; for a login the SHA-256 of the
+   * ceremony cookie handed to the browser that began it.
+   */
+  binding: string;
+  /** The registering user (registrations only). */
+  userId?: string;
+  expiresAt: string;
+}
+
+/** A single sign-on begun at /api/auth/oidc/login, keyed by the SHA-256 of its cookie; used once by the callback. */
+export interface OidcLoginRecord {
+  /** Its own key: the SHA-256 of the cookie. */
+  id: string;
+  state: string;
+  nonce: string;
+  codeVerifier: string;
   expiresAt: string;
 }
 
@@ -163,6 +221,9 @@ export class IdentityStore {
   readonly sessions: RecordCollection<SessionRecord>;
   readonly tokens: RecordCollection<TokenRecord>;
   readonly pendingLogins: RecordCollection<PendingLoginRecord>;
+  readonly passkeys: RecordCollection<PasskeyRecord>;
+  readonly ceremonies: RecordCollection<CeremonyRecord>;
+  readonly oidcLogins: RecordCollection<OidcLoginRecord>;
   readonly #singletons: RecordCollection<DirectoryRecord | AuthConfigRecord>;
 
   constructor(store: Store) {
@@ -170,6 +231,9 @@ export class IdentityStore {
     this.sessions = new RecordCollection(store, 'Session', 'sessions');
     this.tokens = new RecordCollection(store, 'Token', 'tokens');
     this.pendingLogins = new RecordCollection(store, 'PendingLogin', 'pending-logins');
+    this.passkeys = new RecordCollection(store, 'Passkey', 'passkeys');
+    this.ceremonies = new RecordCollection(store, 'WebAuthnCeremony', 'webauthn-ceremonies');
+    this.oidcLogins = new RecordCollection(store, 'OidcLogin', 'oidc-logins');
     this.#singletons = new RecordCollection(store, 'AuthState', 'state');
   }
 

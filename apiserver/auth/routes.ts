@@ -4,60 +4,38 @@
 import fastifyFormbody from '@fastify/formbody';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ClientInfo } from './context.ts';
 import { AuthError, authErrors } from './errors.ts';
 import type { UserRecord } from './identity-store.ts';
 import { CSRF_COOKIE, SESSION_COOKIE, sendAuthError } from './plugin.ts';
 import { PERMISSIONS, permissionsOf } from './permissions.ts';
-import type { AuthService, Principal } from './service.ts';
-import type { IssuedSession } from './sessions.ts';
+import { client, field, principalOf, setSessionCookies, userOf } from './request-helpers.ts';
+import type { AuthService } from './service.ts';
 import { createApiToken, deleteApiToken, endSession, revokeOtherSessions, revokeSession, sessionsOf, tokensOf } from './sessions.ts';
 import { changePassword, changeRole, createUser, deleteUser, listUsers } from './accounts.ts';
 import { beginTotpSetup, confirmTotp, disableTotp, totpStatus } from './two-factor.ts';
+import { passkeyRoutes } from './passkeys/routes.ts';
+import type { RelyingParty } from './passkeys/relying-party.ts';
+import { oidcRoutes } from './oidc/routes.ts';
+import { OidcClients } from './oidc/client.ts';
+import type { OidcSettings } from './oidc/settings.ts';
+import { linkIdentity, unlinkIdentity } from './oidc/links.ts';
 
 export interface AuthRoutesOptions {
   auth: AuthService;
-  /** Sign-in attempts (login, setup, second factor) per client address per minute. Default 10. */
+  /** Sign-in attempts (login, setup, second factor, passkey sign-in) per client address per minute. Default 10. */
   signInLimitPerMinute?: number;
-}
-
-function field(body: unknown, name: string): unknown {
-  return typeof body === 'object' && body !== null && name in body ? (body as Record<string, unknown>)[name] : undefined;
-}
-
-function client(request: FastifyRequest): ClientInfo {
-  const agent = request.headers['user-agent'];
-  return { ip: request.ip, userAgent: typeof agent === 'string' ? agent : '' };
-}
-
-/**
- * The session cookie is HttpOnly; the CSRF cookie is readable by the dashboard's script, which echoes it. SameSite=Lax
- * rather than Strict: a link from a notification opens the dashboard signed in, and Lax loses no protection here
- * because every state-changing request needs the CSRF header anyway. Secure whenever the request came over TLS.
- */
-function setSessionCookies(request: FastifyRequest, reply: FastifyReply, session: IssuedSession, maxAgeSeconds: number): void {
-  const common = { path: '/', sameSite: 'lax' as const, secure: request.protocol === 'https', maxAge: maxAgeSeconds };
-  reply.setCookie(SESSION_COOKIE, session.token, { ...common, httpOnly: true });
-  reply.setCookie(CSRF_COOKIE, session.csrfToken, { ...common, httpOnly: false });
+  /** Passkeys' relying party as configured now (Settings spec.passkeys); undefined while off. Default: always off. */
+  relyingParty?: () => Promise<RelyingParty | undefined>;
+  /** Single sign-on as configured now (Settings spec.oidc and its Secret); undefined while off. Default: always off. */
+  oidc?: () => Promise<OidcSettings | undefined>;
+  /** The discovered OpenID Providers (shared with the settings routes' check). Default: a cache of its own. */
+  oidcClients?: OidcClients;
 }
 
 function clearSessionCookies(request: FastifyRequest, reply: FastifyReply): void {
   const common = { path: '/', sameSite: 'lax' as const, secure: request.protocol === 'https' };
   reply.clearCookie(SESSION_COOKIE, { ...common, httpOnly: true });
   reply.clearCookie(CSRF_COOKIE, common);
-}
-
-/** The signed-in user; the auth hook has already refused anonymous requests on these routes. */
-function principalOf(request: FastifyRequest): Principal {
-  const principal = request.principal;
-  if (principal === undefined) throw authErrors.unauthenticated();
-  return principal;
-}
-
-function userOf(request: FastifyRequest): UserRecord {
-  const user = principalOf(request).user;
-  if (user === undefined) throw authErrors.badRequest('authentication is off: there is no signed-in user (switch it on with POST /api/auth/settings)');
-  return user;
 }
 
 function publicUser(user: UserRecord): Record<string, unknown> {
@@ -68,6 +46,8 @@ function publicUser(user: UserRecord): Record<string, unknown> {
     created_at: user.createdAt,
     totp_enabled: user.totpSecret !== undefined,
     locked: user.lockedUntil !== undefined,
+    // Vigil addition: the single sign-on identity linked to the account.
+    oidc: user.oidc ?? null,
   };
 }
 
@@ -111,6 +91,24 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
     const { session } = await auth.verifySecondFactor(field(request.body, 'totp_token'), field(request.body, 'code'), client(request));
     setSessionCookies(request, reply, session, sessionSeconds);
     return { redirect: '/' };
+  });
+
+  passkeyRoutes(app, {
+    auth,
+    relyingParty: options.relyingParty ?? (async () => undefined),
+    signIn: signIn.onRequest,
+    // Its own store (options given): beginning a ceremony does not spend the sign-in budget.
+    beginLimit: app.rateLimit({ max: options.signInLimitPerMinute ?? 10, timeWindow: 60_000 }),
+    sessionSeconds,
+  });
+
+  oidcRoutes(app, {
+    auth,
+    settings: options.oidc ?? (async () => undefined),
+    clients: options.oidcClients ?? new OidcClients(),
+    loginLimit: app.rateLimit({ max: 3 * (options.signInLimitPerMinute ?? 10), timeWindow: 60_000 }),
+    callbackLimit: app.rateLimit({ max: 3 * (options.signInLimitPerMinute ?? 10), timeWindow: 60_000 }),
+    sessionSeconds,
   });
 
   app.post('/logout', async (request, reply) => {
@@ -206,6 +204,12 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
     await deleteUser(auth.context, principalOf(request).user?.id, request.params.id);
     return { status: 'ok', message: 'user deleted' };
   });
+
+  app.put<{ Params: { id: string } }>('/api/auth/users/:id/oidc', async (request) =>
+    publicUser(await linkIdentity(auth.context, request.params.id, field(request.body, 'issuer'), field(request.body, 'subject'))),
+  );
+
+  app.delete<{ Params: { id: string } }>('/api/auth/users/:id/oidc', async (request) => publicUser(await unlinkIdentity(auth.context, request.params.id)));
 
   app.post('/api/auth/settings', async (request) => {
     await auth.setAuthEnabled(field(request.body, 'auth_enabled'));

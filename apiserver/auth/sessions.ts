@@ -136,4 +136,8 @@ export async function deleteApiToken(context: AuthContext, userId: string, id: s
 export async function forgetUserCredentials(context: AuthContext, userId: string): Promise<void> {
   await revokeOtherSessions(context, userId, undefined);
   for (const token of await tokensOf(context, userId)) await context.identities.tokens.delete(token.hash);
+  // Passkeys too (Sentinel keeps them, so `available` stays true for a user who is gone).
+  for (const passkey of await context.identities.passkeys.list()) {
+    if (passkey.userId === userId) await context.identities.passkeys.delete(passkey.id);
+  }
 }

@@ -52,12 +52,12 @@ export function newSignInState(context: AuthContext): SignInState {
   return { phantoms: new PhantomAccounts(), dummyHash: hashPassword(randomToken(16), context.scrypt) };
 }
 
-function lockedError(context: AuthContext, lockedUntil: number): AuthError {
+export function lockedError(context: AuthContext, lockedUntil: number): AuthError {
   const seconds = Math.max(1, Math.ceil((lockedUntil - context.now().getTime()) / 1000));
   return authErrors.tooManyRequests(`too many failed sign-ins: this account is locked; try again in ${Math.ceil(seconds / 60)} minute(s)`, seconds);
 }
 
-function lockedUntilOf(user: UserRecord): number | undefined {
+export function lockedUntilOf(user: UserRecord): number | undefined {
   return user.lockedUntil === undefined ? undefined : Date.parse(user.lockedUntil);
 }
 
@@ -71,7 +71,7 @@ async function recordFailure(context: AuthContext, user: UserRecord): Promise<vo
   });
 }
 
-async function recordSuccess(context: AuthContext, user: UserRecord): Promise<void> {
+export async function recordSuccess(context: AuthContext, user: UserRecord): Promise<void> {
   if (user.failedLogins === 0 && user.lockedUntil === undefined) return;
   await context.identities.users.update(user.id, (record) => {
     const { lockedUntil: _lockedUntil, ...rest } = record;

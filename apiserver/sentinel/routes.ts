@@ -22,6 +22,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { eventRoutes } from './routes/events.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { laterRoutes } from './routes/later.ts';
+import { oidcSettingsRoutes } from './routes/oidc-settings.ts';
 
 export const ROUTE_GROUPS: readonly RouteGroup[] = [
   containerRoutes,
@@ -39,6 +40,7 @@ export const ROUTE_GROUPS: readonly RouteGroup[] = [
   registryRoutes,
   portConfigRoutes,
   webhookSettingsRoutes,
+  oidcSettingsRoutes,
   backupRoutes,
   metricsRoutes,
   eventRoutes,

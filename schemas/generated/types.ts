@@ -1276,6 +1276,60 @@ export interface SettingsSpec {
     enabled?: boolean;
     secretRef?: SecretKeySelector;
   };
+  /**
+   * Passkey (WebAuthn) sign-in; off until publicUrl is set (SENTINEL_WEBAUTHN_ORIGINS and SENTINEL_WEBAUTHN_RPID seed it).
+   */
+  passkeys?: {
+    /**
+     * The URL users open Vigil at (behind a reverse proxy: the proxy's), e.g. https://vigil.example.com; passkeys are bound to its origin and to its host name as relying-party ID. Not an IP address; http:// only for localhost.
+     */
+    publicUrl?: string;
+    /**
+     * The relying-party name authenticators show (SENTINEL_WEBAUTHN_DISPLAY_NAME).
+     */
+    displayName?: string;
+  };
+  /**
+   * Single sign-on with an OpenID Provider (REST /api/settings/oidc): authorization code with PKCE, accounts linked by issuer and subject.
+   */
+  oidc?: {
+    /**
+     * Offer the sign-in (GET /api/auth/oidc/login).
+     */
+    enabled?: boolean;
+    /**
+     * The issuer, as its discovery document names it; http:// only for a loopback address.
+     */
+    issuerUrl?: string;
+    clientId?: string;
+    clientSecretRef?: SecretKeySelector;
+    /**
+     * Vigil's callback as registered at the provider, e.g. https://vigil.example.com/api/auth/oidc/callback (behind a proxy: the proxy's address).
+     */
+    redirectUrl?: string;
+    /**
+     * Create an account for an identity not linked yet; off: such a sign-in is refused.
+     */
+    autoCreate?: boolean;
+    /**
+     * The role of a created account when no group mapping applies.
+     */
+    defaultRole?: 'admin' | 'operator' | 'viewer';
+    /**
+     * The claim (ID token or userinfo) holding the user's groups.
+     */
+    groupClaim?: string;
+    /**
+     * Group → role; the highest role any group gives wins. Applied at each sign-in whose claims carry the group claim.
+     */
+    groupMappings?: {
+      [k: string]: 'admin' | 'operator' | 'viewer';
+    };
+    /**
+     * Scopes asked for; openid is always added. Providers such as Google refuse unknown scopes: leave groups out for them.
+     */
+    scopes?: string[];
+  };
   metrics?: {
     /**
      * Serve Prometheus /metrics (SENTINEL_METRICS).

@@ -25,6 +25,9 @@ const HA_IT = 'test/integration/notifications/home-assistant.test.ts';
 const HA_TOPICS = 'test/unit/home-assistant/topics.test.ts';
 const HA_CONTROLLER = 'test/unit/home-assistant/controller.test.ts';
 const HA_PREFIXES = 'a new discoveryPrefix or statePrefix removes the entities under the old topics and announces them under the new ones; a channel status write does not reconnect';
+const OIDC = 'test/integration/auth/oidc.test.ts';
+const OIDC_UNIT = 'test/unit/auth/oidc-settings.test.ts';
+const OIDC_ROLES = 'auto-create on: groups from userinfo map to each role, the highest wins, no mapped group gives the default role';
 const OPTIONS_TITLE = 'Settings gracePeriod, imageCleanup, imageBackup, removeVolumes and dependencyAware become the options of an update';
 
 const EFFECTS: Record<string, Effect> = {
@@ -107,6 +110,48 @@ const EFFECTS: Record<string, Effect> = {
   'webhook.secretRef': { proofs: [
     { file: 'test/integration/sentinel/live.test.ts', title: 'disabled answers 403; enabling makes a secret shown once; a wrong or missing secret is a 401' },
     { file: 'test/integration/sentinel/live.test.ts', title: 'Docker Hub, GHCR and generic payloads check the named image' },
+  ] },
+  'passkeys.publicUrl': { proofs: [
+    { file: 'test/unit/auth/passkey-settings.test.ts', title: 'Settings passkeys: no public URL means off; publicUrl makes the relying party and displayName its name' },
+    { file: 'test/integration/auth/passkeys.test.ts', title: 'until a public URL is set, the routes answer as Sentinel does when passkeys are off' },
+    { file: 'test/integration/auth/passkeys.test.ts', title: 'after a restart the passkey still signs in; a page at another origin than the public URL is told why' },
+  ] },
+  'passkeys.displayName': { proofs: [
+    { file: 'test/unit/auth/passkey-settings.test.ts', title: 'ask for a discoverable credential with user verification, name the relying party by displayName, and exclude the passkeys the user has' },
+  ] },
+  'oidc.enabled': { proofs: [
+    { file: OIDC, title: 'enabled false switches single sign-on off and keeps the rest; true switches it back on' },
+    { file: OIDC_UNIT, title: 'off unless enabled with an issuer, a client id and a redirect URL' },
+  ] },
+  'oidc.issuerUrl': { proofs: [
+    { file: OIDC, title: OIDC_ROLES },
+    { file: OIDC_UNIT, title: 'plain http issuers only on loopback' },
+  ] },
+  'oidc.clientId': { proofs: [
+    { file: OIDC, title: OIDC_ROLES },
+    { file: OIDC, title: 'a wrong state, a wrong nonce, a code issued to another client and a callback used twice are refused' },
+  ] },
+  'oidc.clientSecretRef': { proofs: [
+    { file: OIDC, title: 'POST /api/settings/oidc saves; the secret is masked fully, kept when sent back masked, and bad values are 400s' },
+    { file: OIDC, title: OIDC_ROLES },
+  ] },
+  'oidc.redirectUrl': { proofs: [{ file: OIDC, title: OIDC_ROLES }] },
+  'oidc.autoCreate': { proofs: [
+    { file: OIDC, title: 'auto-create off: an identity with no linked account is refused' },
+    { file: OIDC, title: OIDC_ROLES },
+  ] },
+  'oidc.defaultRole': { proofs: [
+    { file: OIDC_UNIT, title: 'the highest mapped role wins; no mapped group gives defaultRole; no claim gives nothing (the role stays)' },
+    { file: OIDC, title: OIDC_ROLES },
+  ] },
+  'oidc.groupClaim': { proofs: [{ file: OIDC_UNIT, title: 'groupClaim names the claim the groups are read from' }] },
+  'oidc.groupMappings': { proofs: [
+    { file: OIDC, title: OIDC_ROLES },
+    { file: OIDC, title: 'a sign-in without the groups claim keeps the role (no demotion to the default); with the claim the mapping applies' },
+  ] },
+  'oidc.scopes': { proofs: [
+    { file: OIDC, title: 'a sign-in without the groups claim keeps the role (no demotion to the default); with the claim the mapping applies' },
+    { file: OIDC_UNIT, title: 'scopes are asked for as set, with openid always added' },
   ] },
   'metrics.enabled': { proofs: [{ file: 'test/integration/sentinel/live.test.ts', title: '/metrics is a 404 until enabled in Settings, then the Prometheus exposition with Vigil metrics' }] },
   releaseSources: { proofs: [{ file: 'test/integration/sentinel/queue.test.ts', title: 'lists standing entries oldest first with the reference fields and a release notes link where known' }] },

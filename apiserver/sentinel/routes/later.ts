@@ -1,5 +1,5 @@
 // Endpoints of the reference whose features come with later work: each answers deliberately, 501 in the error
-// envelope saying what is missing (or, for the "is it configured?" probes a sign-in page makes, a truthful "no").
+// envelope saying what is missing.
 import type { FastifyInstance } from 'fastify';
 import type { HttpMethod } from '../../auth/access-table.ts';
 import type { SentinelContext } from '../context.ts';
@@ -15,8 +15,6 @@ interface Later {
 const CLUSTER = 'Sentinel\'s cluster (Vigil reaches several Docker engines as Host resources: kubectl get hosts)';
 const PORTAINER = 'Portainer endpoints';
 const NPM = 'the Nginx Proxy Manager integration';
-const PASSKEYS = 'passkeys (WebAuthn)';
-const OIDC = 'OIDC sign-in';
 
 export const LATER: readonly Later[] = [
   { method: 'GET', path: '/api/cluster/hosts', what: CLUSTER },
@@ -40,16 +38,6 @@ export const LATER: readonly Later[] = [
   { method: 'POST', path: '/api/settings/npm-test', what: NPM },
   { method: 'POST', path: '/api/settings/npm-sync', what: NPM },
   { method: 'GET', path: '/api/settings/npm-mappings', what: NPM },
-  { method: 'POST', path: '/api/auth/passkeys/login/begin', what: PASSKEYS },
-  { method: 'POST', path: '/api/auth/passkeys/login/finish', what: PASSKEYS },
-  { method: 'POST', path: '/api/auth/passkeys/register/begin', what: PASSKEYS },
-  { method: 'POST', path: '/api/auth/passkeys/register/finish', what: PASSKEYS },
-  { method: 'GET', path: '/api/auth/passkeys', what: PASSKEYS },
-  { method: 'DELETE', path: '/api/auth/passkeys/:id', what: PASSKEYS },
-  { method: 'GET', path: '/api/auth/oidc/login', what: OIDC },
-  { method: 'GET', path: '/api/auth/oidc/callback', what: OIDC },
-  { method: 'GET', path: '/api/settings/oidc', what: OIDC },
-  { method: 'POST', path: '/api/settings/oidc', what: OIDC },
 ];
 
 export async function laterRoutes(app: FastifyInstance, _context: SentinelContext): Promise<void> {
@@ -63,6 +51,4 @@ export async function laterRoutes(app: FastifyInstance, _context: SentinelContex
     });
   }
   // A sign-in page asks whether to offer these: truthfully not (yet).
-  app.get('/api/auth/passkeys/available', async () => ({ available: false }));
-  app.get('/api/auth/oidc/available', async () => ({ available: false }));
 }

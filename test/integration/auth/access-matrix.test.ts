@@ -58,7 +58,8 @@ function expectedStatus(access: Access, role: RoleId | undefined): 'through' | 4
 
 /** A route of the REST facade (apiserver/sentinel/), as opposed to the auth routes and health checks. */
 function isFacadeRoute(path: string): boolean {
-  // Passkeys and OIDC are answered by the facade (501 until they exist), not by the auth routes.
+  // Passkey and OIDC routes are walked too (served by the auth routes, /api/settings/oidc by the facade): none of them
+  // signs a caller out.
   return (path.startsWith('/api/') && !path.startsWith('/api/auth/')) || path === '/metrics' || /^\/api\/auth\/(passkeys|oidc)(\/|$)/.test(path);
 }
 
