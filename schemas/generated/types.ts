@@ -634,6 +634,10 @@ export interface RegistryCheck {
    * Newer versions outside the version scope.
    */
   beyondScopeCount?: number;
+  /**
+   * The newest version outside the version scope (a major the scope will not take): what a version_available notification names.
+   */
+  newestBeyondScope?: string;
   target?: UpdateTarget;
   localDigest?: string;
   remoteDigest?: string;
@@ -744,6 +748,14 @@ export interface HandledRequests {
 export interface NotifyState {
   lastNotifiedDigest?: string;
   lastNotifiedAt?: string;
+  /**
+   * The newest beyond-scope version last taken into the outbox as version_available (notified once, again after the snooze).
+   */
+  lastNotifiedVersion?: string;
+  /**
+   * When lastNotifiedVersion was notified (every_scan: the scan's lastChecked).
+   */
+  lastVersionNotifiedAt?: string;
   /**
    * The startedAt of the last update operation whose update_started was taken into the outbox.
    */

@@ -1,0 +1,99 @@
+// Issue 14's notification figures, on a real `vigil serve` child process (embedded store, authentication on) and a
+// local HTTP receiver in the benchmark's process (the webhook channel, no batching):
+// - event to delivery: an UpdateRecord created through the resource API, timed from just before the POST to its
+//   arrival in full at the receiver (both clocks are this process's performance.now()); one event at a time, so the
+//   figure is the pipeline's latency (informer → outbox resource → drain → HTTP), not a queue's;
+// - memory with the receiver down: 1,000 deliveries pending in the channel's outbox, then 200 more (the bound is
+//   1,000: the oldest are dropped and counted), read from the server's own /metrics (process_resident_memory_bytes,
+//   nodejs_heap_size_used_bytes) and its notification metrics.
+import { startHttpReceiver, type HttpReceiver } from '../testbed/http-receiver.ts';
+import { startVigil, type VigilChild } from '../testbed/vigil.ts';
+import { apiOk, channelStatus, createRecord, createWebhookChannel, eventually } from '../integration/notifications/fixtures.ts';
+import { deadlines } from '../testbed/deadlines.ts';
+import { mib, ms, percentile, table, type Row } from './stats.ts';
+
+const EVENTS = 300;
+const WARMUP = 10;
+const PENDING = 1_000;
+const OVER_BOUND = 200;
+
+async function metricsText(vigil: VigilChild): Promise<string> {
+  const response = await fetch(`${vigil.url}/metrics`, { headers: vigil.headers(), signal: AbortSignal.timeout(deadlines.request) });
+  if (!response.ok) throw new Error(`GET /metrics: ${response.status}`);
+  return await response.text();
+}
+
+/** The value of the first sample whose line starts with `prefix` (name and labels). */
+function sample(text: string, prefix: string): number {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(prefix));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+interface Memory {
+  rss: number;
+  heap: number;
+}
+
+async function memory(vigil: VigilChild): Promise<Memory> {
+  const text = await metricsText(vigil);
+  return { rss: sample(text, 'process_resident_memory_bytes '), heap: sample(text, 'nodejs_heap_size_used_bytes ') };
+}
+
+async function createAll(vigil: VigilChild, prefix: string, count: number): Promise<void> {
+  for (let index = 0; index < count; index += 1) await createRecord(vigil, `${prefix}-${String(index).padStart(5, '0')}`);
+}
+
+export async function notificationsBenchmark(): Promise<string> {
+  const receiver: HttpReceiver = await startHttpReceiver();
+  const vigil = await startVigil({ env: { VIGIL_METRICS: 'true' } });
+  try {
+    await createWebhookChannel(vigil, 'hook', `${receiver.base}/hook`, ['update_succeeded', 'update_failed'], 3);
+    const started = await memory(vigil);
+    const arrived = (name: string) => (request: { headers: Record<string, unknown> }): boolean => request.headers['x-vigil-delivery'] === `hook/record/local/${name}`;
+
+    const latencies: number[] = [];
+    for (let index = 0; index < WARMUP + EVENTS; index += 1) {
+      const name = `latency-${String(index).padStart(5, '0')}`;
+      const started = performance.now();
+      await createRecord(vigil, name);
+      const [request] = await receiver.waitFor(1, arrived(name));
+      if (request === undefined) throw new Error(`${name} did not arrive`);
+      if (index >= WARMUP) latencies.push(request.receivedAt - started);
+    }
+    await eventually('the outbox is empty', async () => ((await channelStatus(vigil, 'hook')).pending === 0 ? true : undefined));
+    const idle = await memory(vigil);
+
+    await receiver.down();
+    const fillStarted = performance.now();
+    await createAll(vigil, 'pending', PENDING);
+    await eventually(`${PENDING} are pending`, async () => ((await channelStatus(vigil, 'hook')).pending === PENDING ? true : undefined));
+    const fillMs = performance.now() - fillStarted;
+    const full = await memory(vigil);
+    await createAll(vigil, 'over', OVER_BOUND);
+    const status = await eventually(`${OVER_BOUND} more are dropped`, async () => {
+      const current = await apiOk<{ status?: { pending?: number; droppedCount?: number } }>(vigil, 'GET', '/apis/vigil.dev/v1alpha1/notificationchannels/hook');
+      return (current.status?.droppedCount ?? 0) >= OVER_BOUND ? current.status : undefined;
+    }, deadlines.condition * 2);
+    const over = await memory(vigil);
+    const metrics = await metricsText(vigil);
+    const droppedMetric = sample(metrics, 'vigil_notification_deliveries_total{channel_type="webhook",event_type="update_succeeded",outcome="dropped"}');
+    const pendingMetric = sample(metrics, 'vigil_notification_pending{channel="hook"}');
+
+    const rows: Row[] = [
+      { measure: `event → delivery, ${EVENTS} events one at a time, p50`, values: [ms(percentile(latencies, 50))] },
+      { measure: `event → delivery, ${EVENTS} events one at a time, p99`, values: [ms(percentile(latencies, 99))], target: '≤ 1 s' },
+      { measure: `event → delivery, max`, values: [ms(Math.max(...latencies))] },
+      { measure: 'RSS / heap used, at start (one channel, no events yet)', values: [`${mib(started.rss)} / ${mib(started.heap)}`] },
+      { measure: `RSS / heap used, after the ${WARMUP + EVENTS} delivered events (outbox empty)`, values: [`${mib(idle.rss)} / ${mib(idle.heap)}`] },
+      { measure: `RSS / heap used, ${PENDING} pending to a channel that is down`, values: [`${mib(full.rss)} / ${mib(full.heap)}`] },
+      { measure: `RSS / heap used, ${OVER_BOUND} more events (over the bound)`, values: [`${mib(over.rss)} / ${mib(over.heap)}`], target: 'bounded' },
+      { measure: 'pending after the overflow (status / metric)', values: [`${status?.pending ?? 'none'} / ${pendingMetric}`], target: `${PENDING}` },
+      { measure: 'dropped (status droppedCount / deliveries_total{outcome="dropped"})', values: [`${status?.droppedCount ?? 'none'} / ${droppedMetric}`], target: `${OVER_BOUND}` },
+      { measure: `time to take ${PENDING} events into the outbox (sequential creates)`, values: [`${(fillMs / 1000).toFixed(1)} s`] },
+    ];
+    return `## Notifications (issue 14)\n\n\`vigil serve\` (embedded store, authentication on) and a local HTTP receiver (the webhook channel, no batching, retries 3). Event → delivery: an UpdateRecord created through the resource API, timed from before the POST to its arrival at the receiver, one at a time (${WARMUP} warm-up events not counted). Memory: the server's own process_resident_memory_bytes and nodejs_heap_size_used_bytes (no forced GC) with the receiver down.\n\n${table(['vigil serve'], rows)}`;
+  } finally {
+    await vigil.stop();
+    await receiver.close();
+  }
+}
