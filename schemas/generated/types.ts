@@ -94,6 +94,7 @@ export type ContainerNameGlobs = string[];
 export type HostSelection = string[];
 export type NotificationEvent =
   | 'update_available'
+  | 'version_available'
   | 'update_started'
   | 'update_succeeded'
   | 'update_failed'
@@ -1118,6 +1119,7 @@ export interface SecretReference {
  */
 export interface NotificationTemplates {
   update_available?: string;
+  version_available?: string;
   update_started?: string;
   update_succeeded?: string;
   update_failed?: string;

@@ -127,11 +127,13 @@ export function renderTemplate(template: string, data: TemplateData): string {
 
 const TITLES: Readonly<Record<string, [string, string]>> = {
   update_available: ['Update available', 'info'],
+  version_available: ['New version available', 'info'],
   update_started: ['Update started', 'info'],
   update_succeeded: ['Update succeeded', 'info'],
   update_failed: ['Update failed', 'error'],
   rollback_succeeded: ['Rollback succeeded', 'warning'],
   rollback_failed: ['Rollback failed', 'error'],
+  container_state: ['Container state', 'warning'],
   digest: ['Pending updates', 'info'],
 };
 

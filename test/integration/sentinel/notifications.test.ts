@@ -117,7 +117,7 @@ describe('notification channels', () => {
 
   test('event types list every event a channel can filter on', async () => {
     const response = await api.request('GET', '/api/settings/notifications/event-types');
-    assert.deepEqual(response.json(), ['update_available', 'update_started', 'update_succeeded', 'update_failed', 'rollback_succeeded', 'rollback_failed', 'container_state', 'digest']);
+    assert.deepEqual(response.json(), ['update_available', 'version_available', 'update_started', 'update_succeeded', 'update_failed', 'rollback_succeeded', 'rollback_failed', 'container_state', 'digest']);
   });
 
   test('a channel given as a Shoutrrr URL is saved as its typed spec with the credentials in its Secret; a bad URL is a 400 naming the part', async () => {
