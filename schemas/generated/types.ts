@@ -984,6 +984,10 @@ export interface NotificationChannelSpec {
    * Retries after a failed send, doubling backoff from 2s (cap 30s); 0 to 3, default 3.
    */
   retries?: number;
+  /**
+   * Deliveries kept in this channel's outbox while it cannot send; beyond it the oldest are dropped, counted (vigil_notification_deliveries_total outcome dropped, status droppedCount) and reported in the activity log. 1 to 100,000, default 1,000.
+   */
+  maxPending?: number;
 }
 /**
  * Non-secret settings, one member per type; only the member named by spec.type may be set.
@@ -1492,7 +1496,15 @@ export interface UpdateRecord {
   spec: UpdateRecordSpec;
 }
 export interface UpdateRecordSpec {
-  type: 'update' | 'rollback' | 'check' | 'lifecycle' | 'scan_summary' | 'service_update' | 'service_rollback';
+  type:
+    | 'update'
+    | 'rollback'
+    | 'check'
+    | 'lifecycle'
+    | 'scan_summary'
+    | 'service_update'
+    | 'service_rollback'
+    | 'notification';
   outcome: UpdateOutcome;
   /**
    * Docker name; absent for scan_summary.
@@ -1534,6 +1546,25 @@ export interface UpdateRecordSpec {
     finishedAt?: string;
     message?: string;
   }[];
+  /**
+   * For notification records (namespace vigil-system): a delivery that failed for good, or deliveries dropped over the channel's outbox bound. The activity log (GET /api/logs) shows them.
+   */
+  notification?: {
+    /**
+     * The NotificationChannel's name.
+     */
+    channel: string;
+    channelType: string;
+    eventType?: NotificationEvent;
+    /**
+     * The delivery id (X-Vigil-Delivery) that failed.
+     */
+    delivery?: string;
+    /**
+     * How many deliveries were dropped, oldest first.
+     */
+    dropped?: number;
+  };
   /**
    * For scan_summary records.
    */
