@@ -105,16 +105,18 @@ describe('a real update notifies the webhook and the MQTT broker', () => {
     assert.equal(body.containers[0]?.targetVersion, '2.0.0');
     assert.match(String(version.headers['x-vigil-delivery']), /^hook\/version\/local\/web\/2\.0\.0\//);
     // A second scan finds the same major beyond the scope again: it is not sent twice.
-    const containerPath = `${GROUP}/namespaces/local/containers/web`;
-    type Checked = { status?: { image?: string; registryCheck?: { lastChecked?: string; newestBeyondScope?: string } } };
-    const before = (await apiOk<Checked>(vigil, 'GET', containerPath)).status?.registryCheck?.lastChecked;
+    // The scan leaves an unchanged result's lastChecked as it was: the Settings' lastScan says the scan is done.
+    type ScanState = { status?: { lastScan?: string; scanning?: boolean } };
+    const settingsPath = `${GROUP}/settings/default`;
+    const before = (await apiOk<ScanState>(vigil, 'GET', settingsPath)).status?.lastScan;
     await apiOk(vigil, 'POST', '/api/scan');
-    const rescanned = await eventually('the second scan checked web at 1.1.0', async () => {
-      const container = await apiOk<Checked>(vigil, 'GET', containerPath);
-      const check = container.status?.registryCheck;
-      return check?.lastChecked !== before && container.status?.image?.endsWith(':1.1.0') === true ? check : undefined;
+    await eventually('the second scan is done', async () => {
+      const state = (await apiOk<ScanState>(vigil, 'GET', settingsPath)).status;
+      return state?.lastScan !== undefined && state.lastScan !== before && state.scanning === false ? true : undefined;
     }, deadlines.containerCondition);
-    assert.equal(rescanned.newestBeyondScope, '2.0.0');
+    const rescanned = await apiOk<{ status?: { image?: string; registryCheck?: { newestBeyondScope?: string } } }>(vigil, 'GET', `${GROUP}/namespaces/local/containers/web`);
+    assert.match(rescanned.status?.image ?? '', /:1\.1\.0$/);
+    assert.equal(rescanned.status?.registryCheck?.newestBeyondScope, '2.0.0');
     // A later event through the same one-worker event controller and the same channel's ordered outbox: once it has
     // arrived, a second version_available from the rescan would have arrived before it.
     await createRecord(vigil, 'after-rescan');
