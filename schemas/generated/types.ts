@@ -1862,6 +1862,14 @@ export interface NotificationEventPayload {
     image: string;
     currentVersion?: string;
     targetVersion?: string;
+    /**
+     * The tag the update goes to (update_available names it, which Sentinel leaves out).
+     */
+    targetTag?: string;
+    /**
+     * The full reference the update pulls.
+     */
+    targetImage?: string;
     currentDigest?: string;
     targetDigest?: string;
     error?: string;

@@ -4,6 +4,7 @@
 import type { NotificationTemplates } from '../../../schemas/generated/types.ts';
 import { renderTemplate, TemplateError, type TemplateData } from '../../../apiserver/sentinel/notifications/template.ts';
 import { formatWaited } from './digest-message.ts';
+import { withTag } from './update-events.ts';
 import type { NotificationEventType, NotificationPayload, NotificationSeverity, NotifiedContainer, OutgoingMessage } from '../channels/sender.ts';
 
 const DEFAULTS: Readonly<Record<NotificationEventType, { title: string; severity: NotificationSeverity; emoji: string }>> = {
@@ -38,8 +39,8 @@ function defaultLine(container: NotifiedContainer, now: string): string {
 function templateData(payload: NotificationPayload, container: NotifiedContainer, title: string, severity: string): TemplateData {
   return {
     ContainerName: container.name,
-    OldImage: container.currentVersion === undefined ? container.image : `${container.image.split(':')[0] ?? container.image}:${container.currentVersion}`,
-    NewImage: container.targetVersion === undefined ? container.image : `${container.image.split(':')[0] ?? container.image}:${container.targetVersion}`,
+    OldImage: container.currentVersion === undefined ? container.image : withTag(container.image, container.currentVersion),
+    NewImage: container.targetImage ?? (container.targetVersion === undefined ? container.image : withTag(container.image, container.targetVersion)),
     OldDigest: container.currentDigest ?? '',
     NewDigest: container.targetDigest ?? '',
     Error: container.error ?? '',

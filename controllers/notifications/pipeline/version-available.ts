@@ -7,7 +7,7 @@
 import type { Container, NotifyState } from '../../../schemas/generated/types.ts';
 import { parseDuration } from '../../../schemas/duration.ts';
 import type { DerivedEvent } from './update-events.ts';
-import { tagOf } from './update-events.ts';
+import { tagOf, withTag } from './update-events.ts';
 
 export type VersionAvailableDecision =
   | { notify: false; reason: 'no_version' | 'muted' | 'digest_only' | 'already_notified' | 'snoozed' }
@@ -49,6 +49,8 @@ export function decideVersionAvailable(container: Container, now: Date): Version
           image,
           ...(image === '' ? {} : { currentVersion: check?.resolvedCurrentVersion ?? tagOf(image) }),
           targetVersion: version,
+          targetTag: version,
+          ...(image === '' ? {} : { targetImage: withTag(image, version) }),
         }],
       },
     },

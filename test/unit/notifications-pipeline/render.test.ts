@@ -30,3 +30,15 @@ describe('renderMessage', () => {
     assert.match(message.body, /^web on local/);
   });
 });
+
+describe('template images', () => {
+  it('NewImage is the reference the update pulls, OldImage keeps a registry port', () => {
+    const payload: NotificationPayload = {
+      type: 'update_available',
+      timestamp: '2026-03-01T12:00:00Z',
+      containers: [{ name: 'web', host: 'local', image: '127.0.0.1:5000/team/app:latest', currentVersion: '1.0.0', targetVersion: '1.1.0', targetTag: 'latest', targetImage: '127.0.0.1:5000/team/app:latest' }],
+    };
+    const { message } = renderMessage('hook/e2', payload, { update_available: '{{.OldImage}} → {{.NewImage}}' });
+    assert.equal(message.body, '127.0.0.1:5000/team/app:1.0.0 → 127.0.0.1:5000/team/app:latest');
+  });
+});

@@ -54,7 +54,7 @@ describe('decideVersionAvailable', () => {
     assert.equal(first.notify, true);
     if (!first.notify) return;
     assert.equal(first.event.payload.type, 'version_available');
-    assert.deepEqual(first.event.payload.containers, [{ name: 'web', host: 'local', image: 'nginx:1.25.3', currentVersion: '1.25.3', targetVersion: '2.0.0' }]);
+    assert.deepEqual(first.event.payload.containers, [{ name: 'web', host: 'local', image: 'nginx:1.25.3', currentVersion: '1.25.3', targetVersion: '2.0.0', targetTag: '2.0.0', targetImage: 'nginx:2.0.0' }]);
     assert.deepEqual(first.state, { lastNotifiedVersion: '2.0.0', lastVersionNotifiedAt: NOW.toISOString() });
     for (let scan = 0; scan < 20; scan++) {
       const again = decideVersionAvailable(container({ notify: first.state, lastChecked: `2026-03-01T12:${String(scan).padStart(2, '0')}:00Z` }), NOW);
