@@ -181,6 +181,8 @@ describe('notification templates', () => {
       body: { event_type: 'update_failed', template: '<b>{{.Title}}</b> {{.OldImage}} -> {{.NewImage}}{{if .Error}} & "{{.Error}}"{{end}}' },
     });
     assert.equal(failed.json<{ preview: string }>().preview, '<b>Update failed</b> nginx:1.27.3 -> nginx:1.27.4 & "health check failed: the container exited with code 1"');
+    const emoji = await api.request('POST', '/api/settings/notifications/templates/preview', { body: { event_type: 'version_available', template: '{{.Emoji}} {{.Title}} ({{.Severity}}): {{.ContainerNames}} [{{.ContainerCount}}]' } });
+    assert.equal(emoji.json<{ preview: string }>().preview, '🆕 New version available (info): sentinel-test [1]');
     assertError(await api.request('POST', '/api/settings/notifications/templates/preview', { body: { template: '{{range .X}}' } }), 400, /^template: unsupported action \{\{range \.X\}\}/);
     assertError(await api.request('POST', '/api/settings/notifications/templates/preview', { body: { template: '' } }), 400, /template/);
   });

@@ -42,3 +42,15 @@ describe('template images', () => {
     assert.equal(message.body, '127.0.0.1:5000/team/app:1.0.0 → 127.0.0.1:5000/team/app:latest');
   });
 });
+
+describe('template fields of a batch', () => {
+  it('Emoji, Title and Severity are filled at send time, and every line of a batch can name the whole batch', () => {
+    const { message, templateError } = renderMessage('hook/e3', batch, { update_available: '{{.Emoji}} {{.Title}} [{{.Severity}}] {{.ContainerName}} of {{.ContainerCount}}: {{.ContainerNames}}' });
+    assert.equal(templateError, undefined);
+    assert.equal(message.body, [
+      '🆕 Update available [info] web of 3: web, db, cache',
+      '🆕 Update available [info] db of 3: web, db, cache',
+      '🆕 Update available [info] cache of 3: web, db, cache',
+    ].join('\n'));
+  });
+});
