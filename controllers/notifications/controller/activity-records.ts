@@ -1,8 +1,9 @@
 // What the activity log (GET /api/logs, read from UpdateRecords) says about notifications: a delivery that failed for
 // good, and deliveries dropped over a channel's outbox bound, each one UpdateRecord of type `notification`, outcome
 // `failed`, in vigil-system (a channel belongs to no Host), labelled `vigil.dev/record-type: notification`. The
-// error is the sender's, already redacted. Drops are one record per drain pass with their count, not one per
-// delivery, so a channel that is down for a day adds a handful of rows, not thousands. Kept to the newest
+// error is the sender's, already redacted. Drops are counted together: the first drop is reported at once, the ones
+// after it at most once per DROP_REPORT_INTERVAL_MS per channel with their count (the channel's status.droppedCount
+// stays the exact total), so a channel that is down for a day adds a row a minute at most, not one per event. Kept to the newest
 // MAX_RECORDS: notification records alone are pruned here, oldest first. Writing history is never worth failing a
 // delivery pass: a failure to write is logged.
 import type { Logger } from 'pino';
@@ -17,6 +18,7 @@ export const NOTIFICATION_RECORD_NAMESPACE = DEFAULT_SECRET_NAMESPACE;
 const RECORD_TYPE_LABEL = 'vigil.dev/record-type';
 const CHANNEL_LABEL = 'vigil.dev/notification-channel';
 export const MAX_NOTIFICATION_RECORDS = 500;
+export const DROP_REPORT_INTERVAL_MS = 60_000;
 const FIELD_MANAGER = 'vigil-notifications';
 
 export interface ChannelRef {
@@ -59,10 +61,36 @@ export function droppedRecord(channel: ChannelRef, dropped: number, at: number):
 export class NotificationActivity {
   readonly #client: ResourceClient;
   readonly #logger: Logger;
+  /** Per channel: drops not reported yet, and when drops were last reported. */
+  readonly #drops = new Map<string, { unreported: number; reportedAt: number }>();
 
   constructor(client: ResourceClient, logger: Logger) {
     this.#client = client;
     this.#logger = logger;
+  }
+
+  /**
+   * Counts `count` new drops of the channel (0 on a pass without any) and writes what is unreported when the channel
+   * has not had a drop record within the interval. Resolves with how long until the rest is due (undefined: nothing
+   * left to report), for the caller's requeue.
+   */
+  async dropped(channel: ChannelRef, count: number, now: number): Promise<number | undefined> {
+    const known = this.#drops.get(channel.name) ?? { unreported: 0, reportedAt: Number.NEGATIVE_INFINITY };
+    const unreported = known.unreported + count;
+    if (unreported === 0) return undefined;
+    const wait = known.reportedAt + DROP_REPORT_INTERVAL_MS - now;
+    if (wait > 0) {
+      this.#drops.set(channel.name, { ...known, unreported });
+      return wait;
+    }
+    this.#drops.set(channel.name, { unreported: 0, reportedAt: now });
+    await this.write(droppedRecord(channel, unreported, now));
+    return undefined;
+  }
+
+  /** The channel is gone: nothing of it is reported any more. */
+  forget(channel: string): void {
+    this.#drops.delete(channel);
   }
 
   async write(record: UpdateRecord): Promise<void> {

@@ -13,7 +13,7 @@ import { nextChannelStatus, type PassSummary } from './channel-status.ts';
 import { resolveChannel, type ChannelSenders } from './channel-senders.ts';
 import { composeMessage, templatesFor } from './messages.ts';
 import { batchPolicyOf } from '../pipeline/batch.ts';
-import { droppedRecord, failureRecord, type NotificationActivity } from './activity-records.ts';
+import { failureRecord, type NotificationActivity } from './activity-records.ts';
 
 export const SETTINGS_NAME = 'default';
 
@@ -47,19 +47,20 @@ export class ChannelReconciler implements Reconciler {
       await senders.release(key);
       for (const delivery of await outbox.pending(key)) await outbox.finish(delivery);
       this.#options.metrics.pending(key, 0);
+      this.#options.activity.forget(key);
       return;
     }
     const dropped = this.#options.takeDropped(key);
     const channelRef = { name: key, type: channel.spec.type };
-    if (dropped > 0) await this.#options.activity.write(droppedRecord(channelRef, dropped, this.#options.clock.now()));
+    const dropReportIn = await this.#options.activity.dropped(channelRef, dropped, this.#options.clock.now());
     if (channel.spec.enabled === false) {
       await senders.release(key);
-      return await this.#finish(channel, { delivered: 0, failed: 0, dropped, pending: (await outbox.pending(key)).length, disabled: true });
+      return withRequeue(await this.#finish(channel, { delivered: 0, failed: 0, dropped, pending: (await outbox.pending(key)).length, disabled: true }), dropReportIn);
     }
     const resolved = resolveChannel(channel, this.#options.secrets);
     if (!resolved.ok) {
       await senders.release(key);
-      return await this.#finish(channel, { delivered: 0, failed: 0, dropped, pending: (await outbox.pending(key)).length, unusable: { reason: resolved.reason, message: resolved.message } });
+      return withRequeue(await this.#finish(channel, { delivered: 0, failed: 0, dropped, pending: (await outbox.pending(key)).length, unusable: { reason: resolved.reason, message: resolved.message } }), dropReportIn);
     }
     const sender = await senders.senderFor(resolved);
     const templates = templatesFor(channel, this.#options.settings.get(SETTINGS_NAME));
@@ -97,7 +98,7 @@ export class ChannelReconciler implements Reconciler {
     });
     for (const failure of finalFailures) await this.#options.activity.write(failureRecord(channelRef, failure.delivery, failure.error, this.#options.clock.now()));
     summary.pending = (await outbox.pending(key)).length;
-    return { ...(await this.#finish(channel, summary)), ...(waitMs === undefined ? {} : { requeueAfter: waitMs }) };
+    return withRequeue(withRequeue(await this.#finish(channel, summary), waitMs), dropReportIn);
   }
 
   async #finish(channel: Stored<NotificationChannel>, summary: PassSummary): Promise<ReconcileResult> {
@@ -113,4 +114,10 @@ export class ChannelReconciler implements Reconciler {
     }
     return {};
   }
+}
+
+/** The result with its requeueAfter brought forward to `ms` (the earlier of the two; undefined changes nothing). */
+function withRequeue(result: ReconcileResult, ms: number | undefined): ReconcileResult {
+  if (ms === undefined) return result;
+  return { ...result, requeueAfter: result.requeueAfter === undefined ? ms : Math.min(result.requeueAfter, ms) };
 }

@@ -200,6 +200,19 @@ describe('notification controllers', () => {
     });
     assert.deepEqual(entries.map((entry) => entry.message), ['Notifications to hook (webhook) dropped: 1 delivery dropped, oldest first: the outbox of the channel was full']);
     assert.deepEqual(entries[0]?.spec.notification, { channel: 'hook', channelType: 'webhook', dropped: 1 });
+    // More drops within the minute are counted together, not one row each; the rest is reported a minute later.
+    for (let index = 4; index <= 6; index++) {
+      await handle.registry.create(updateRecord(`web-${index}`, iso(handle.clock.now())));
+      await stack.idle();
+    }
+    await eventually('the status counts every drop', async () => ((await channelStatus('hook')).droppedCount === 4 ? true : undefined));
+    assert.equal((await notificationActivity()).length, 1, 'no row per drop');
+    await handle.clock.advance(60_000);
+    const later = await eventually('the rest is reported', async () => {
+      const found = await notificationActivity();
+      return found.length === 2 ? found : undefined;
+    });
+    assert.deepEqual(later.map((entry) => entry.spec.notification?.dropped).sort(), [1, 3]);
   });
 });
 
