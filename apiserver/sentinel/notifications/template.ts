@@ -5,8 +5,9 @@
 // (functions, pipelines, range, with, variables) is refused with a message naming it, instead of being printed raw.
 // No npm library implements Go templates for JavaScript in a maintained form; the subset is small enough to own.
 
-// Sentinel's fields, then Vigil's: Emoji (Sentinel documents it but fills it only in the preview), and for a batch or
-// a digest (rendered once per container) ContainerNames, every container of the message, and ContainerCount.
+// Sentinel's fields (Emoji included, which Sentinel fills only in the preview; Vigil at send time too), then Vigil's
+// for a batch or a digest (rendered once per container): ContainerNames, every container of the message, and
+// ContainerCount.
 export const TEMPLATE_FIELDS = ['ContainerName', 'OldImage', 'NewImage', 'OldDigest', 'NewDigest', 'Error', 'Type', 'Timestamp', 'Title', 'Severity', 'Emoji', 'ContainerNames', 'ContainerCount'] as const;
 export type TemplateField = (typeof TEMPLATE_FIELDS)[number];
 export type TemplateData = Readonly<Record<TemplateField, string>>;

@@ -3,9 +3,9 @@
 // `failed`, in vigil-system (a channel belongs to no Host), labelled `vigil.dev/record-type: notification`. The
 // error is the sender's, already redacted. Drops are counted together: the first drop is reported at once, the ones
 // after it at most once per DROP_REPORT_INTERVAL_MS per channel with their count (the channel's status.droppedCount
-// stays the exact total), so a channel that is down for a day adds a row a minute at most, not one per event. Kept to the newest
-// MAX_RECORDS: notification records alone are pruned here, oldest first. Writing history is never worth failing a
-// delivery pass: a failure to write is logged.
+// stays the exact total), so a channel that is down for a day adds a row a minute at most, not one per event. Kept
+// to the newest MAX_NOTIFICATION_RECORDS: notification records alone are pruned here, oldest first. Writing the
+// activity log is never worth failing a delivery pass: a failure to write is logged.
 import type { Logger } from 'pino';
 import type { ResourceClient } from '../../../apiserver/resources/client.ts';
 import { isApiError } from '../../../apiserver/resources/errors.ts';

@@ -1,7 +1,8 @@
-// DELETE /api/notify-states (Settings spec.resetNotifyStates): forget which update digests were notified, so every
-// pending update notifies again. Only the update_available and version_available dedupe (lastNotifiedDigest, lastNotifiedAt,
-// lastNotifiedVersion, lastVersionNotifiedAt) is cleared: the update_started and container_state markers say what was sent for events that are over, and clearing them
-// would send those again. Recorded as handled in Settings status.handledRequests.resetNotifyStates.
+// DELETE /api/notify-states (Settings spec.resetNotifyStates): forget which update digests and versions were
+// notified, so every pending update notifies again. Only the update_available and version_available dedupe
+// (lastNotifiedDigest, lastNotifiedAt, lastNotifiedVersion, lastVersionNotifiedAt) is cleared: the update_started and
+// container_state markers say what was sent for events that are over, and clearing them would send those again.
+// Recorded as handled in Settings status.handledRequests.resetNotifyStates.
 import type { Container, Settings, SettingsStatus } from '../../../schemas/generated/types.ts';
 import type { ResourceClient } from '../../../apiserver/resources/client.ts';
 import { isApiError } from '../../../apiserver/resources/errors.ts';
