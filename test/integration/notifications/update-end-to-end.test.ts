@@ -2,7 +2,8 @@
 // minor (1.1.0) and a new major (2.0.0) pushed to the registry, a scan by `vigil serve` finds both and the update
 // controller replaces the container with 1.1.0. The webhook receiver and a subscriber on a real mosquitto broker (the
 // MQTT channel) each get update_started and then update_succeeded, derived from the resources (Container operation,
-// UpdateRecord); the webhook also gets version_available naming 2.0.0, which the scope will not take, once.
+// UpdateRecord); the webhook also gets version_available naming 2.0.0, which the scope will not take, once. A rollback
+// asked for through REST then reaches both as rollback_succeeded.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -45,12 +46,12 @@ describe('a real update notifies the webhook and the MQTT broker', () => {
     await bed.engine.docker(['rmi', newReference, majorReference, 'vigil-test/app:1.1.0', 'vigil-test/app:2.0.0']);
     await bed.engine.docker(['run', '-d', '--name', 'web', '--label', 'sentinel.policy=auto', '--label', 'sentinel.semver=minor', '--label', 'sentinel.grace-period=1s', oldReference]);
     vigil = await startVigil({ args: ['--docker-host', bed.engine.host] });
-    await createWebhookChannel(vigil, 'hook', `${receiver.base}/events`, ['version_available', 'update_started', 'update_succeeded', 'update_failed']);
+    await createWebhookChannel(vigil, 'hook', `${receiver.base}/events`, ['version_available', 'update_started', 'update_succeeded', 'update_failed', 'rollback_succeeded', 'rollback_failed']);
     await apiOk(vigil, 'POST', `${GROUP}/notificationchannels`, {
       apiVersion: 'vigil.dev/v1alpha1',
       kind: 'NotificationChannel',
       metadata: { name: 'broker' },
-      spec: { type: 'mqtt', events: ['update_started', 'update_succeeded', 'update_failed'], settings: { mqtt: { broker: broker.url, topic: TOPIC, qos: 1 } } },
+      spec: { type: 'mqtt', events: ['update_started', 'update_succeeded', 'update_failed', 'rollback_succeeded', 'rollback_failed'], settings: { mqtt: { broker: broker.url, topic: TOPIC, qos: 1 } } },
     });
   });
 
@@ -65,7 +66,7 @@ describe('a real update notifies the webhook and the MQTT broker', () => {
   const bodyOf = (request: ReceivedRequest): EventBody => JSON.parse(request.body) as EventBody;
   const updateEvent = (type: string): boolean => type === 'update_started' || type === 'update_succeeded' || type === 'update_failed';
 
-  test('update_started and update_succeeded reach the webhook and the MQTT subscriber, in that order; version_available names the major', async () => {
+  test('update_started and update_succeeded reach the webhook and the MQTT subscriber, in that order; version_available names the major; a rollback notifies both', async () => {
     await eventually('web discovered with the auto policy', async () => {
       const container = await apiOk<{ status?: { id?: string; effective?: { policy?: { value?: string } } } }>(vigil, 'GET', `${GROUP}/namespaces/local/containers/web`).catch(() => undefined);
       return container?.status?.id !== undefined && container.status.effective?.policy?.value === 'auto' ? true : undefined;
@@ -122,5 +123,12 @@ describe('a real update notifies the webhook and the MQTT broker', () => {
     await createRecord(vigil, 'after-rescan');
     await receiver.waitFor(1, (request) => request.headers['x-vigil-delivery'] === 'hook/record/local/after-rescan');
     assert.equal(receiver.requests.filter((request) => bodyOf(request).type === 'version_available').length, 1, 'one version_available for 2.0.0');
+
+    // A rollback asked for through REST: rollback_succeeded, derived from its UpdateRecord, at both receivers.
+    await apiOk(vigil, 'POST', '/api/containers/web/rollback');
+    const [rolledBack] = await receiver.waitFor(1, (request) => bodyOf(request).type === 'rollback_succeeded', deadlines.containerCondition);
+    assert.ok(rolledBack);
+    assert.deepEqual(bodyOf(rolledBack).containers.map((container) => [container.name, container.host]), [['web', 'local']], rolledBack.body);
+    await eventually('rollback_succeeded on the broker', async () => (published.some((event) => event.type === 'rollback_succeeded') ? true : undefined), deadlines.containerCondition);
   });
 });
