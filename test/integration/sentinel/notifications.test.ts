@@ -96,11 +96,12 @@ describe('notification channels', () => {
     assert.ok(!secrets.some((name) => name?.startsWith('notification-hook-3')), `the left-out channel's Secret is gone: ${secrets.join(', ')}`);
   });
 
-  test('fields REST does not know (templates, retries) survive a save', async () => {
-    await api.resources.modify('NotificationChannel', undefined, 'ch1', (current) => ({ ...current, spec: { ...(current.spec as object), retries: 1 } }));
+  test('fields REST does not know (templates, retries, maxPending) survive a save', async () => {
+    await api.resources.modify('NotificationChannel', undefined, 'ch1', (current) => ({ ...current, spec: { ...(current.spec as object), retries: 1, maxPending: 50 } }));
     const listed = (await api.request('GET', '/api/settings/notifications')).json<unknown[]>();
     assert.equal((await api.request('PUT', '/api/settings/notifications', { body: listed })).status, 200);
     assert.equal((await channel('ch1')).spec.retries, 1);
+    assert.equal((await channel('ch1')).spec.maxPending, 50);
   });
 
   test('bad channels are 400s naming the field, and nothing is saved', async () => {
