@@ -3,9 +3,11 @@
 // - event to delivery: an UpdateRecord created through the resource API, timed from just before the POST to its
 //   arrival in full at the receiver (both clocks are this process's performance.now()); one event at a time, so the
 //   figure is the pipeline's latency (informer → outbox resource → drain → HTTP), not a queue's;
-// - memory with the receiver down: 1,000 deliveries pending in the channel's outbox, then 200 more (the bound is
-//   1,000: the oldest are dropped and counted), read from the server's own /metrics (process_resident_memory_bytes,
-//   nodejs_heap_size_used_bytes) and its notification metrics.
+// - memory: after a full GC (through the server's inspector), read from the server's own /metrics
+//   (process_resident_memory_bytes, nodejs_heap_size_used_bytes): with the outbox empty, after a control step of
+//   delivered events (what their history costs), with 1,000 deliveries pending to a receiver that is down, and after
+//   two steps of 500 more (the bound is 1,000: as many of the oldest are dropped, counted and reported);
+// - the drops as the channel's status, the metrics and the activity log count them.
 import { startHttpReceiver, type HttpReceiver } from '../testbed/http-receiver.ts';
 import { startVigil, type VigilChild } from '../testbed/vigil.ts';
 import { apiOk, channelStatus, createRecord, createWebhookChannel, eventually } from '../integration/notifications/fixtures.ts';
