@@ -187,7 +187,9 @@ export class ContainerChecker {
       result,
       generation: container.metadata.generation,
       now,
-      refreshAfterMs: this.#options.refreshCheckedAfterMs ?? DEFAULT_REFRESH_CHECKED_AFTER_MS,
+      // A container notified on every scan (notify mode every_scan) needs each scan's lastChecked in the store: the
+      // notification controller derives one update_available per scan from it (issue 14: "really every scan").
+      refreshAfterMs: container.status?.effective?.notifyMode?.value === 'every_scan' ? 0 : (this.#options.refreshCheckedAfterMs ?? DEFAULT_REFRESH_CHECKED_AFTER_MS),
       ...(job.handles === undefined ? {} : { handledCheck: laterOf(job.handles, container.status?.handledRequests?.check) }),
     });
   }

@@ -59,6 +59,7 @@ export interface ContainerCheckResult {
 interface Found {
   newerVersions: string[];
   beyondScopeCount?: number;
+  newestBeyondScope?: string;
   resolvedCurrentVersion?: string;
   localDigest?: string;
   remoteDigest?: string;
@@ -104,7 +105,7 @@ async function findUpdate(input: ContainerCheckInput, registry: RegistryReader, 
   });
 
   if (versions !== undefined) {
-    const scope = { newerVersions: versions.newerVersions, beyondScopeCount: versions.beyondScopeCount, resolvedCurrentVersion: tag, ...localDigestField(local.digests, input) };
+    const scope = { newerVersions: versions.newerVersions, beyondScopeCount: versions.beyondScopeCount, ...(versions.newestBeyondScope === undefined ? {} : { newestBeyondScope: versions.newestBeyondScope }), resolvedCurrentVersion: tag, ...localDigestField(local.digests, input) };
     const newest = versions.newerVersions[0];
     if (newest !== undefined) {
       // A newer version is an update whatever the current tag's digest does: one HEAD, of what would be pulled.
@@ -157,6 +158,7 @@ function succeeded(input: ContainerCheckInput, base: RegistryCheck, reference: I
     ...(found.resolvedCurrentVersion === undefined ? {} : { resolvedCurrentVersion: found.resolvedCurrentVersion }),
     newerVersions: found.newerVersions,
     ...(found.beyondScopeCount === undefined ? {} : { beyondScopeCount: found.beyondScopeCount }),
+    ...(found.newestBeyondScope === undefined ? {} : { newestBeyondScope: found.newestBeyondScope }),
     ...(target === undefined || targetImage === undefined ? {} : { target: { tag: target.tag, ...(target.version === undefined ? {} : { version: target.version }), digest: target.digest, image: targetImage } }),
     ...(found.localDigest === undefined ? {} : { localDigest: found.localDigest }),
     ...(found.remoteDigest === undefined ? {} : { remoteDigest: found.remoteDigest }),

@@ -115,6 +115,8 @@ export interface NewerVersions {
   newerVersions: string[];
   /** Newer versions outside the scope (after filters and ignored versions, one per version). */
   beyondScopeCount: number;
+  /** The newest of them (what a version_available notification names), absent when there is none. */
+  newestBeyondScope?: string;
 }
 
 /**
@@ -131,6 +133,7 @@ export function findNewerVersions(options: NewerVersionsOptions): NewerVersions 
 
   const inScope = new Map<string, VersionTag>();
   const beyond = new Set<string>();
+  let newestBeyond: VersionTag | undefined;
   for (const tag of options.tags) {
     const candidate = parseVersionTag(tag);
     if (candidate === undefined) continue;
@@ -148,10 +151,11 @@ export function findNewerVersions(options: NewerVersionsOptions): NewerVersions 
       inScope.set(key, preferredSpelling(inScope.get(key), candidate, current));
     } else {
       beyond.add(key);
+      if (newestBeyond === undefined || compareVersions(candidate, newestBeyond) > 0) newestBeyond = candidate;
     }
   }
   const newerVersions = [...inScope.values()].sort((a, b) => compareVersions(b, a)).map((version) => version.tag);
-  return { current, newerVersions, beyondScopeCount: beyond.size };
+  return { current, newerVersions, beyondScopeCount: beyond.size, ...(newestBeyond === undefined ? {} : { newestBeyondScope: newestBeyond.tag }) };
 }
 
 /** Of two tags of one version, the more specific one (`1.3.0` over `1.3`), then the one spelled like the current. */

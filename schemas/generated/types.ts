@@ -94,6 +94,7 @@ export type ContainerNameGlobs = string[];
 export type HostSelection = string[];
 export type NotificationEvent =
   | 'update_available'
+  | 'version_available'
   | 'update_started'
   | 'update_succeeded'
   | 'update_failed'
@@ -634,6 +635,10 @@ export interface RegistryCheck {
    * Newer versions outside the version scope.
    */
   beyondScopeCount?: number;
+  /**
+   * The newest version outside the version scope (a major the scope will not take): what a version_available notification names.
+   */
+  newestBeyondScope?: string;
   target?: UpdateTarget;
   localDigest?: string;
   remoteDigest?: string;
@@ -744,6 +749,14 @@ export interface HandledRequests {
 export interface NotifyState {
   lastNotifiedDigest?: string;
   lastNotifiedAt?: string;
+  /**
+   * The newest beyond-scope version last taken into the outbox as version_available (notified once, again after the snooze).
+   */
+  lastNotifiedVersion?: string;
+  /**
+   * When lastNotifiedVersion was notified (every_scan: the scan's lastChecked).
+   */
+  lastVersionNotifiedAt?: string;
   /**
    * The startedAt of the last update operation whose update_started was taken into the outbox.
    */
@@ -971,6 +984,10 @@ export interface NotificationChannelSpec {
    * Retries after a failed send, doubling backoff from 2s (cap 30s); 0 to 3, default 3.
    */
   retries?: number;
+  /**
+   * Deliveries kept in this channel's outbox while it cannot send; beyond it the oldest are dropped, counted (vigil_notification_deliveries_total outcome dropped, status droppedCount) and reported in the activity log. 1 to 100,000, default 1,000.
+   */
+  maxPending?: number;
 }
 /**
  * Non-secret settings, one member per type; only the member named by spec.type may be set.
@@ -1106,6 +1123,7 @@ export interface SecretReference {
  */
 export interface NotificationTemplates {
   update_available?: string;
+  version_available?: string;
   update_started?: string;
   update_succeeded?: string;
   update_failed?: string;
@@ -1594,7 +1612,15 @@ export interface UpdateRecord {
   spec: UpdateRecordSpec;
 }
 export interface UpdateRecordSpec {
-  type: 'update' | 'rollback' | 'check' | 'lifecycle' | 'scan_summary' | 'service_update' | 'service_rollback';
+  type:
+    | 'update'
+    | 'rollback'
+    | 'check'
+    | 'lifecycle'
+    | 'scan_summary'
+    | 'service_update'
+    | 'service_rollback'
+    | 'notification';
   outcome: UpdateOutcome;
   /**
    * Docker name; absent for scan_summary.
@@ -1636,6 +1662,25 @@ export interface UpdateRecordSpec {
     finishedAt?: string;
     message?: string;
   }[];
+  /**
+   * For notification records (namespace vigil-system): a delivery that failed for good, or deliveries dropped over the channel's outbox bound. The activity log (GET /api/logs) shows them.
+   */
+  notification?: {
+    /**
+     * The NotificationChannel's name.
+     */
+    channel: string;
+    channelType: string;
+    eventType?: NotificationEvent;
+    /**
+     * The delivery id (X-Vigil-Delivery) that failed.
+     */
+    delivery?: string;
+    /**
+     * How many deliveries were dropped, oldest first.
+     */
+    dropped?: number;
+  };
   /**
    * For scan_summary records.
    */
@@ -1933,6 +1978,14 @@ export interface NotificationEventPayload {
     image: string;
     currentVersion?: string;
     targetVersion?: string;
+    /**
+     * The tag the update goes to (update_available names it, which Sentinel leaves out).
+     */
+    targetTag?: string;
+    /**
+     * The full reference the update pulls.
+     */
+    targetImage?: string;
     currentDigest?: string;
     targetDigest?: string;
     error?: string;

@@ -20,6 +20,14 @@ export interface ScriptedAnswer {
   body?: string;
 }
 
+export interface HttpReceiverOptions {
+  /**
+   * Checks each request as the real service would (its limits and markup, test/testbed/service-limits.ts): an answer
+   * to send instead of the scripted one (a 400), or undefined when the request is acceptable.
+   */
+  validate?: (request: ReceivedRequest) => ScriptedAnswer | undefined;
+}
+
 export interface HttpReceiver {
   /** http://127.0.0.1:PORT */
   base: string;
@@ -35,7 +43,7 @@ export interface HttpReceiver {
   close(): Promise<void>;
 }
 
-export async function startHttpReceiver(): Promise<HttpReceiver> {
+export async function startHttpReceiver(options: HttpReceiverOptions = {}): Promise<HttpReceiver> {
   const requests: ReceivedRequest[] = [];
   const script: ScriptedAnswer[] = [];
   let server: http.Server | undefined;
@@ -46,8 +54,9 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), receivedAt: performance.now() });
-        const answer = script.shift() ?? { status: 200, body: 'ok' };
+        const request: ReceivedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), receivedAt: performance.now() };
+        requests.push(request);
+        const answer = options.validate?.(request) ?? script.shift() ?? { status: 200, body: 'ok' };
         res.writeHead(answer.status, answer.headers ?? {});
         res.end(answer.body ?? '');
       });

@@ -10,7 +10,7 @@ export type ChannelType = NotificationChannelSpec['type'];
 
 export const CHANNEL_TYPES: readonly ChannelType[] = ['gotify', 'slack', 'discord', 'ntfy', 'telegram', 'pushover', 'smtp', 'apprise', 'mqtt', 'webhook'];
 
-export const NOTIFICATION_EVENTS: readonly NotificationEvent[] = ['update_available', 'update_started', 'update_succeeded', 'update_failed', 'rollback_succeeded', 'rollback_failed', 'container_state', 'digest'];
+export const NOTIFICATION_EVENTS: readonly NotificationEvent[] = ['update_available', 'version_available', 'update_started', 'update_succeeded', 'update_failed', 'rollback_succeeded', 'rollback_failed', 'container_state', 'digest'];
 
 /** Where the REST id of a channel (or registry credential) is kept when it is not the resource name itself. */
 export const REST_ID_ANNOTATION = 'vigil.dev/rest-id';

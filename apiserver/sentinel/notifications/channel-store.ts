@@ -2,7 +2,7 @@
 // `notification-<name>` in vigil-system (owned by the channel, so deleting the channel deletes it). Saving the list
 // replaces it, as Sentinel's PUT does: listed channels are created or updated, the others deleted, except those a
 // ManifestSource manages (git is their source; deleting them here would only be undone). Fields REST does not know
-// (templates, batching, retries) are kept on update. A secret value sent back masked (`…****`) or redacted
+// (templates, batching, retries, maxPending) are kept on update. A secret value sent back masked (`…****`) or redacted
 // (`***REDACTED***`, from a backup) keeps the stored one.
 import type { NotificationChannel, Secret } from '../../../schemas/generated/types.ts';
 import { containerResourceName } from '../../../schemas/container-name.ts';
@@ -158,7 +158,7 @@ async function writeChannel(resources: ResourceClient, prepared: Prepared): Prom
   try {
     channel = (await resources.modify('NotificationChannel', undefined, prepared.name, (current) => {
       const currentSpec = (current as unknown as NotificationChannel).spec;
-      const kept = { templates: currentSpec.templates, batching: currentSpec.batching, retries: currentSpec.retries };
+      const kept = { templates: currentSpec.templates, batching: currentSpec.batching, retries: currentSpec.retries, maxPending: currentSpec.maxPending };
       return {
         ...current,
         metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, ...annotations } },

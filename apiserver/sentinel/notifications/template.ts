@@ -5,7 +5,10 @@
 // (functions, pipelines, range, with, variables) is refused with a message naming it, instead of being printed raw.
 // No npm library implements Go templates for JavaScript in a maintained form; the subset is small enough to own.
 
-export const TEMPLATE_FIELDS = ['ContainerName', 'OldImage', 'NewImage', 'OldDigest', 'NewDigest', 'Error', 'Type', 'Timestamp', 'Title', 'Severity'] as const;
+// Sentinel's fields (Emoji included, which Sentinel fills only in the preview; Vigil at send time too), then Vigil's
+// for a batch or a digest (rendered once per container): ContainerNames, every container of the message, and
+// ContainerCount.
+export const TEMPLATE_FIELDS = ['ContainerName', 'OldImage', 'NewImage', 'OldDigest', 'NewDigest', 'Error', 'Type', 'Timestamp', 'Title', 'Severity', 'Emoji', 'ContainerNames', 'ContainerCount'] as const;
 export type TemplateField = (typeof TEMPLATE_FIELDS)[number];
 export type TemplateData = Readonly<Record<TemplateField, string>>;
 
@@ -125,19 +128,21 @@ export function renderTemplate(template: string, data: TemplateData): string {
   return render(parseTemplate(template), data);
 }
 
-const TITLES: Readonly<Record<string, [string, string]>> = {
-  update_available: ['Update available', 'info'],
-  update_started: ['Update started', 'info'],
-  update_succeeded: ['Update succeeded', 'info'],
-  update_failed: ['Update failed', 'error'],
-  rollback_succeeded: ['Rollback succeeded', 'warning'],
-  rollback_failed: ['Rollback failed', 'error'],
-  digest: ['Pending updates', 'info'],
+const TITLES: Readonly<Record<string, [string, string, string]>> = {
+  update_available: ['Update available', 'info', '🆕'],
+  version_available: ['New version available', 'info', '🆕'],
+  update_started: ['Update started', 'info', '🔄'],
+  update_succeeded: ['Update succeeded', 'info', '✅'],
+  update_failed: ['Update failed', 'error', '❌'],
+  rollback_succeeded: ['Rollback succeeded', 'warning', '↩️'],
+  rollback_failed: ['Rollback failed', 'error', '🚨'],
+  container_state: ['Container state', 'warning', '⚠️'],
+  digest: ['Pending updates', 'info', '📋'],
 };
 
 /** The sample event a preview renders (the container name is Sentinel's sample, `sentinel-test`). */
 export function sampleData(eventType: string, now: Date): TemplateData {
-  const [title, severity] = TITLES[eventType] ?? ['Notification', 'info'];
+  const [title, severity, emoji] = TITLES[eventType] ?? ['Notification', 'info', '🔔'];
   const failed = eventType === 'update_failed' || eventType === 'rollback_failed';
   return {
     ContainerName: 'sentinel-test',
@@ -150,5 +155,8 @@ export function sampleData(eventType: string, now: Date): TemplateData {
     Timestamp: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     Title: title,
     Severity: severity,
+    Emoji: emoji,
+    ContainerNames: 'sentinel-test',
+    ContainerCount: '1',
   };
 }

@@ -1,5 +1,6 @@
 // History: UpdateRecords of every Host, newest first, paged by `before` (an RFC 3339 cursor: the timestamp of the last
-// row seen), exported whole as JSON or CSV; and the activity log, the same records as sentences.
+// row seen), exported whole as JSON or CSV; and the activity log, the same records as sentences. Notification records
+// (a delivery that failed for good, deliveries dropped) are activity, not history: only the activity log shows them.
 import type { FastifyInstance } from 'fastify';
 import type { UpdateRecord } from '../../../schemas/generated/types.ts';
 import type { SentinelContext } from '../context.ts';
@@ -37,6 +38,10 @@ async function newestFirst(context: SentinelContext): Promise<UpdateRecord[]> {
   return (await listUpdateRecords(context.resources)).sort(compareRecordsNewestFirst);
 }
 
+async function historyNewestFirst(context: SentinelContext): Promise<UpdateRecord[]> {
+  return (await newestFirst(context)).filter((record) => record.spec.type !== 'notification');
+}
+
 /**
  * The records after the cursor, newest first. `before` (Sentinel's cursor, RFC 3339) keeps the records of earlier
  * seconds; with `before_id` (the `id` of the last row seen) it keeps exactly the records after that row, so that rows
@@ -52,13 +57,13 @@ function page(records: readonly UpdateRecord[], query: PageQuery['Querystring'])
 export async function historyRoutes(app: FastifyInstance, context: SentinelContext): Promise<void> {
   app.get<PageQuery>('/api/history', async (request) => {
     const limit = countParam(request.query.limit, HISTORY_LIMIT);
-    const [records, names] = await Promise.all([newestFirst(context), hostNames(context.resources)]);
+    const [records, names] = await Promise.all([historyNewestFirst(context), hostNames(context.resources)]);
     return page(records, request.query).slice(0, limit).map((record) => historyEntry(record, names));
   });
 
   app.get<{ Querystring: { format?: string } }>('/api/history/export', async (request, reply) => {
     const format = oneOfParam(request.query.format, 'format', ['json', 'csv'], 'json');
-    const [records, names] = await Promise.all([newestFirst(context), hostNames(context.resources)]);
+    const [records, names] = await Promise.all([historyNewestFirst(context), hostNames(context.resources)]);
     const entries = records.map((record) => historyEntry(record, names));
     reply.header('content-disposition', `attachment; filename=sentinel-history.${format}`);
     if (format === 'json') return reply.type('application/json').send(entries);

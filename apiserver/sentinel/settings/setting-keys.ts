@@ -156,7 +156,7 @@ function releaseSourcesText(text: string): JsonValue | null {
   return sources.length === 0 ? null : sources;
 }
 
-const TEMPLATE_EVENTS = ['update_available', 'update_started', 'update_succeeded', 'update_failed', 'rollback_succeeded', 'rollback_failed', 'container_state', 'digest'];
+const TEMPLATE_EVENTS = ['update_available', 'version_available', 'update_started', 'update_succeeded', 'update_failed', 'rollback_succeeded', 'rollback_failed', 'container_state', 'digest'];
 
 function templatesText(text: string): JsonValue | null {
   if (text.trim() === '') return null;

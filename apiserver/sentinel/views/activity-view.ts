@@ -48,6 +48,13 @@ export function activityMessage(record: UpdateRecord): string {
     }
     case 'check':
       return `Registry check of ${name}: ${spec.outcome}${error}`;
+    case 'notification': {
+      const notification = spec.notification;
+      const channel = notification === undefined ? 'a channel' : `${notification.channel} (${notification.channelType})`;
+      if (notification?.dropped !== undefined) return `Notifications to ${channel} dropped${error}`;
+      const what = notification?.eventType === undefined ? 'Notification' : `Notification ${notification.eventType}`;
+      return `${what}${name === '' ? '' : ` for ${name}`} to ${channel} failed${error}`;
+    }
     case 'rollback':
     case 'service_rollback':
       return `Rollback of ${name}${images(record)}: ${spec.outcome}${error}`;

@@ -27,6 +27,10 @@ export interface NotifiedContainer {
   image: string;
   currentVersion?: string;
   targetVersion?: string;
+  /** The tag the update goes to (for a digest update of a mutable tag, the same tag; targetVersion says which version). */
+  targetTag?: string;
+  /** The full reference the update pulls. */
+  targetImage?: string;
   currentDigest?: string;
   targetDigest?: string;
   /** The failure text, whole: each sender trims it to its service's limits, keeping it readable. */

@@ -8,11 +8,12 @@ import { statusOf, writeStatus, type Clock, type Lister, type ReconcileContext, 
 import type { Stored } from '../../stored.ts';
 import { drainChannel, type DeliveryReport } from '../pipeline/delivery-worker.ts';
 import type { NotificationMetrics } from '../pipeline/metrics.ts';
-import type { Outbox } from '../pipeline/outbox.ts';
+import type { Outbox, PendingDelivery } from '../pipeline/outbox.ts';
 import { nextChannelStatus, type PassSummary } from './channel-status.ts';
 import { resolveChannel, type ChannelSenders } from './channel-senders.ts';
 import { composeMessage, templatesFor } from './messages.ts';
 import { batchPolicyOf } from '../pipeline/batch.ts';
+import { failureRecord, type NotificationActivity } from './activity-records.ts';
 
 export const SETTINGS_NAME = 'default';
 
@@ -27,6 +28,8 @@ export interface ChannelReconcilerOptions {
   clock: Clock;
   /** Drops counted by the intake since the channel's last pass; taking them resets the count. */
   takeDropped: (channel: string) => number;
+  /** Final failures and drops, for the activity log. */
+  activity: NotificationActivity;
 }
 
 export class ChannelReconciler implements Reconciler {
@@ -44,21 +47,25 @@ export class ChannelReconciler implements Reconciler {
       await senders.release(key);
       for (const delivery of await outbox.pending(key)) await outbox.finish(delivery);
       this.#options.metrics.pending(key, 0);
+      this.#options.activity.forget(key);
       return;
     }
     const dropped = this.#options.takeDropped(key);
+    const channelRef = { name: key, type: channel.spec.type };
+    const dropReportIn = await this.#options.activity.dropped(channelRef, dropped, this.#options.clock.now());
     if (channel.spec.enabled === false) {
       await senders.release(key);
-      return await this.#finish(channel, { delivered: 0, failed: 0, dropped, pending: (await outbox.pending(key)).length, disabled: true });
+      return withRequeue(await this.#finish(channel, { delivered: 0, failed: 0, dropped, pending: (await outbox.pending(key)).length, disabled: true }), dropReportIn);
     }
     const resolved = resolveChannel(channel, this.#options.secrets);
     if (!resolved.ok) {
       await senders.release(key);
-      return await this.#finish(channel, { delivered: 0, failed: 0, dropped, pending: (await outbox.pending(key)).length, unusable: { reason: resolved.reason, message: resolved.message } });
+      return withRequeue(await this.#finish(channel, { delivered: 0, failed: 0, dropped, pending: (await outbox.pending(key)).length, unusable: { reason: resolved.reason, message: resolved.message } }), dropReportIn);
     }
     const sender = await senders.senderFor(resolved);
     const templates = templatesFor(channel, this.#options.settings.get(SETTINGS_NAME));
     const summary: PassSummary = { delivered: 0, failed: 0, dropped, pending: 0 };
+    const finalFailures: Array<{ delivery: PendingDelivery; error: string }> = [];
     const report = (outcome: DeliveryReport): void => {
       this.#options.metrics.delivery(channel.spec.type, outcome.delivery.payload.type, outcome.outcome);
       if (outcome.outcome === 'delivered') {
@@ -66,7 +73,10 @@ export class ChannelReconciler implements Reconciler {
         summary.lastSendSucceeded = true;
         return;
       }
-      if (outcome.outcome === 'failed') summary.failed++;
+      if (outcome.outcome === 'failed') {
+        summary.failed++;
+        finalFailures.push({ delivery: outcome.delivery, error: outcome.error });
+      }
       summary.lastError = outcome.error;
       summary.lastSendSucceeded = false;
       context.logger.warn({ channel: key, delivery: outcome.delivery.id, outcome: outcome.outcome, error: outcome.error }, 'notification not delivered');
@@ -86,8 +96,9 @@ export class ChannelReconciler implements Reconciler {
       report,
       signal: context.signal,
     });
+    for (const failure of finalFailures) await this.#options.activity.write(failureRecord(channelRef, failure.delivery, failure.error, this.#options.clock.now()));
     summary.pending = (await outbox.pending(key)).length;
-    return { ...(await this.#finish(channel, summary)), ...(waitMs === undefined ? {} : { requeueAfter: waitMs }) };
+    return withRequeue(withRequeue(await this.#finish(channel, summary), waitMs), dropReportIn);
   }
 
   async #finish(channel: Stored<NotificationChannel>, summary: PassSummary): Promise<ReconcileResult> {
@@ -103,4 +114,10 @@ export class ChannelReconciler implements Reconciler {
     }
     return {};
   }
+}
+
+/** The result with its requeueAfter brought forward to `ms` (the earlier of the two; undefined changes nothing). */
+function withRequeue(result: ReconcileResult, ms: number | undefined): ReconcileResult {
+  if (ms === undefined) return result;
+  return { ...result, requeueAfter: result.requeueAfter === undefined ? ms : Math.min(result.requeueAfter, ms) };
 }

@@ -13,6 +13,7 @@ import { badStateOf, containerStateEvent } from '../pipeline/container-state.ts'
 import { channelReceives, takeIn, type IntakeResult } from '../pipeline/intake.ts';
 import type { Outbox } from '../pipeline/outbox.ts';
 import { decideUpdateAvailable } from '../pipeline/update-available.ts';
+import { decideVersionAvailable } from '../pipeline/version-available.ts';
 import { eventFromRecord, startedEvent, type DerivedEvent } from '../pipeline/update-events.ts';
 import { objectKeyOf, parseEventSourceKey } from './event-keys.ts';
 
@@ -103,6 +104,9 @@ export class EventReconciler implements Reconciler {
 
     const available = decideUpdateAvailable(container, now);
     if (available.notify && (await this.#emit(available.event))) next = { ...next, ...available.state };
+
+    const version = decideVersionAvailable(container, now);
+    if (version.notify && (await this.#emit(version.event))) next = { ...next, ...version.state };
 
     const bad = badStateOf(container);
     const marked = markedState(previous.stateNotified);

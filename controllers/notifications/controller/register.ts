@@ -18,6 +18,7 @@ import type { IntakeResult } from '../pipeline/intake.ts';
 import type { DerivedEvent } from '../pipeline/update-events.ts';
 import { ResourceOutboxStore } from '../pipeline/resource-outbox-store.ts';
 import { ChannelReconciler } from './channel-reconciler.ts';
+import { NotificationActivity } from './activity-records.ts';
 import { ChannelSenders, secretKeyOf } from './channel-senders.ts';
 import { eventSourceKey, objectKeyOf, parseEventSourceKey } from './event-keys.ts';
 import { DEFAULT_RECORD_HORIZON_MS, EventReconciler, NOTIFIED_ANNOTATION } from './event-reconciler.ts';
@@ -81,6 +82,7 @@ export function registerNotificationControllers(options: NotificationControllers
         dropped.delete(channel);
         return count;
       },
+      activity: new NotificationActivity(manager.client, manager.logger),
     }),
     workers: options.deliveryWorkers ?? 4,
     // A long outbox to a slow service is sent in one pass; each send has its own timeout.

@@ -1,7 +1,8 @@
-// DELETE /api/notify-states (Settings spec.resetNotifyStates): forget which update digests were notified, so every
-// pending update notifies again. Only the update_available dedupe (lastNotifiedDigest, lastNotifiedAt) is cleared:
-// the update_started and container_state markers say what was sent for events that are over, and clearing them
-// would send those again. Recorded as handled in Settings status.handledRequests.resetNotifyStates.
+// DELETE /api/notify-states (Settings spec.resetNotifyStates): forget which update digests and versions were
+// notified, so every pending update notifies again. Only the update_available and version_available dedupe
+// (lastNotifiedDigest, lastNotifiedAt, lastNotifiedVersion, lastVersionNotifiedAt) is cleared: the update_started and
+// container_state markers say what was sent for events that are over, and clearing them would send those again.
+// Recorded as handled in Settings status.handledRequests.resetNotifyStates.
 import type { Container, Settings, SettingsStatus } from '../../../schemas/generated/types.ts';
 import type { ResourceClient } from '../../../apiserver/resources/client.ts';
 import { isApiError } from '../../../apiserver/resources/errors.ts';
@@ -32,7 +33,7 @@ export class ResetReconciler implements Reconciler {
     let cleared = 0;
     for (const container of this.#options.containers.list()) {
       const notify = container.status?.notify;
-      if (notify?.lastNotifiedDigest === undefined && notify?.lastNotifiedAt === undefined) continue;
+      if (notify?.lastNotifiedDigest === undefined && notify?.lastNotifiedAt === undefined && notify?.lastNotifiedVersion === undefined && notify?.lastVersionNotifiedAt === undefined) continue;
       await this.#forget(container);
       cleared++;
     }
@@ -47,7 +48,7 @@ export class ResetReconciler implements Reconciler {
     try {
       await writeStatus(this.#options.client, 'Container', container.metadata.namespace, container.metadata.name, (current) => {
         const status = statusOf(current) as NonNullable<Container['status']>;
-        const { lastNotifiedDigest: _digest, lastNotifiedAt: _at, ...kept } = status.notify ?? {};
+        const { lastNotifiedDigest: _digest, lastNotifiedAt: _at, lastNotifiedVersion: _version, lastVersionNotifiedAt: _versionAt, ...kept } = status.notify ?? {};
         return { ...status, notify: kept };
       }, { fieldManager: FIELD_MANAGER });
     } catch (error) {

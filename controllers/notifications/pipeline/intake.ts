@@ -23,7 +23,8 @@ export async function takeIn(event: DerivedEvent, channels: readonly Notificatio
   for (const channel of channels) {
     const name = channel.metadata.name;
     if (name === undefined || !channelReceives(channel, event.payload.type)) continue;
-    const { created, dropped } = await outbox.enqueue(name, event.key, event.payload, maxPending);
+    // The channel's own bound (spec.maxPending) over the controller's default.
+    const { created, dropped } = await outbox.enqueue(name, event.key, event.payload, channel.spec.maxPending ?? maxPending);
     if (created) result.enqueued.push(name);
     result.dropped.push(...dropped);
   }

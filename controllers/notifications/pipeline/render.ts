@@ -4,6 +4,7 @@
 import type { NotificationTemplates } from '../../../schemas/generated/types.ts';
 import { renderTemplate, TemplateError, type TemplateData } from '../../../apiserver/sentinel/notifications/template.ts';
 import { formatWaited } from './digest-message.ts';
+import { withTag } from './update-events.ts';
 import type { NotificationEventType, NotificationPayload, NotificationSeverity, NotifiedContainer, OutgoingMessage } from '../channels/sender.ts';
 
 const DEFAULTS: Readonly<Record<NotificationEventType, { title: string; severity: NotificationSeverity; emoji: string }>> = {
@@ -35,18 +36,21 @@ function defaultLine(container: NotifiedContainer, now: string): string {
   return `${container.name} on ${container.host}${versions}${state}${error}${waited === undefined ? '' : `, waiting ${waited}`}`;
 }
 
-function templateData(payload: NotificationPayload, container: NotifiedContainer, title: string, severity: string): TemplateData {
+function templateData(payload: NotificationPayload, container: NotifiedContainer, defaults: { title: string; severity: string; emoji: string }): TemplateData {
   return {
     ContainerName: container.name,
-    OldImage: container.currentVersion === undefined ? container.image : `${container.image.split(':')[0] ?? container.image}:${container.currentVersion}`,
-    NewImage: container.targetVersion === undefined ? container.image : `${container.image.split(':')[0] ?? container.image}:${container.targetVersion}`,
+    OldImage: container.currentVersion === undefined ? container.image : withTag(container.image, container.currentVersion),
+    NewImage: container.targetImage ?? (container.targetVersion === undefined ? container.image : withTag(container.image, container.targetVersion)),
     OldDigest: container.currentDigest ?? '',
     NewDigest: container.targetDigest ?? '',
     Error: container.error ?? '',
     Type: payload.type,
     Timestamp: payload.timestamp,
-    Title: title,
-    Severity: severity,
+    Title: defaults.title,
+    Severity: defaults.severity,
+    Emoji: defaults.emoji,
+    ContainerNames: payload.containers.map((each) => each.name).join(', '),
+    ContainerCount: String(payload.containers.length),
   };
 }
 
@@ -58,7 +62,7 @@ export function renderMessage(deliveryId: string, payload: NotificationPayload, 
   if (template === undefined || template === '') return { message: { ...base, body: defaultBody } };
   try {
     // The template is per container; a batch renders it once for each and names them all.
-    const body = payload.containers.map((container) => renderTemplate(template, templateData(payload, container, defaults.title, defaults.severity))).join('\n');
+    const body = payload.containers.map((container) => renderTemplate(template, templateData(payload, container, defaults))).join('\n');
     return { message: { ...base, body } };
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;

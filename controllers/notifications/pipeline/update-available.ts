@@ -50,6 +50,8 @@ export function decideUpdateAvailable(container: Container, now: Date): UpdateAv
           ...(image === '' ? {} : { currentVersion: check.resolvedCurrentVersion ?? tagOf(image) }),
           // The target tag and version, which Sentinel leaves out.
           targetVersion: target.version ?? target.tag ?? tagOf(target.image),
+          targetTag: target.tag ?? tagOf(target.image),
+          targetImage: target.image,
           ...(check.localDigest === undefined ? {} : { currentDigest: check.localDigest }),
           targetDigest: digest,
         }],

@@ -37,7 +37,7 @@ export function eventFromRecord(record: UpdateRecord): DerivedEvent | undefined 
     host: spec.hostName ?? record.metadata.namespace ?? '',
     image: spec.newImage ?? spec.oldImage ?? '',
     ...(spec.oldImage === undefined ? {} : { currentVersion: tagOf(spec.oldImage) }),
-    ...(spec.newImage === undefined ? {} : { targetVersion: tagOf(spec.newImage) }),
+    ...(spec.newImage === undefined ? {} : { targetVersion: tagOf(spec.newImage), targetTag: tagOf(spec.newImage), targetImage: spec.newImage }),
     ...(spec.oldDigest === undefined ? {} : { currentDigest: spec.oldDigest }),
     ...(spec.newDigest === undefined ? {} : { targetDigest: spec.newDigest }),
     ...(spec.error === undefined ? {} : { error: spec.error }),
@@ -59,12 +59,21 @@ export function startedEvent(container: Container): DerivedEvent | undefined {
     host: container.metadata.namespace ?? '',
     image,
     ...(image === '' ? {} : { currentVersion: tagOf(image) }),
-    ...(target?.tag === undefined ? {} : { targetVersion: target.version ?? target.tag }),
+    ...(target?.tag === undefined ? {} : { targetVersion: target.version ?? target.tag, targetTag: target.tag }),
+    ...(target?.image === undefined ? {} : { targetImage: target.image }),
   };
   return {
     key: `started/${container.metadata.namespace ?? ''}/${container.metadata.name ?? ''}/${operation.startedAt}`,
     payload: { type: 'update_started', timestamp: operation.startedAt, containers: [notified] },
   };
+}
+
+/** `image` with its tag replaced by `tag` (a registry port's colon is not a tag's). */
+export function withTag(image: string, tag: string): string {
+  const withoutDigest = image.split('@')[0] ?? image;
+  const lastSlash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.indexOf(':', lastSlash + 1);
+  return `${colon === -1 ? withoutDigest : withoutDigest.slice(0, colon)}:${tag}`;
 }
 
 /** The tag of an image reference (after the last colon that follows the last slash), or `latest`. */

@@ -43,7 +43,7 @@ describe('webhook notifications from vigil serve', () => {
     assert.deepEqual(JSON.parse(request.body), {
       type: 'update_succeeded',
       timestamp: finishedAt,
-      containers: [{ name: 'web', host: 'local', image: 'nginx:1.26', currentVersion: '1.25', targetVersion: '1.26' }],
+      containers: [{ name: 'web', host: 'local', image: 'nginx:1.26', currentVersion: '1.25', targetVersion: '1.26', targetTag: '1.26', targetImage: 'nginx:1.26' }],
       title: 'Update succeeded',
       body: 'web on local 1.25 → 1.26',
     });
@@ -119,5 +119,15 @@ describe('webhook notifications from vigil serve', () => {
     const log = readFileSync(join(vigil.dataDir, 'vigil.log'), 'utf8');
     assert.match(log, /notification not delivered/, 'the failures were logged');
     assert.ok(!log.includes(SECRET_TOKEN), 'the token is not in the log');
+    // And in the activity log, as Sentinel's dashboard shows it, redacted too.
+    const entries = await eventually('the failure is in the activity log', async () => {
+      const found = (await apiOk<Array<{ type: string; message: string; container?: string; outcome: string }>>(vigil, 'GET', '/api/logs')).filter((entry) => entry.type === 'notification');
+      return found.length > 0 ? found : undefined;
+    });
+    assert.equal(entries.length, 1, JSON.stringify(entries));
+    assert.equal(entries[0]?.outcome, 'failed');
+    assert.equal(entries[0]?.container, 'web');
+    assert.match(entries[0]?.message ?? '', /^Notification update_failed for web to hook \(webhook\) failed: HTTP 400/);
+    assert.ok(!(entries[0]?.message ?? '').includes(SECRET_TOKEN), entries[0]?.message);
   });
 });

@@ -21,6 +21,11 @@ before(async () => {
     type: 'update', outcome: 'failed', containerName: 'tricky', container: 'tricky', oldImage: 'img:1', newImage: 'img:2', duration: 0,
     error: 'pull failed: "manifest unknown", retry\nlater', finishedAt: minute(100),
   }, 'edge-1');
+  // A notification failure: activity, not history.
+  await addRecord(api, {
+    type: 'notification', outcome: 'failed', containerName: 'tricky', finishedAt: minute(99), error: 'HTTP 400: bad payload',
+    notification: { channel: 'hook', channelType: 'webhook', eventType: 'update_failed', delivery: 'hook/record/edge-1/x' },
+  }, 'vigil-system');
   await addRecord(api, { type: 'scan_summary', outcome: 'scan_summary', finishedAt: minute(101), summary: { checked: 12, updatesAvailable: 2 }, requestedBy: 'webhook' });
   await addRecord(api, { type: 'lifecycle', outcome: 'success', containerName: 'web', container: 'web', finishedAt: minute(102), requestedBy: 'olivia', steps: [{ name: 'restart', outcome: 'success' }] });
 });
@@ -113,5 +118,16 @@ describe('GET /api/logs', () => {
       ['scan_summary', 'Scan complete: 12 checked, 2 updates available', 'webhook'],
       ['update', 'Update of tricky img:1 → img:2: failed: pull failed: "manifest unknown", retry\nlater', undefined],
     ]);
+  });
+
+  test('a notification failure is in the activity log, not in the history or its export', async () => {
+    const entries = (await api.request('GET', '/api/logs?limit=5')).json<Array<{ type: string; message: string; outcome: string }>>();
+    assert.deepEqual(entries.filter((entry) => entry.type === 'notification').map((entry) => [entry.message, entry.outcome]), [
+      ['Notification update_failed for tricky to hook (webhook) failed: HTTP 400: bad payload', 'failed'],
+    ]);
+    const history = (await api.request('GET', '/api/history?limit=200')).json<Array<{ type: string }>>();
+    assert.ok(history.length > 0 && history.every((entry) => entry.type !== 'notification'), JSON.stringify(history.map((entry) => entry.type)));
+    const exported = (await api.request('GET', '/api/history/export?format=json')).json<Array<{ type: string }>>();
+    assert.ok(exported.every((entry) => entry.type !== 'notification'));
   });
 });

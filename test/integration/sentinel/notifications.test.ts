@@ -96,11 +96,12 @@ describe('notification channels', () => {
     assert.ok(!secrets.some((name) => name?.startsWith('notification-hook-3')), `the left-out channel's Secret is gone: ${secrets.join(', ')}`);
   });
 
-  test('fields REST does not know (templates, retries) survive a save', async () => {
-    await api.resources.modify('NotificationChannel', undefined, 'ch1', (current) => ({ ...current, spec: { ...(current.spec as object), retries: 1 } }));
+  test('fields REST does not know (templates, retries, maxPending) survive a save', async () => {
+    await api.resources.modify('NotificationChannel', undefined, 'ch1', (current) => ({ ...current, spec: { ...(current.spec as object), retries: 1, maxPending: 50 } }));
     const listed = (await api.request('GET', '/api/settings/notifications')).json<unknown[]>();
     assert.equal((await api.request('PUT', '/api/settings/notifications', { body: listed })).status, 200);
     assert.equal((await channel('ch1')).spec.retries, 1);
+    assert.equal((await channel('ch1')).spec.maxPending, 50);
   });
 
   test('bad channels are 400s naming the field, and nothing is saved', async () => {
@@ -117,7 +118,7 @@ describe('notification channels', () => {
 
   test('event types list every event a channel can filter on', async () => {
     const response = await api.request('GET', '/api/settings/notifications/event-types');
-    assert.deepEqual(response.json(), ['update_available', 'update_started', 'update_succeeded', 'update_failed', 'rollback_succeeded', 'rollback_failed', 'container_state', 'digest']);
+    assert.deepEqual(response.json(), ['update_available', 'version_available', 'update_started', 'update_succeeded', 'update_failed', 'rollback_succeeded', 'rollback_failed', 'container_state', 'digest']);
   });
 
   test('a channel given as a Shoutrrr URL is saved as its typed spec with the credentials in its Secret; a bad URL is a 400 naming the part', async () => {
@@ -181,6 +182,8 @@ describe('notification templates', () => {
       body: { event_type: 'update_failed', template: '<b>{{.Title}}</b> {{.OldImage}} -> {{.NewImage}}{{if .Error}} & "{{.Error}}"{{end}}' },
     });
     assert.equal(failed.json<{ preview: string }>().preview, '<b>Update failed</b> nginx:1.27.3 -> nginx:1.27.4 & "health check failed: the container exited with code 1"');
+    const emoji = await api.request('POST', '/api/settings/notifications/templates/preview', { body: { event_type: 'version_available', template: '{{.Emoji}} {{.Title}} ({{.Severity}}): {{.ContainerNames}} [{{.ContainerCount}}]' } });
+    assert.equal(emoji.json<{ preview: string }>().preview, '🆕 New version available (info): sentinel-test [1]');
     assertError(await api.request('POST', '/api/settings/notifications/templates/preview', { body: { template: '{{range .X}}' } }), 400, /^template: unsupported action \{\{range \.X\}\}/);
     assertError(await api.request('POST', '/api/settings/notifications/templates/preview', { body: { template: '' } }), 400, /template/);
   });

@@ -72,6 +72,50 @@ describe('events from Container statuses', () => {
   });
 });
 
+describe('version_available from the registry check', () => {
+  it('a major beyond the version scope notifies once over many scans, a newer one again, and the reset forgets it', async () => {
+    await handle.registry.create(webhookChannel('hook', { events: ['version_available'] }));
+    await handle.registry.create({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Settings', metadata: { name: 'default' }, spec: {} });
+    const created = await handle.registry.create({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Container', metadata: { namespace: 'local', name: 'web' }, spec: {} } satisfies Container);
+    const scan = async (newestBeyondScope: string): Promise<void> => {
+      const current = await handle.registry.get('Container', 'local', 'web');
+      const notify = (current.status as Container['status'])?.notify;
+      await handle.registry.updateStatus({
+        ...current,
+        status: {
+          name: 'web',
+          image: 'nginx:1.25.3',
+          registryCheck: { updateAvailable: false, newerVersions: [], resolvedCurrentVersion: '1.25.3', beyondScopeCount: 1, newestBeyondScope, lastChecked: iso(handle.clock.now()) },
+          ...(notify === undefined ? {} : { notify }),
+        },
+      });
+    };
+    await handle.registry.updateStatus({ ...created, status: { name: 'web', image: 'nginx:1.25.3' } });
+    const senders = recordingSenders();
+    stack = await startNotifications(handle, senders);
+    await scan('2.0.0');
+    await eventually('version_available is sent', () => senders.sent.get('hook')?.length === 1);
+    const first = senders.sent.get('hook')?.[0]?.payload;
+    assert.equal(first?.type, 'version_available');
+    assert.equal(first?.containers[0]?.currentVersion, '1.25.3');
+    assert.equal(first?.containers[0]?.targetVersion, '2.0.0');
+    for (let again = 0; again < 5; again++) {
+      await handle.clock.advance(60_000);
+      await scan('2.0.0');
+      await stack.idle();
+    }
+    assert.equal(senders.sent.get('hook')?.length, 1, 'the same version over five more scans: no second message');
+    const stored = (await handle.registry.get('Container', 'local', 'web')) as unknown as Container;
+    assert.equal(stored.status?.notify?.lastNotifiedVersion, '2.0.0');
+    await scan('3.0.0');
+    await eventually('a newer version beyond the scope is sent', () => senders.sent.get('hook')?.length === 2);
+    assert.equal(senders.sent.get('hook')?.[1]?.payload.containers[0]?.targetVersion, '3.0.0');
+    await handle.clock.advance(1_000);
+    await handle.registry.patch('Settings', undefined, 'default', 'merge', { spec: { resetNotifyStates: { requestedAt: iso(handle.clock.now()), requestedBy: 'admin' } } });
+    await eventually('after the reset the version notifies again', () => senders.sent.get('hook')?.length === 3);
+  });
+});
+
 describe('resetting the notification states', () => {
   it('DELETE /api/notify-states (Settings resetNotifyStates) makes a pending update notify again, and is recorded as handled', async () => {
     await handle.registry.create(webhookChannel('hook', { events: ['update_available'] }));

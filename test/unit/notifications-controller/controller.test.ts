@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Container, NotificationChannel, UpdateRecord } from '../../../schemas/generated/types.ts';
 import { NOTIFIED_ANNOTATION } from '../../../controllers/notifications/controller/event-reconciler.ts';
+import { activityEntry } from '../../../apiserver/sentinel/views/activity-view.ts';
 import { eventually } from '../inventory/fixtures.ts';
 import { openStore, recordingSenders, startNotifications, updateRecord, webhookChannel, type NotificationStack, type StoreHandle } from './fixtures.ts';
 
@@ -28,6 +29,12 @@ function iso(ms: number): string {
 async function channelStatus(name: string): Promise<NonNullable<NotificationChannel['status']>> {
   const channel = (await handle.registry.get('NotificationChannel', undefined, name)) as unknown as NotificationChannel;
   return channel.status ?? {};
+}
+
+/** The notification rows of the activity log (GET /api/logs reads UpdateRecords through activityEntry). */
+async function notificationActivity(): Promise<Array<ReturnType<typeof activityEntry> & { spec: UpdateRecord['spec'] }>> {
+  const records = (await handle.registry.list('UpdateRecord', { namespace: 'vigil-system' })).items as unknown as UpdateRecord[];
+  return records.filter((record) => record.spec.type === 'notification').map((record) => ({ ...activityEntry(record), spec: record.spec }));
 }
 
 async function pendingDeliveries(): Promise<number> {
@@ -110,6 +117,16 @@ describe('notification controllers', () => {
     assert.equal(ready?.reason, 'DeliveryFailing');
     assert.equal(await pendingDeliveries(), 0);
     assert.equal(senders.sent.get('hook')?.[0]?.payload.type, 'update_failed');
+    const [entry, more] = await eventually('the failure is in the activity log', async () => {
+      const entries = await notificationActivity();
+      return entries.length > 0 ? entries : undefined;
+    });
+    assert.equal(more, undefined, 'one entry for one failure');
+    assert.equal(entry?.type, 'notification');
+    assert.equal(entry?.outcome, 'failed');
+    assert.equal(entry?.container, 'web');
+    assert.equal(entry?.message, 'Notification update_failed for web to hook (webhook) failed: HTTP 400: bad payload');
+    assert.deepEqual(entry?.spec.notification, { channel: 'hook', channelType: 'webhook', eventType: 'update_failed', delivery: 'hook/record/local/web-1' });
   });
 
   it('after a restart sends nothing twice, and still sends what was pending at the stop', async () => {
@@ -177,6 +194,25 @@ describe('notification controllers', () => {
     assert.equal(await pendingDeliveries(), 2);
     const metrics = await stack.metrics.getSingleMetricAsString('vigil_notification_deliveries_total');
     assert.match(metrics, /outcome="dropped"} 1/);
+    const entries = await eventually('the drop is in the activity log', async () => {
+      const found = await notificationActivity();
+      return found.length > 0 ? found : undefined;
+    });
+    assert.deepEqual(entries.map((entry) => entry.message), ['Notifications to hook (webhook) dropped: 1 delivery dropped, oldest first: the outbox of the channel was full']);
+    assert.deepEqual(entries[0]?.spec.notification, { channel: 'hook', channelType: 'webhook', dropped: 1 });
+    // More drops within the minute are counted together, not one row each; the rest is reported a minute later.
+    for (let index = 4; index <= 6; index++) {
+      await handle.registry.create(updateRecord(`web-${index}`, iso(handle.clock.now())));
+      await stack.idle();
+    }
+    await eventually('the status counts every drop', async () => ((await channelStatus('hook')).droppedCount === 4 ? true : undefined));
+    assert.equal((await notificationActivity()).length, 1, 'no row per drop');
+    await handle.clock.advance(60_000);
+    const later = await eventually('the rest is reported', async () => {
+      const found = await notificationActivity();
+      return found.length === 2 ? found : undefined;
+    });
+    assert.deepEqual(later.map((entry) => entry.spec.notification?.dropped).sort(), [1, 3]);
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Container, NotifyMode, NotifyState, UpdateRecord } from '../../../schemas/generated/types.ts';
 import { decideUpdateAvailable } from '../../../controllers/notifications/pipeline/update-available.ts';
-import { eventFromRecord, startedEvent } from '../../../controllers/notifications/pipeline/update-events.ts';
+import { eventFromRecord, startedEvent, withTag } from '../../../controllers/notifications/pipeline/update-events.ts';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 
@@ -37,6 +37,10 @@ describe('decideUpdateAvailable', () => {
     assert.equal(first.notify, true);
     if (!first.notify) return;
     assert.equal(first.event.payload.containers[0]?.targetVersion, '1.26.0');
+    // The target tag and the reference pulled, which Sentinel leaves out.
+    assert.equal(first.event.payload.containers[0]?.targetTag, '1.26');
+    assert.equal(first.event.payload.containers[0]?.targetImage, 'nginx:1.26');
+    assert.equal(first.event.payload.containers[0]?.currentVersion, '1.25');
     assert.deepEqual(first.state, { lastNotifiedDigest: 'sha256:new', lastNotifiedAt: NOW.toISOString() });
     // 20 scans later with the same digest and the recorded state: nothing.
     for (let scan = 0; scan < 20; scan++) {
@@ -81,7 +85,7 @@ describe('eventFromRecord', () => {
     assert.equal(eventFromRecord(record('update', 'dry_run')), undefined);
     const event = eventFromRecord(record('update', 'failed'));
     assert.equal(event?.key, 'record/local/web-abc12');
-    assert.deepEqual(event?.payload.containers[0], { name: 'web', host: 'local', image: 'nginx:1.26', currentVersion: '1.25', targetVersion: '1.26', error: 'boom' });
+    assert.deepEqual(event?.payload.containers[0], { name: 'web', host: 'local', image: 'nginx:1.26', currentVersion: '1.25', targetVersion: '1.26', targetTag: '1.26', targetImage: 'nginx:1.26', error: 'boom' });
   });
 });
 
@@ -95,5 +99,13 @@ describe('startedEvent', () => {
     assert.equal(event?.payload.containers[0]?.targetVersion, '1.26.0');
     withOperation.status.operation = { type: 'rollback', phase: 'Running', startedAt: '2026-03-01T12:00:01Z' };
     assert.equal(startedEvent(withOperation), undefined);
+  });
+});
+
+describe('withTag', () => {
+  it('replaces the tag, not a registry port', () => {
+    assert.equal(withTag('127.0.0.1:5000/team/app:1.0.0', '2.0.0'), '127.0.0.1:5000/team/app:2.0.0');
+    assert.equal(withTag('127.0.0.1:5000/team/app', '2.0.0'), '127.0.0.1:5000/team/app:2.0.0');
+    assert.equal(withTag('nginx:1.25@sha256:abc', '1.26'), 'nginx:1.26');
   });
 });

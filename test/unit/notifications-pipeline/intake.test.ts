@@ -29,4 +29,16 @@ describe('takeIn', () => {
     assert.deepEqual((await takeIn(event, channels, outbox)).enqueued, []);
     assert.deepEqual([...store.deliveries.keys()].sort(), ['all/record/local/web-1', 'failures/record/local/web-1']);
   });
+  it('spec.maxPending of a channel bounds its outbox instead of the default; the oldest are dropped and handed back', async () => {
+    const store = new MemoryOutboxStore();
+    const outbox = new Outbox(store);
+    const channels = [channel('small', { maxPending: 2 }), channel('default', {})];
+    const results = [];
+    for (let index = 1; index <= 4; index++) {
+      results.push(await takeIn({ ...event, key: `record/local/web-${index}` }, channels, outbox, 3));
+    }
+    assert.deepEqual((await outbox.pending('small')).map((delivery) => delivery.id), ['small/record/local/web-3', 'small/record/local/web-4']);
+    assert.deepEqual((await outbox.pending('default')).map((delivery) => delivery.id), ['default/record/local/web-2', 'default/record/local/web-3', 'default/record/local/web-4']);
+    assert.deepEqual(results.flatMap((result) => result.dropped.map((delivery) => delivery.id)), ['small/record/local/web-1', 'small/record/local/web-2', 'default/record/local/web-1']);
+  });
 });

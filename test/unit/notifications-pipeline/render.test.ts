@@ -30,3 +30,27 @@ describe('renderMessage', () => {
     assert.match(message.body, /^web on local/);
   });
 });
+
+describe('template images', () => {
+  it('NewImage is the reference the update pulls, OldImage keeps a registry port', () => {
+    const payload: NotificationPayload = {
+      type: 'update_available',
+      timestamp: '2026-03-01T12:00:00Z',
+      containers: [{ name: 'web', host: 'local', image: '127.0.0.1:5000/team/app:latest', currentVersion: '1.0.0', targetVersion: '1.1.0', targetTag: 'latest', targetImage: '127.0.0.1:5000/team/app:latest' }],
+    };
+    const { message } = renderMessage('hook/e2', payload, { update_available: '{{.OldImage}} → {{.NewImage}}' });
+    assert.equal(message.body, '127.0.0.1:5000/team/app:1.0.0 → 127.0.0.1:5000/team/app:latest');
+  });
+});
+
+describe('template fields of a batch', () => {
+  it('Emoji, Title and Severity are filled at send time, and every line of a batch can name the whole batch', () => {
+    const { message, templateError } = renderMessage('hook/e3', batch, { update_available: '{{.Emoji}} {{.Title}} [{{.Severity}}] {{.ContainerName}} of {{.ContainerCount}}: {{.ContainerNames}}' });
+    assert.equal(templateError, undefined);
+    assert.equal(message.body, [
+      '🆕 Update available [info] web of 3: web, db, cache',
+      '🆕 Update available [info] db of 3: web, db, cache',
+      '🆕 Update available [info] cache of 3: web, db, cache',
+    ].join('\n'));
+  });
+});

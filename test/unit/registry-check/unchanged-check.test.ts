@@ -60,4 +60,33 @@ describe('an unchanged check result', () => {
     const rechecked = await getContainer(s.api, 'app');
     assert.equal(rechecked.status?.registryCheck?.target?.tag, '2.0.0', 'the check result is written over the change');
   });
+
+  test('is written at every scan for a container notified on every scan (notify mode every_scan), so each scan notifies', async () => {
+    const s = await startCheckStack({
+      settings: { paused: true },
+      seed: async (api, registry) => {
+        const versions = seedVersions(registry, REPO, ['1.0.0', '2.0.0']);
+        await createContainer(api, { name: 'app', image: `${SERVER}/${REPO}:1.0.0`, digest: versions['1.0.0']?.digest ?? '' });
+      },
+    });
+    stack = s;
+    await s.idle();
+    await s.api.modify('Container', 'local', 'app', (current) => {
+      const status = (current as Container).status ?? {};
+      return { ...current, status: { ...status, effective: { ...status.effective, notifyMode: { value: 'every_scan', source: 'label' } } } };
+    }, { subresource: 'status' });
+    const signal = new AbortController().signal;
+    const check = async (): Promise<Stored<Container>> => {
+      const cached = await getContainer(s.api, 'app') as Stored<Container>;
+      const checker = new ContainerChecker({ client: s.api, containers: frozenLister(cached), hosts: emptyLister(), clock: s.clock, logger: pino({ level: 'silent' }) });
+      await checker.checkOne({ key: 'local/app' }, { purpose: 'scheduled', reader: s.registry, signal });
+      return await getContainer(s.api, 'app') as Stored<Container>;
+    };
+    const first = await check();
+    await s.clock.advance(60_000);
+    const second = await check();
+    assert.equal(second.status?.registryCheck?.target?.tag, '2.0.0');
+    assert.notEqual(second.status?.registryCheck?.lastChecked, first.status?.registryCheck?.lastChecked, 'a scan a minute later records its own lastChecked');
+    assert.equal(Date.parse(second.status?.registryCheck?.lastChecked ?? ''), s.clock.now());
+  });
 });

@@ -54,6 +54,7 @@ describe('checkContainer: version tags', () => {
     const result = await checkContainer(input({ image: `${SERVER}/${REPO}:1.0.0`, repoDigests: [repoDigest(current.digest)], scope: 'patch' }), registry);
     assert.deepEqual(result.registryCheck.newerVersions, ['1.0.1']);
     assert.equal(result.registryCheck.beyondScopeCount, 2);
+    assert.equal(result.registryCheck.newestBeyondScope, '2.0.0', 'the newest beyond the scope, for version_available');
     assert.equal(result.registryCheck.target?.tag, '1.0.1');
   });
 
