@@ -4,7 +4,7 @@
 //   registry-status  Registry resources: sessions rebuilt on change, status written after every batch
 // They share one RegistryAccess (the process's registry client, for the life of the process) and one
 // ContainerChecker (so that a container is never checked twice at once).
-import type { Container, Host, Registry, Secret, Settings } from '../../schemas/generated/types.ts';
+import type { Container, Host, Registry, Secret, Settings, SwarmService } from '../../schemas/generated/types.ts';
 import { DEFAULT_SECRET_NAMESPACE } from '../../schemas/index.ts';
 import { keyOf, type Controller, type Manager, type Runnable } from '../runtime/index.ts';
 import type { RegistryClientOptions, RegistryReader } from '../registry/client.ts';
@@ -15,6 +15,7 @@ import { RegistryAccess } from './registry-access.ts';
 import { RegistryReconciler } from './registry-reconciler.ts';
 import { ScanHistory } from './scan-history.ts';
 import { ScanScheduler, SETTINGS_KEY } from './scan-scheduler.ts';
+import { ServiceChecker } from './service-checker.ts';
 
 export interface RegistryCheckControllersOptions {
   manager: Manager;
@@ -39,6 +40,7 @@ export interface RegistryCheckControllersOptions {
 export interface RegistryCheckControllers {
   access: RegistryAccess;
   checker: ContainerChecker;
+  serviceChecker: ServiceChecker;
   scans: Controller;
   checks: Controller;
   registries: Controller;
@@ -52,6 +54,7 @@ export function registerRegistryCheckControllers(options: RegistryCheckControlle
   const settings = manager.informers.informerFor<Stored<Settings>>('Settings');
   const registries = manager.informers.informerFor<Stored<Registry>>('Registry');
   const secrets = manager.informers.informerFor<Stored<Secret>>('Secret');
+  const services = manager.informers.informerFor<Stored<SwarmService>>('SwarmService');
 
   const access = new RegistryAccess({
     registries: registries.lister,
@@ -78,6 +81,16 @@ export function registerRegistryCheckControllers(options: RegistryCheckControlle
   const checker = new ContainerChecker({
     client: manager.client,
     containers: containers.lister,
+    hosts: hosts.lister,
+    clock: manager.clock,
+    logger,
+    onRegistryOutcome: (server, error) => access.recordOutcome(server, error),
+    ...(options.refreshCheckedAfterMs === undefined ? {} : { refreshCheckedAfterMs: options.refreshCheckedAfterMs }),
+  });
+
+  const serviceChecker = new ServiceChecker({
+    client: manager.client,
+    services: services.lister,
     hosts: hosts.lister,
     clock: manager.clock,
     logger,
@@ -126,6 +139,7 @@ export function registerRegistryCheckControllers(options: RegistryCheckControlle
       registry: reader,
       access,
       history,
+      services: serviceChecker,
       logger,
       ...(options.maxWaitMs === undefined ? {} : { maxWaitMs: options.maxWaitMs }),
       onChecked: refreshRegistryStatuses,
@@ -155,7 +169,7 @@ export function registerRegistryCheckControllers(options: RegistryCheckControlle
     stop: async () => undefined,
   } satisfies Runnable);
 
-  return { access, checker, scans, checks, registries: registryStatuses };
+  return { access, checker, serviceChecker, scans, checks, registries: registryStatuses };
 }
 
 function referencesSecret(registry: Registry, secret: Secret): boolean {

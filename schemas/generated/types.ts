@@ -1636,6 +1636,15 @@ export interface SwarmService {
   status?: SwarmServiceStatus;
 }
 export interface SwarmServiceSpec {
+  policy?: Policy;
+  versionScope?: VersionScope;
+  includeTags?: TagRegex;
+  excludeTags?: TagRegex;
+  /**
+   * Versions (tags) never offered again (REST ignore).
+   */
+  ignoredVersions?: string[];
+  rejectedUpdate?: RejectedUpdate;
   rollout?: RolloutPolicy;
   update?: ServiceUpdateRequest;
   rollback?: Request;
@@ -1730,6 +1739,9 @@ export interface SwarmServiceStatus {
     rollback?: string;
     scale?: string;
   };
+  effective?: EffectiveSettings;
+  registryCheck?: RegistryCheck;
+  pendingUpdate?: PendingUpdate;
   conditions?: Conditions;
 }
 export interface ServiceTask {
