@@ -94,7 +94,7 @@ export class ServiceReconciler implements Reconciler {
         status.lastUpdate = { outcome: 'failed', kind: 'rollback', finishedAt: now(), message: 'no known-good spec stored: Vigil has not updated this service yet' };
       } else {
         const knownGood: JsonObject = { TaskTemplate: status.knownGood.taskTemplate as JsonObject };
-        const operation: ServiceOperation = { kind: 'rollback', startedAt: now(), phase: 'sending', fromImage: serviceImage(service.spec), toImage: status.knownGood.image, digest: digestOf(status.knownGood.image) ?? '', requestedAt: spec.rollback.requestedAt };
+        const operation: ServiceOperation = { kind: 'rollback', startedAt: now(), phase: 'sending', fromImage: serviceImage(service.spec), toImage: status.knownGood.image, digest: digestOf(status.knownGood.image) ?? '', requestedAt: spec.rollback.requestedAt, ...(spec.rollback.requestedBy === undefined ? {} : { requestedBy: spec.rollback.requestedBy }) };
         // Persisted first (without marking the request handled): a crash before the write is seen is resent.
         await this.#write(name, { ...status, knownGood: status.knownGood, operation });
         const result = await restoreServiceSpec({ api: manager.api, service: service.id, knownGood, credentials: this.#options.credentials, registry: registryOf(status.knownGood.image), signal: context.signal });
@@ -109,7 +109,7 @@ export class ServiceReconciler implements Reconciler {
       handled.update = spec.update.requestedAt;
       checkNotBusy(service);
       const before = service.spec;
-      const operation: ServiceOperation = { kind: 'update', startedAt: now(), phase: 'sending', fromImage: serviceImage(before), digest: '', requestedAt: spec.update.requestedAt };
+      const operation: ServiceOperation = { kind: 'update', startedAt: now(), phase: 'sending', fromImage: serviceImage(before), digest: '', requestedAt: spec.update.requestedAt, ...(spec.update.requestedBy === undefined ? {} : { requestedBy: spec.update.requestedBy }) };
       const knownGood = { image: serviceImage(before), storedAt: now(), taskTemplate: before.TaskTemplate as JsonObject };
       // Persisted first (without marking the request handled), with the known-good spec: a Vigil killed after the
       // ServiceUpdate finds the operation and follows the rollout; one killed before it sends the update again.

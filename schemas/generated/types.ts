@@ -1773,6 +1773,10 @@ export interface ServiceOperation {
    * Vigil asked Swarm to roll back a paused update: the outcome is the update's (rollback).
    */
   afterPause?: boolean;
+  /**
+   * Who asked (spec.update/rollback requestedBy): the record's requestedBy; vigil:auto-update makes its reason Auto.
+   */
+  requestedBy?: string;
 }
 export interface ServiceLastUpdate {
   outcome: 'success' | 'failed' | 'timeout' | 'rollback' | 'rollback_success' | 'rollback_failed' | 'unchanged';

@@ -92,7 +92,7 @@ describe('registry checks of Swarm services on a real swarm', { timeout: 1_200_0
     assert.equal(updated?.status?.digest, v2);
     await waitService('auto', 'every task runs 1.0.1', (resource) => runningDigests(resource).join() === [v2, v2].join());
     const records = ((await api.resources.list('UpdateRecord')).items as unknown as UpdateRecord[]).filter((record) => record.spec.service === 'auto');
-    assert.deepEqual(records.map((record) => `${record.spec.type}:${record.spec.outcome}:${record.spec.newDigest ?? ''}`), [`service_update:success:${v2}`]);
+    assert.deepEqual(records.map((record) => `${record.spec.type}:${record.spec.outcome}:${record.spec.newDigest ?? ''}:${record.spec.reason ?? ''}:${record.spec.requestedBy ?? ''}`), [`service_update:success:${v2}:Auto:${AUTO_UPDATE_REQUESTER}`]);
 
     // The next scan finds it up to date and requests nothing more.
     const handled = updated?.status?.handledRequests?.update;
