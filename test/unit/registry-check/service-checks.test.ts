@@ -169,4 +169,14 @@ describe('decideAutoUpdate', () => {
     assert.equal(decideAutoUpdate(service(found), { dryRun: true }, now).kind, 'dryRun');
     assert.equal(decideAutoUpdate(service({ ...found, digest: 'sha256:other' }), undefined, now).kind, 'none', 'a check of another digest than the service runs');
   });
+
+  test('applies inside the maintenance window only (windows are in local time)', () => {
+    const hour = new Date(now).getHours();
+    const pad = (value: number): string => String(value % 24).padStart(2, '0');
+    const inWindow = (window: string): SwarmService => service({ ...found, effective: { ...found.effective, maintenanceWindow: { value: window, source: 'settings' } } });
+    assert.equal(decideAutoUpdate(inWindow(`${pad(hour)}:00-${pad(hour + 1)}:30`), undefined, now).kind, 'update');
+    const outside = decideAutoUpdate(inWindow(`${pad(hour + 2)}:00-${pad(hour + 3)}:00`), undefined, now);
+    assert.equal(outside.kind, 'none');
+    assert.match(outside.kind === 'none' ? outside.why : '', /maintenance window/);
+  });
 });
