@@ -1,6 +1,6 @@
 // Approve, reject and ignore of a Swarm service's queue entry (key `service:NAME`, views/service-queue-view.ts), as
-// for a container: approving requests an update to the queued target (spec.update, which the swarm-service controller
-// carries out, resolving the tag to its digest again), rejecting hides this digest until something newer appears
+// for a container: approving requests an update to the queued target bound to the queued digest (spec.update image
+// `repo:tag@sha256:…`, which the swarm-service controller writes as it is), rejecting hides this digest until something newer appears
 // (spec.rejectedUpdate), ignoring adds the top version to spec.ignoredVersions.
 import type { SwarmService, SwarmServiceSpec } from '../../schemas/generated/types.ts';
 import type { ResourceClient, ResourceObject } from '../resources/client.ts';
@@ -32,7 +32,8 @@ function change(action: ServiceQueueAction, name: string, service: SwarmService,
       return {
         spec: {
           ...spec,
-          update: { requestedAt: nextRequestedAt(now, service.status?.handledRequests?.update, spec.update?.requestedAt), requestedBy: by.requestedBy, image: entry.pending.targetImage },
+          // Bound to the queued digest: the service gets what was approved, even if the tag moved since.
+          update: { requestedAt: nextRequestedAt(now, service.status?.handledRequests?.update, spec.update?.requestedAt), requestedBy: by.requestedBy, image: `${entry.pending.targetImage ?? entry.pending.currentImage}@${remoteDigest(entry, name)}` },
         },
       };
     case 'reject':

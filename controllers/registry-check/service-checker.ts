@@ -5,7 +5,8 @@
 // delay, maintenance window) are status.effective, which the service reconciler computes from the spec, the
 // `sentinel.*` labels of the service, UpdatePolicies and Settings. The result goes into status.registryCheck,
 // status.pendingUpdate (manual: the approval queue) and the UpdateAvailable condition. A found update on an `auto`
-// service is applied by writing spec.update, the request the service reconciler honours; dry-run writes nothing, and
+// service is applied by writing spec.update (bound to the digest the check found), the request the service
+// reconciler honours; dry-run writes nothing, and
 // pull-only is a no-op for services (a pull on a manager does nothing for the nodes that run the tasks).
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
@@ -59,6 +60,7 @@ export interface ServiceScanSummary extends Pick<BatchSummary, 'checked' | 'upda
 export type AutoDecision =
   | { kind: 'none'; why: string }
   | { kind: 'dryRun'; image: string }
+  /** `image` is the found target pinned to the digest the check found (`repo:tag@sha256:…`). */
   | { kind: 'update'; image: string };
 
 export function serviceSkipReason(service: SwarmService, settings: SettingsSpec | undefined): ServiceSkipReason | undefined {
@@ -152,7 +154,7 @@ export function decideAutoUpdate(service: SwarmService, settings: SettingsSpec |
   if (window !== undefined && nextMaintenanceWindowStart(parseMaintenanceWindow(window), new Date(now)).getTime() > now) {
     return { kind: 'none', why: `waiting for the maintenance window ${window}` };
   }
-  return { kind: 'update', image: target.image };
+  return { kind: 'update', image: `${target.image}@${target.digest}` };
 }
 
 type CheckedPart = Pick<SwarmServiceStatus, 'registryCheck' | 'pendingUpdate' | 'conditions'>;

@@ -76,7 +76,8 @@ export async function serviceRoutes(app: FastifyInstance, context: SentinelConte
     await modifySpec(context, request.params.name, by.fieldManager, (service, spec) => {
       // Sentinel: without a version, the update the registry check found (its NewerVersions[0]); else the tag again.
       const check = service.status?.registryCheck;
-      const found = checkStands(service) && check?.updateAvailable === true ? check.target?.image : undefined;
+      // Bound to the digest the check found, as an approval is.
+      const found = checkStands(service) && check?.updateAvailable === true && check.target !== undefined ? `${check.target.image}@${check.target.digest}` : undefined;
       const image = version ?? found;
       return { ...spec, update: { requestedAt: when(service, 'update', context.now()), requestedBy: by.requestedBy, ...(image === undefined ? {} : { image }) } };
     });

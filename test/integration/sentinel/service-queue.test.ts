@@ -1,6 +1,6 @@
 // Swarm services in the approval queue and the service view: a manual service's status.pendingUpdate is a queue row
 // (Sentinel's shape plus type "service", key `service:NAME`) while its check is of the digest the service runs;
-// approve writes spec.update to the queued target, reject spec.rejectedUpdate, ignore spec.ignoredVersions; GET
+// approve writes spec.update to the queued target bound to its digest, reject spec.rejectedUpdate, ignore spec.ignoredVersions; GET
 // /api/services shows what the check found.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -70,7 +70,7 @@ describe('Swarm services in the approval queue', () => {
     assert.equal(response.status, 200, response.text);
     assert.deepEqual(response.json(), { status: 'approved', name: 'web', message: 'update started for web' });
     const update = (await getService('web')).spec?.update;
-    assert.deepEqual({ image: update?.image, by: update?.requestedBy }, { image: `${IMAGE}:1.1.0`, by: 'admin' });
+    assert.deepEqual({ image: update?.image, by: update?.requestedBy }, { image: `${IMAGE}:1.1.0@${DIGEST_A}`, by: 'admin' }, 'bound to the queued digest');
   });
 
   test('reject hides the digest at once; ignore adds the version; 404 without a standing entry', async () => {
@@ -89,6 +89,6 @@ describe('Swarm services in the approval queue', () => {
   test('POST /api/services/{name}/update without a version takes the update the check found', async () => {
     await addService('found', { effective: { policy: { value: 'manual', source: 'default' } }, registryCheck: check('1.0.0', '1.2.0') });
     assert.equal((await api.request('POST', '/api/services/found/update')).status, 200);
-    assert.equal((await getService('found')).spec?.update?.image, `${IMAGE}:1.2.0`);
+    assert.equal((await getService('found')).spec?.update?.image, `${IMAGE}:1.2.0@${DIGEST_A}`);
   });
 });

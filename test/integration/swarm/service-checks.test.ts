@@ -1,7 +1,8 @@
 // Registry checks of Swarm services as `vigil serve` runs them (Docker host controllers, the registry checks' scan,
 // the Swarm controllers) on a real single-node swarm with the local registry: a new version pushed is found by the
 // scan (in the default scope: a patch version) and, for a service labelled sentinel.policy=auto, applied to every task; a moving tag pushed again is queued
-// for a manual service (GET /api/queue) and applied on approve.
+// for a manual service (GET /api/queue) and applied on approve, to the digest that was queued even if the tag moved
+// again meanwhile.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Registry as MetricsRegistry } from 'prom-client';
@@ -85,7 +86,7 @@ describe('registry checks of Swarm services on a real swarm', { timeout: 1_200_0
 
     await requestScan();
     const found = await waitService('auto', 'the scan requested the update', (resource) => resource.spec?.update?.requestedBy === AUTO_UPDATE_REQUESTER);
-    assert.equal(found?.spec?.update?.image, `${registry.server}/team/auto:1.0.1`);
+    assert.equal(found?.spec?.update?.image, `${registry.server}/team/auto:1.0.1@${v2}`);
     assert.equal(found?.status?.registryCheck?.target?.version, '1.0.1');
     assert.equal(found?.status?.registryCheck?.target?.digest, v2);
     const updated = await waitService('auto', 'updated', (resource) => resource.status?.lastUpdate?.outcome === 'success' && resource.status.operation === undefined);
@@ -101,7 +102,7 @@ describe('registry checks of Swarm services on a real swarm', { timeout: 1_200_0
     assert.equal(settled?.spec?.update?.requestedAt, handled, 'no new update request');
   });
 
-  it('queues a moved latest tag of a manual service, and approving it updates the service', async () => {
+  it('queues a moved latest tag of a manual service, and approving it updates the service to the queued digest', async () => {
     const first = await pushTestImage(swarm.engine, registry, 'team/manual', 'latest', 'manual-1');
     await swarm.createService('manual', `${registry.server}/team/manual:latest@${first}`, ['--replicas', '1']);
     await waitService('manual', 'runs, manual', (resource) => runningDigests(resource).length === 1 && resource.status?.effective?.policy?.value === 'manual');
@@ -119,6 +120,9 @@ describe('registry checks of Swarm services on a real swarm', { timeout: 1_200_0
     const listed = (await api.request('GET', '/api/services')).json<Array<Record<string, unknown>>>().find((entry) => entry.Name === 'manual');
     assert.equal(listed?.HasUpdate, true);
 
+    // The tag moves once more after the check: approving still gives the service what was queued and approved.
+    const third = await pushTestImage(swarm.engine, registry, 'team/manual', 'latest', 'manual-3');
+    assert.notEqual(third, second);
     const approve = await api.request('POST', '/api/approve/service:manual');
     assert.equal(approve.status, 200, approve.text);
     await waitService('manual', 'updated', (resource) => resource.status?.lastUpdate?.outcome === 'success' && resource.status.digest === second);

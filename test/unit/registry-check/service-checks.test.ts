@@ -98,7 +98,8 @@ describe('registry checks of Swarm services', () => {
       { name: 'current', repository: 'team/web', tag: '1.1.0', digest: digests['1.1.0']?.digest ?? '', policy: 'auto' },
     ]);
     const auto = await getService(s.api, 'auto');
-    assert.equal(auto.spec?.update?.image, `${SERVER}/team/web:1.1.0`);
+    assert.ok(auto.status?.registryCheck?.target?.digest?.startsWith('sha256:'));
+    assert.equal(auto.spec?.update?.image, `${SERVER}/team/web:1.1.0@${auto.status?.registryCheck?.target?.digest ?? ''}`, 'bound to the digest the check found');
     assert.equal(auto.spec?.update?.requestedBy, AUTO_UPDATE_REQUESTER);
     assert.equal(auto.status?.pendingUpdate, undefined, 'auto services are not queued');
     const pinned = await getService(s.api, 'pinned');
@@ -151,7 +152,7 @@ describe('decideAutoUpdate', () => {
   const service = (status: SwarmServiceStatus, spec?: SwarmServiceSpec): SwarmService => ({ apiVersion: 'vigil.dev/v1alpha1', kind: 'SwarmService', metadata: { name: 'web' }, ...(spec === undefined ? {} : { spec }), status });
 
   test('applies a found update of an auto service', () => {
-    assert.deepEqual(decideAutoUpdate(service(found), undefined, now), { kind: 'update', image: 'r/web:2.0' });
+    assert.deepEqual(decideAutoUpdate(service(found), undefined, now), { kind: 'update', image: 'r/web:2.0@sha256:new' });
   });
 
   test('does not try again a digest whose update was rolled back, but does a newer one', () => {
