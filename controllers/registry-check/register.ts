@@ -2,6 +2,8 @@
 //   registry-scan    the scan scheduler (key: Settings default): interval/cron, requested scans, own schedules
 //   registry-check   check requests of single containers (Container spec.check), also how an image check arrives
 //   registry-status  Registry resources: sessions rebuilt on change, status written after every batch
+//   registry-check-service  a Swarm service checked against a digest it no longer runs, checked again (the scan
+//                    checks services too: service-checker.ts)
 // They share one RegistryAccess (the process's registry client, for the life of the process) and one
 // ContainerChecker (so that a container is never checked twice at once).
 import type { Container, Host, Registry, Secret, Settings, SwarmService } from '../../schemas/generated/types.ts';
@@ -15,7 +17,8 @@ import { RegistryAccess } from './registry-access.ts';
 import { RegistryReconciler } from './registry-reconciler.ts';
 import { ScanHistory } from './scan-history.ts';
 import { ScanScheduler, SETTINGS_KEY } from './scan-scheduler.ts';
-import { ServiceChecker } from './service-checker.ts';
+import { BatchReader } from './batch-reader.ts';
+import { ServiceChecker, serviceCheckedAnotherDigest } from './service-checker.ts';
 
 export interface RegistryCheckControllersOptions {
   manager: Manager;
@@ -43,6 +46,8 @@ export interface RegistryCheckControllers {
   serviceChecker: ServiceChecker;
   scans: Controller;
   checks: Controller;
+  /** Re-checks of Swarm services whose digest changed since their last check. */
+  serviceChecks: Controller;
   registries: Controller;
 }
 
@@ -128,6 +133,22 @@ export function registerRegistryCheckControllers(options: RegistryCheckControlle
   // (not every status write).
   checks.watch(containers, (container) => (pendingCheck(container) === undefined && !checkedAnotherImage(container) ? undefined : keyOf(container)));
 
+  // A Swarm service checked against a digest it no longer runs (updated since) is checked again at once, as a
+  // Container checked against another image is (check-request-reconciler.ts): its queue entry and found update go.
+  const serviceChecks = manager.addController({
+    name: 'registry-check-service',
+    reconciler: {
+      reconcile: async (context, name) => {
+        if (!serviceCheckedAnotherDigest(services.lister.get(name))) return;
+        await serviceChecker.checkNamed(name, { purpose: 'scheduled', reader: new BatchReader(reader), settings: settings.lister.get(SETTINGS_KEY)?.spec, signal: context.signal });
+        refreshRegistryStatuses();
+      },
+    },
+    reconcileTimeoutMs: options.checkTimeoutMs ?? 2 * 60_000,
+    exists: (name) => services.lister.get(name) !== undefined,
+  });
+  serviceChecks.watch(services, (service) => (serviceCheckedAnotherDigest(service) ? service.metadata.name : undefined));
+
   scans = manager.addController({
     name: 'registry-scan',
     reconciler: new ScanScheduler({
@@ -169,7 +190,7 @@ export function registerRegistryCheckControllers(options: RegistryCheckControlle
     stop: async () => undefined,
   } satisfies Runnable);
 
-  return { access, checker, serviceChecker, scans, checks, registries: registryStatuses };
+  return { access, checker, serviceChecker, scans, checks, serviceChecks, registries: registryStatuses };
 }
 
 function referencesSecret(registry: Registry, secret: Secret): boolean {

@@ -63,6 +63,16 @@ export type AutoDecision =
   /** `image` is the found target pinned to the digest the check found (`repo:tag@sha256:…`). */
   | { kind: 'update'; image: string };
 
+/**
+ * Whether the last check of a service was of another digest than its spec is pinned to now (Vigil or someone updated
+ * it since): it is checked again at once, so that the queue entry and the found update do not outlive the digest.
+ */
+export function serviceCheckedAnotherDigest(service: SwarmService | undefined): boolean {
+  const checked = service?.status?.registryCheck?.localDigest;
+  const digest = service?.status?.digest;
+  return checked !== undefined && digest !== undefined && checked !== digest;
+}
+
 export function serviceSkipReason(service: SwarmService, settings: SettingsSpec | undefined): ServiceSkipReason | undefined {
   const status = service.status;
   if (status?.image === undefined || status.image === '' || status.digest === undefined) return 'noImage';
@@ -171,15 +181,14 @@ export class ServiceChecker {
     const summary: ServiceScanSummary = { checked: 0, updatesAvailable: 0, failed: 0, rateLimited: 0, autoUpdates: 0 };
     for (const service of this.#options.services.list()) {
       options.signal.throwIfAborted();
-      if (service.metadata.deletionTimestamp !== undefined || serviceSkipReason(service, options.settings) !== undefined) continue;
       try {
-        const result = await this.#checkOne(service, options);
-        if (result === undefined) continue;
+        const checked = await this.#checkAndApply(service, options);
+        if (checked === undefined) continue;
         summary.checked += 1;
-        if (result.outcome === 'update_available') summary.updatesAvailable += 1;
-        else if (result.outcome === 'check_failed') summary.failed += 1;
-        else if (result.outcome === 'rate_limited') summary.rateLimited += 1;
-        if (await this.#applyAuto(service.metadata.name ?? '', options)) summary.autoUpdates += 1;
+        if (checked.outcome === 'update_available') summary.updatesAvailable += 1;
+        else if (checked.outcome === 'check_failed') summary.failed += 1;
+        else if (checked.outcome === 'rate_limited') summary.rateLimited += 1;
+        if (checked.autoUpdate) summary.autoUpdates += 1;
       } catch (error) {
         if (options.signal.aborted) throw error;
         this.#options.logger.warn({ err: error, service: service.metadata.name }, 'could not check or record a Swarm service');
@@ -187,6 +196,20 @@ export class ServiceChecker {
       }
     }
     return summary;
+  }
+
+  /** Checks one service now (a re-check after it changed digest); undefined when it is not checked (skipped, gone). */
+  async checkNamed(name: string, options: ServiceScanOptions): Promise<ContainerCheckResult['outcome'] | undefined> {
+    const service = this.#options.services.get(name);
+    if (service === undefined) return undefined;
+    return (await this.#checkAndApply(service, options))?.outcome;
+  }
+
+  async #checkAndApply(service: Stored<SwarmService>, options: ServiceScanOptions): Promise<{ outcome: ContainerCheckResult['outcome']; autoUpdate: boolean } | undefined> {
+    if (service.metadata.deletionTimestamp !== undefined || serviceSkipReason(service, options.settings) !== undefined) return undefined;
+    const result = await this.#checkOne(service, options);
+    if (result === undefined) return undefined;
+    return { outcome: result.outcome, autoUpdate: await this.#applyAuto(service.metadata.name ?? '', options) };
   }
 
   async #checkOne(service: Stored<SwarmService>, options: ServiceScanOptions): Promise<ContainerCheckResult | undefined> {

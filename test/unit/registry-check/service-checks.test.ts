@@ -110,6 +110,25 @@ describe('registry checks of Swarm services', () => {
     assert.equal(current.status?.conditions?.find((condition) => condition.type === 'UpdateAvailable')?.reason, 'UpToDate');
   });
 
+  test('a service updated since its check is checked again at once: its queue entry and found update go', async () => {
+    let digests: Record<string, { digest: string }> = {};
+    const s = await scan({}, (seeded) => {
+      digests = seeded;
+      return [{ name: 'web', repository: 'team/web', tag: '1.0.0', digest: seeded['1.0.0']?.digest ?? '' }];
+    });
+    assert.notEqual((await getService(s.api, 'web')).status?.pendingUpdate, undefined);
+    const heads = s.registry.requests.head;
+    // What the swarm-service reconciler writes once the update to 1.1.0 is done.
+    await s.api.modify('SwarmService', undefined, 'web', (current) => ({ ...current, status: { ...(current.status as object), image: `${SERVER}/team/web:1.1.0`, digest: digests['1.1.0']?.digest ?? '' } }), { subresource: 'status' });
+    await s.idle();
+    const web = await getService(s.api, 'web');
+    assert.equal(web.status?.registryCheck?.localDigest, digests['1.1.0']?.digest);
+    assert.equal(web.status?.registryCheck?.updateAvailable, false);
+    assert.equal(web.status?.pendingUpdate, undefined);
+    assert.equal(web.status?.conditions?.find((condition) => condition.type === 'UpdateAvailable')?.reason, 'UpToDate');
+    assert.equal(s.registry.requests.head, heads + 1, 'one HEAD for the re-check');
+  });
+
   test('dry-run and pull-only apply nothing to an auto service', async () => {
     const dry = await scan({ dryRun: true }, (digests) => [
       { name: 'auto', repository: 'team/web', tag: '1.0.0', digest: digests['1.0.0']?.digest ?? '', policy: 'auto' },
