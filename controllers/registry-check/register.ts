@@ -18,7 +18,8 @@ import { RegistryReconciler } from './registry-reconciler.ts';
 import { ScanHistory } from './scan-history.ts';
 import { ScanScheduler, SETTINGS_KEY } from './scan-scheduler.ts';
 import { BatchReader } from './batch-reader.ts';
-import { ServiceChecker, serviceCheckedAnotherDigest } from './service-checker.ts';
+import { ServiceChecker } from './service-checker.ts';
+import { serviceCheckedAnotherDigest } from './service-check-decisions.ts';
 
 export interface RegistryCheckControllersOptions {
   manager: Manager;

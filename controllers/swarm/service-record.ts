@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { ServiceLastUpdate, ServiceOperation, UpdateRecord } from '../../schemas/generated/types.ts';
 import type { RolloutOutcome } from './rollout-observation.ts';
 import { digestOf } from './service-spec.ts';
-import { AUTO_UPDATE_REQUESTER } from '../registry-check/service-checker.ts';
+import { AUTO_UPDATE_REQUESTER } from '../registry-check/service-check-decisions.ts';
 
 export function serviceRecordName(service: string, operation: Pick<ServiceOperation, 'kind' | 'startedAt'>): string {
   const suffix = createHash('sha256').update(`service\u0000${operation.kind}\u0000${operation.startedAt}`).digest('hex').slice(0, 10);

@@ -11,7 +11,7 @@ import type { ResourceObject } from '../../../apiserver/resources/client.ts';
 import { Manager } from '../../../controllers/runtime/index.ts';
 import { registerDockerControllers } from '../../../controllers/docker-hosts.ts';
 import { registerRegistryCheckControllers } from '../../../controllers/registry-check/register.ts';
-import { AUTO_UPDATE_REQUESTER } from '../../../controllers/registry-check/service-checker.ts';
+import { AUTO_UPDATE_REQUESTER } from '../../../controllers/registry-check/service-check-decisions.ts';
 import { registerSwarmControllers } from '../../../controllers/swarm/register.ts';
 import { digestOf } from '../../../controllers/swarm/service-spec.ts';
 import { startApi, type TestApi } from '../apiserver/fixtures/api.ts';

@@ -4,7 +4,7 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EffectiveSettings, SettingsSpec, SwarmService, SwarmServiceSpec, SwarmServiceStatus } from '../../../schemas/generated/types.ts';
-import { AUTO_UPDATE_REQUESTER, decideAutoUpdate } from '../../../controllers/registry-check/service-checker.ts';
+import { AUTO_UPDATE_REQUESTER, decideAutoUpdate } from '../../../controllers/registry-check/service-check-decisions.ts';
 import type { ResourceRegistry } from '../../../apiserver/resources/registry.ts';
 import { createContainer, SERVER, seedVersions, startCheckStack, type CheckStack } from './fixtures.ts';
 
