@@ -3,10 +3,9 @@
 // the effective policy is manual, no rollout of Vigil's runs, the digest was not rejected and the version not
 // ignored. The key is `service:NAME`: no Docker container name has a ":" and a queue key of a container on another
 // Host has "::", so the key space of containers is untouched.
-import type { SwarmService } from '../../../schemas/generated/types.ts';
+import type { Settings, SwarmService } from '../../../schemas/generated/types.ts';
 import type { HostNames } from './hosts.ts';
 import { releaseNotesUrl, type QueueEntryView } from './queue-view.ts';
-import type { Settings } from '../../../schemas/generated/types.ts';
 import { checkStands } from './service-view.ts';
 
 export const SERVICE_KEY_PREFIX = 'service:';
