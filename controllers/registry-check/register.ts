@@ -2,9 +2,11 @@
 //   registry-scan    the scan scheduler (key: Settings default): interval/cron, requested scans, own schedules
 //   registry-check   check requests of single containers (Container spec.check), also how an image check arrives
 //   registry-status  Registry resources: sessions rebuilt on change, status written after every batch
+//   registry-check-service  a Swarm service checked against a digest it no longer runs, checked again (the scan
+//                    checks services too: service-checker.ts)
 // They share one RegistryAccess (the process's registry client, for the life of the process) and one
 // ContainerChecker (so that a container is never checked twice at once).
-import type { Container, Host, Registry, Secret, Settings } from '../../schemas/generated/types.ts';
+import type { Container, Host, Registry, Secret, Settings, SwarmService } from '../../schemas/generated/types.ts';
 import { DEFAULT_SECRET_NAMESPACE } from '../../schemas/index.ts';
 import { keyOf, type Controller, type Manager, type Runnable } from '../runtime/index.ts';
 import type { RegistryClientOptions, RegistryReader } from '../registry/client.ts';
@@ -15,6 +17,9 @@ import { RegistryAccess } from './registry-access.ts';
 import { RegistryReconciler } from './registry-reconciler.ts';
 import { ScanHistory } from './scan-history.ts';
 import { ScanScheduler, SETTINGS_KEY } from './scan-scheduler.ts';
+import { BatchReader } from './batch-reader.ts';
+import { ServiceChecker } from './service-checker.ts';
+import { serviceCheckedAnotherDigest } from './service-check-decisions.ts';
 
 export interface RegistryCheckControllersOptions {
   manager: Manager;
@@ -39,8 +44,11 @@ export interface RegistryCheckControllersOptions {
 export interface RegistryCheckControllers {
   access: RegistryAccess;
   checker: ContainerChecker;
+  serviceChecker: ServiceChecker;
   scans: Controller;
   checks: Controller;
+  /** Re-checks of Swarm services whose digest changed since their last check. */
+  serviceChecks: Controller;
   registries: Controller;
 }
 
@@ -52,6 +60,7 @@ export function registerRegistryCheckControllers(options: RegistryCheckControlle
   const settings = manager.informers.informerFor<Stored<Settings>>('Settings');
   const registries = manager.informers.informerFor<Stored<Registry>>('Registry');
   const secrets = manager.informers.informerFor<Stored<Secret>>('Secret');
+  const services = manager.informers.informerFor<Stored<SwarmService>>('SwarmService');
 
   const access = new RegistryAccess({
     registries: registries.lister,
@@ -78,6 +87,16 @@ export function registerRegistryCheckControllers(options: RegistryCheckControlle
   const checker = new ContainerChecker({
     client: manager.client,
     containers: containers.lister,
+    hosts: hosts.lister,
+    clock: manager.clock,
+    logger,
+    onRegistryOutcome: (server, error) => access.recordOutcome(server, error),
+    ...(options.refreshCheckedAfterMs === undefined ? {} : { refreshCheckedAfterMs: options.refreshCheckedAfterMs }),
+  });
+
+  const serviceChecker = new ServiceChecker({
+    client: manager.client,
+    services: services.lister,
     hosts: hosts.lister,
     clock: manager.clock,
     logger,
@@ -115,6 +134,22 @@ export function registerRegistryCheckControllers(options: RegistryCheckControlle
   // (not every status write).
   checks.watch(containers, (container) => (pendingCheck(container) === undefined && !checkedAnotherImage(container) ? undefined : keyOf(container)));
 
+  // A Swarm service checked against a digest it no longer runs (updated since) is checked again at once, as a
+  // Container checked against another image is (check-request-reconciler.ts): its queue entry and found update go.
+  const serviceChecks = manager.addController({
+    name: 'registry-check-service',
+    reconciler: {
+      reconcile: async (context, name) => {
+        if (!serviceCheckedAnotherDigest(services.lister.get(name))) return;
+        await serviceChecker.checkNamed(name, { purpose: 'scheduled', reader: new BatchReader(reader), settings: settings.lister.get(SETTINGS_KEY)?.spec, signal: context.signal });
+        refreshRegistryStatuses();
+      },
+    },
+    reconcileTimeoutMs: options.checkTimeoutMs ?? 2 * 60_000,
+    exists: (name) => services.lister.get(name) !== undefined,
+  });
+  serviceChecks.watch(services, (service) => (serviceCheckedAnotherDigest(service) ? service.metadata.name : undefined));
+
   scans = manager.addController({
     name: 'registry-scan',
     reconciler: new ScanScheduler({
@@ -126,6 +161,7 @@ export function registerRegistryCheckControllers(options: RegistryCheckControlle
       registry: reader,
       access,
       history,
+      services: serviceChecker,
       logger,
       ...(options.maxWaitMs === undefined ? {} : { maxWaitMs: options.maxWaitMs }),
       onChecked: refreshRegistryStatuses,
@@ -155,7 +191,7 @@ export function registerRegistryCheckControllers(options: RegistryCheckControlle
     stop: async () => undefined,
   } satisfies Runnable);
 
-  return { access, checker, scans, checks, registries: registryStatuses };
+  return { access, checker, serviceChecker, scans, checks, serviceChecks, registries: registryStatuses };
 }
 
 function referencesSecret(registry: Registry, secret: Secret): boolean {

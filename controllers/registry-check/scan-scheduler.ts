@@ -21,6 +21,7 @@ import type { RegistryAccess } from './registry-access.ts';
 import { implicitRegistryStatus } from './registry-status.ts';
 import { containerDueAt, nextScanAt, parseCronOrUndefined, parseInstant, pendingScanRequest, scanTiming } from './scan-schedule.ts';
 import type { ScanHistory } from './scan-history.ts';
+import type { ServiceChecker } from './service-checker.ts';
 import { scanSkipReason } from './selection.ts';
 import { settingsStatus, type SettingsStatusInput } from './settings-status.ts';
 
@@ -36,6 +37,8 @@ export interface ScanSchedulerOptions {
   registry: RegistryReader;
   access: Pick<RegistryAccess, 'servers' | 'report' | 'registryFor'>;
   history: ScanHistory;
+  /** Swarm services, checked in every full scan over the containers' BatchReader (absent: containers only). */
+  services?: ServiceChecker;
   logger: Logger;
   /** Wake up at least this often to look again (clock changes, containers added quietly). Default 1 h. */
   maxWaitMs?: number;
@@ -75,13 +78,26 @@ export class ScanScheduler implements Reconciler {
     }
     if (plan.full) await this.#writeStatus(spec, { scanning: true }, startedAt);
     let summary: BatchSummary;
+    // One reader for the scan: containers and services of one repository share its tag list and HEADs.
+    const reader = new BatchReader(this.#options.registry);
     try {
       summary = await this.#options.checker.checkBatch(plan.jobs, {
         purpose: 'scheduled',
-        reader: new BatchReader(this.#options.registry),
+        reader,
         concurrency: spec?.scanConcurrency ?? 1,
         signal: context.signal,
       });
+      if (plan.full && this.#options.services !== undefined) {
+        const services = await this.#options.services.checkAll({ purpose: 'scheduled', reader, settings: spec, signal: context.signal });
+        summary = {
+          ...summary,
+          checked: summary.checked + services.checked,
+          updatesAvailable: summary.updatesAvailable + services.updatesAvailable,
+          failed: summary.failed + services.failed,
+          rateLimited: summary.rateLimited + services.rateLimited,
+        };
+        if (services.checked > 0) context.logger.info({ ...services }, 'Swarm services checked');
+      }
     } catch (error) {
       // Aborted (shutdown, leadership lost, time limit): what was checked is written; the next leader scans again.
       if (plan.full) await this.#writeStatus(spec, { scanning: false }, context.clock.now()).catch(() => undefined);

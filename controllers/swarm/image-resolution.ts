@@ -3,7 +3,7 @@
 import { isIndexMediaType, normalizePlatform, type Platform } from '../registry/manifest.ts';
 import type { RegistryReader } from '../registry/client.ts';
 import { parseImageReference } from '../../domain/registry/reference.ts';
-import { withoutDigest } from './service-spec.ts';
+import { digestOf, withoutDigest } from './service-spec.ts';
 
 export interface ResolvedImage {
   /** `repo:tag@sha256:…`: the name as written, the tag, and the index digest. */
@@ -17,11 +17,16 @@ export interface ResolvedImage {
 
 export type ImageResolver = (target: string, signal: AbortSignal) => Promise<ResolvedImage>;
 
+/**
+ * `repo:tag` is resolved to the digest the tag has now; `repo:tag@sha256:…` (an approved queue entry, an auto-update
+ * of what the check found) keeps that digest, so that the service runs what was approved even if the tag moved since:
+ * the registry is asked for that digest only to learn its media type and platforms.
+ */
 export function registryImageResolver(reader: RegistryReader): ImageResolver {
   return async (target, signal) => {
     const parsed = parseImageReference(withoutDigest(target));
     const tag = parsed.tag ?? 'latest';
-    const ref = { registry: parsed.registry, repository: parsed.repository, reference: tag };
+    const ref = { registry: parsed.registry, repository: parsed.repository, reference: digestOf(target) ?? tag };
     // manual: an update is a user's action (or an approved one), not a background scan.
     const head = await reader.headManifest(ref, { purpose: 'manual', signal });
     let platforms: Platform[] = [];

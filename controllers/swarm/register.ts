@@ -1,6 +1,6 @@
 // Wires the Swarm controllers onto the manager: discovery per swarm (keyed by cluster ID) and the SwarmService
 // reconciler (keyed by name), both leader-only as every controller of the manager is.
-import type { Host, SwarmService } from '../../schemas/generated/types.ts';
+import type { Host, Settings, SwarmService, UpdatePolicy } from '../../schemas/generated/types.ts';
 import { generationChanged, type Controller, type Manager } from '../runtime/index.ts';
 import type { HostSessions } from '../hosts/host-sessions.ts';
 import type { RegistryReader } from '../registry/client.ts';
@@ -34,6 +34,8 @@ export function registerSwarmControllers(options: SwarmControllersOptions): Swar
   const { manager, sessions } = options;
   const services = manager.informers.informerFor<Stored<SwarmService>>('SwarmService');
   const hosts = manager.informers.informerFor<Stored<Host>>('Host');
+  const policies = manager.informers.informerFor<Stored<UpdatePolicy>>('UpdatePolicy');
+  const settings = manager.informers.informerFor<Stored<Settings>>('Settings');
   const apiFor = options.apiFor ?? ((hostName: string) => {
     const client = sessions.get(hostName)?.client;
     return client === undefined ? undefined : swarmServiceApiFor(client);
@@ -45,6 +47,8 @@ export function registerSwarmControllers(options: SwarmControllersOptions): Swar
       client: manager.client,
       services: services.lister,
       hosts: hosts.lister,
+      policies: policies.lister,
+      settings: settings.lister,
       managers,
       resolve: registryImageResolver(options.registry),
       credentials: options.credentials,
@@ -55,6 +59,10 @@ export function registerSwarmControllers(options: SwarmControllersOptions): Swar
   });
   // Spec changes only (requests, rollout policy): its own status writes must not wake it up; it requeues itself.
   serviceController.watch(services, undefined, { updateFilter: generationChanged });
+  // status.effective follows UpdatePolicies and Settings (policy, scope, tag filters) at once, not at the next resync.
+  const everyService = (): string[] => services.lister.list().flatMap((service) => (service.metadata.name === undefined ? [] : [service.metadata.name]));
+  serviceController.watch(policies, everyService);
+  serviceController.watch(settings, (object) => (object.metadata.name === 'default' ? everyService() : undefined));
   const discovery = manager.addController({
     name: 'swarm-discovery',
     reconciler: new ServiceDiscovery({ client: manager.client, services: services.lister, managers, enqueueService: (name) => serviceController.enqueue(name) }),

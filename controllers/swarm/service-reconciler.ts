@@ -3,10 +3,11 @@
 // through every UpdateStatus state with deadlines, and writes the whole status once per pass. The operation is written
 // to the status *before* the ServiceUpdate is sent, so a Vigil killed mid-rollout follows the same rollout after its
 // restart and records it once.
-import type { Host, ServiceOperation, SwarmService, SwarmServiceStatus } from '../../schemas/generated/types.ts';
+import type { Host, ServiceOperation, Settings, SwarmService, SwarmServiceStatus, UpdatePolicy } from '../../schemas/generated/types.ts';
 import type { ResourceClient } from '../../apiserver/resources/client.ts';
 import { isApiError } from '../../apiserver/resources/errors.ts';
-import { setCondition, removeCondition } from '../runtime/conditions.ts';
+import { findCondition, setCondition, removeCondition } from '../runtime/conditions.ts';
+import { UPDATE_AVAILABLE } from '../registry-check/outcome.ts';
 import { writeStatus, type Lister, type ReconcileContext, type ReconcileResult, type Reconciler } from '../runtime/index.ts';
 import type { Stored } from '../stored.ts';
 import type { Credentials } from '../registry/credentials.ts';
@@ -17,6 +18,7 @@ import { observeRollout } from './rollout-observation.ts';
 import type { ServiceInspect, SwarmServiceApi } from './service-api.ts';
 import { lastUpdateFrom, serviceRecord } from './service-record.ts';
 import { digestOf, serviceImage, serviceMode } from './service-spec.ts';
+import { serviceEffective } from './service-effective.ts';
 import { liveStatus } from './service-status.ts';
 import { checkNotBusy, restoreServiceSpec, updateServiceImage } from './service-update.ts';
 import { NoManagerError, onSomeManager, type SwarmManager } from './swarm-managers.ts';
@@ -26,6 +28,9 @@ export interface ServiceReconcilerOptions {
   client: ResourceClient;
   services: Lister<Stored<SwarmService>>;
   hosts: Lister<Stored<Host>>;
+  /** For status.effective (UpdatePolicy selectors, Settings defaults); absent = labels and spec only. */
+  policies?: Lister<Stored<UpdatePolicy>>;
+  settings?: Lister<Stored<Settings>>;
   /** Cluster ID → connected managers (swarm-managers.ts). */
   managers: () => Map<string, SwarmManager[]>;
   resolve: ImageResolver;
@@ -89,7 +94,7 @@ export class ServiceReconciler implements Reconciler {
         status.lastUpdate = { outcome: 'failed', kind: 'rollback', finishedAt: now(), message: 'no known-good spec stored: Vigil has not updated this service yet' };
       } else {
         const knownGood: JsonObject = { TaskTemplate: status.knownGood.taskTemplate as JsonObject };
-        const operation: ServiceOperation = { kind: 'rollback', startedAt: now(), phase: 'sending', fromImage: serviceImage(service.spec), toImage: status.knownGood.image, digest: digestOf(status.knownGood.image) ?? '', requestedAt: spec.rollback.requestedAt };
+        const operation: ServiceOperation = { kind: 'rollback', startedAt: now(), phase: 'sending', fromImage: serviceImage(service.spec), toImage: status.knownGood.image, digest: digestOf(status.knownGood.image) ?? '', requestedAt: spec.rollback.requestedAt, ...(spec.rollback.requestedBy === undefined ? {} : { requestedBy: spec.rollback.requestedBy }) };
         // Persisted first (without marking the request handled): a crash before the write is seen is resent.
         await this.#write(name, { ...status, knownGood: status.knownGood, operation });
         const result = await restoreServiceSpec({ api: manager.api, service: service.id, knownGood, credentials: this.#options.credentials, registry: registryOf(status.knownGood.image), signal: context.signal });
@@ -104,7 +109,7 @@ export class ServiceReconciler implements Reconciler {
       handled.update = spec.update.requestedAt;
       checkNotBusy(service);
       const before = service.spec;
-      const operation: ServiceOperation = { kind: 'update', startedAt: now(), phase: 'sending', fromImage: serviceImage(before), digest: '', requestedAt: spec.update.requestedAt };
+      const operation: ServiceOperation = { kind: 'update', startedAt: now(), phase: 'sending', fromImage: serviceImage(before), digest: '', requestedAt: spec.update.requestedAt, ...(spec.update.requestedBy === undefined ? {} : { requestedBy: spec.update.requestedBy }) };
       const knownGood = { image: serviceImage(before), storedAt: now(), taskTemplate: before.TaskTemplate as JsonObject };
       // Persisted first (without marking the request handled), with the known-good spec: a Vigil killed after the
       // ServiceUpdate finds the operation and follows the rollout; one killed before it sends the update again.
@@ -147,8 +152,21 @@ export class ServiceReconciler implements Reconciler {
     if (status.lastUpdate?.outcome === 'rollback_failed') {
       conditions = setCondition(conditions, { type: 'RollbackPaused', status: 'True', reason: 'RollbackPaused', message: status.lastUpdate.message ?? 'the rollback paused', observedGeneration: resource.metadata.generation ?? 0 }, context.clock.now());
     } else conditions = removeCondition(conditions, 'RollbackPaused');
+    const effective = serviceEffective({
+      name,
+      spec: this.#options.services.get(name)?.spec ?? spec,
+      labels: live.labels ?? {},
+      image: live.image ?? '',
+      hostName: manager.hostName,
+      policies: this.#options.policies?.list() ?? [],
+      settings: this.#options.settings?.get('default'),
+    });
+    const invalid = effective.invalidLabels;
+    conditions = invalid.length === 0
+      ? removeCondition(conditions, 'InvalidLabels')
+      : setCondition(conditions, { type: 'InvalidLabels', status: 'True', reason: 'InvalidLabels', message: invalid.map((entry) => `${entry.label}=${JSON.stringify(entry.value)}: ${entry.problem}`).join('; '), observedGeneration: resource.metadata.generation ?? 0 }, context.clock.now());
     const { updateStatus: _dropped, ...kept } = status;
-    await this.#write(name, { ...kept, ...live, handledRequests: handled, conditions, observedGeneration: resource.metadata.generation ?? 0 });
+    await this.#write(name, { ...kept, ...live, effective: effective.effective, handledRequests: handled, conditions, observedGeneration: resource.metadata.generation ?? 0 });
     return { requeueAfter: requeue };
   }
 
@@ -246,11 +264,28 @@ export class ServiceReconciler implements Reconciler {
 
   async #write(name: string, status: Status): Promise<void> {
     try {
-      await writeStatus(this.#options.client, 'SwarmService', undefined, name, () => ({ ...status }));
+      await writeStatus(this.#options.client, 'SwarmService', undefined, name, (current) => ({ ...withCheckOf(current.status as Status | undefined, status) }));
     } catch (error) {
       if (!isApiError(error, 'NotFound')) throw error;
     }
   }
+}
+
+/**
+ * `status` with the registry check's part as stored now: the scan writes registryCheck, pendingUpdate and the
+ * UpdateAvailable condition (controllers/registry-check/service-checker.ts) while this pass runs from an older read,
+ * and its whole-status write must not undo them.
+ */
+function withCheckOf(stored: Status | undefined, status: Status): Status {
+  const next: Status = { ...status };
+  delete next.registryCheck;
+  delete next.pendingUpdate;
+  if (stored?.registryCheck !== undefined) next.registryCheck = stored.registryCheck;
+  if (stored?.pendingUpdate !== undefined) next.pendingUpdate = stored.pendingUpdate;
+  const available = findCondition(stored?.conditions, UPDATE_AVAILABLE);
+  const others = (next.conditions ?? []).filter((condition) => condition.type !== UPDATE_AVAILABLE);
+  next.conditions = available === undefined ? others : [...others, available];
+  return next;
 }
 
 export type { SwarmServiceApi };

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { ServiceLastUpdate, ServiceOperation, UpdateRecord } from '../../schemas/generated/types.ts';
 import type { RolloutOutcome } from './rollout-observation.ts';
 import { digestOf } from './service-spec.ts';
+import { AUTO_UPDATE_REQUESTER } from '../registry-check/service-check-decisions.ts';
 
 export function serviceRecordName(service: string, operation: Pick<ServiceOperation, 'kind' | 'startedAt'>): string {
   const suffix = createHash('sha256').update(`service\u0000${operation.kind}\u0000${operation.startedAt}`).digest('hex').slice(0, 10);
@@ -36,7 +37,9 @@ export function serviceRecord(options: { service: string; namespace: string; hos
       service: options.service,
       containerName: options.service,
       hostName: options.hostDisplayName,
-      reason: operation.kind === 'rollback' ? 'Rollback' : 'Manual',
+      // The registry checks' auto-update names itself.
+      reason: operation.kind === 'rollback' ? 'Rollback' : operation.requestedBy === AUTO_UPDATE_REQUESTER ? 'Auto' : 'Manual',
+      ...(operation.requestedBy === undefined ? {} : { requestedBy: operation.requestedBy }),
       ...(operation.fromImage === undefined ? {} : { oldImage: operation.fromImage }),
       ...(operation.toImage === undefined ? {} : { newImage: operation.toImage }),
       ...(oldDigest === undefined ? {} : { oldDigest }),

@@ -1797,6 +1797,15 @@ export interface SwarmService {
   status?: SwarmServiceStatus;
 }
 export interface SwarmServiceSpec {
+  policy?: Policy;
+  versionScope?: VersionScope;
+  includeTags?: TagRegex;
+  excludeTags?: TagRegex;
+  /**
+   * Versions (tags) never offered again (REST ignore).
+   */
+  ignoredVersions?: string[];
+  rejectedUpdate?: RejectedUpdate;
   rollout?: RolloutPolicy;
   update?: ServiceUpdateRequest;
   rollback?: Request;
@@ -1891,6 +1900,9 @@ export interface SwarmServiceStatus {
     rollback?: string;
     scale?: string;
   };
+  effective?: EffectiveSettings;
+  registryCheck?: RegistryCheck;
+  pendingUpdate?: PendingUpdate;
   conditions?: Conditions;
 }
 export interface ServiceTask {
@@ -1922,6 +1934,10 @@ export interface ServiceOperation {
    * Vigil asked Swarm to roll back a paused update: the outcome is the update's (rollback).
    */
   afterPause?: boolean;
+  /**
+   * Who asked (spec.update/rollback requestedBy): the record's requestedBy; vigil:auto-update makes its reason Auto.
+   */
+  requestedBy?: string;
 }
 export interface ServiceLastUpdate {
   outcome: 'success' | 'failed' | 'timeout' | 'rollback' | 'rollback_success' | 'rollback_failed' | 'unchanged';

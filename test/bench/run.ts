@@ -15,6 +15,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   update: async () => (await import('./update.bench.ts')).updateBenchmark,
   dashboard: async () => (await import('./dashboard.bench.ts')).dashboardBenchmark,
   notifications: async () => (await import('./notifications.bench.ts')).notificationsBenchmark,
+  swarm: async () => (await import('./swarm.bench.ts')).swarmBenchmark,
 };
 
 const requested = process.argv.slice(2);

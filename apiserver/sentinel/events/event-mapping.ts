@@ -14,15 +14,19 @@
 // | Registry | the spec | settings_change; status rate limit or health: rate_limits |
 // | NotificationChannel, UpdatePolicy, Hook | the spec | settings_change |
 // | Host | added, removed, reachable flipped | cluster_host |
+// | SwarmService | an update became available, a rollout started, status.lastUpdate (update, rollback, scale) | service_update |
+// | SwarmService | in the approval queue or not, or its target | queue_change |
 //
 // Snapshots, UpdateRecords (their effect shows on the Container) and ManifestSources map to nothing.
 import { isDeepStrictEqual } from 'node:util';
-import type { Host, Registry, Settings } from '../../../schemas/generated/types.ts';
+import type { Host, Registry, Settings, SwarmService } from '../../../schemas/generated/types.ts';
 import { LOCAL_HOST_NAME } from '../../../schemas/index.ts';
 import type { WatchEvent } from '../../storage/interface.ts';
 import { dockerNameOf, type StoredContainer } from '../container-key.ts';
 import { effectivePolicy } from '../views/container-view.ts';
 import { isQueued } from '../views/queue-view.ts';
+import { standingServiceUpdate } from '../views/service-queue-view.ts';
+import { checkStands } from '../views/service-view.ts';
 
 /** The event types of the reference; `connected` and `resync` are the stream's own (sse-stream.ts). */
 export const SENTINEL_EVENT_TYPES = [
@@ -82,6 +86,9 @@ export function sentinelEvents(event: WatchEvent, options: MappingOptions): Sent
     case 'UpdatePolicy':
     case 'Hook':
       drafts = specChanged(before, after) ? [{ type: 'settings_change', message: `${kind} ${event.object.metadata.name} ${verb(before, after)}` }] : [];
+      break;
+    case 'SwarmService':
+      drafts = serviceEvents(before as SwarmService | undefined, after as SwarmService | undefined, event.object as unknown as SwarmService, options);
       break;
     case 'Host':
       drafts = hostEvents(before as Host | undefined, after as Host | undefined, event.object as Host, options);
@@ -225,6 +232,50 @@ function registryEvents(before: Registry | undefined, after: Registry | undefine
   if (after !== undefined && (!isDeepStrictEqual(rateBefore, rateAfter) || before?.status?.health !== after.status?.health) && (rateAfter !== undefined || after.status?.health !== undefined)) {
     const remaining = rateAfter?.remaining === undefined || rateAfter.limit === undefined ? '' : `: ${rateAfter.remaining}/${rateAfter.limit} remaining`;
     drafts.push({ type: 'rate_limits', message: `Rate limits of ${server}${remaining}${after.status?.health === undefined ? '' : ` (${after.status.health})`}` });
+  }
+  return drafts;
+}
+
+const SERVICE_OUTCOMES: Readonly<Record<string, string>> = {
+  success: 'succeeded',
+  failed: 'failed',
+  timeout: 'timed out',
+  rollback: 'was rolled back by Swarm',
+  rollback_success: 'succeeded',
+  rollback_failed: 'failed (the rollback paused)',
+  unchanged: 'found the digest unchanged (nothing sent)',
+};
+
+function serviceEvents(before: SwarmService | undefined, after: SwarmService | undefined, last: SwarmService, options: MappingOptions): Draft[] {
+  const name = last.metadata.name ?? '';
+  const base = { container_name: name, ...hostFields(last.status?.host, options) };
+  const drafts: Draft[] = [];
+  const queuedBefore = before !== undefined && standingServiceUpdate(before) !== undefined;
+  const queuedAfter = after !== undefined && standingServiceUpdate(after) !== undefined;
+  if (queuedBefore !== queuedAfter) {
+    drafts.push({ type: 'queue_change', ...base, message: queuedAfter ? 'Added to queue' : 'Removed from queue' });
+  } else if (queuedAfter && before?.status?.pendingUpdate?.remoteDigest !== after?.status?.pendingUpdate?.remoteDigest) {
+    drafts.push({ type: 'queue_change', ...base, message: 'Queue entry updated' });
+  }
+  if (after === undefined) return drafts;
+  const status = after.status ?? {};
+  const check = status.registryCheck;
+  const checkBefore = before === undefined || !checkStands(before) ? undefined : before.status?.registryCheck;
+  if (checkStands(after) && check?.updateAvailable === true && (checkBefore?.updateAvailable !== true || checkBefore.target?.digest !== check.target?.digest)) {
+    drafts.push({ type: 'service_update', ...base, message: `Update available for service ${name}${check.target?.version === undefined ? '' : `: ${check.target.version}`}` });
+  }
+  const operation = status.operation;
+  if (operation !== undefined && operation.startedAt !== before?.status?.operation?.startedAt) {
+    drafts.push({ type: 'service_update', ...base, message: `${operation.kind === 'rollback' ? 'Rollback' : 'Update'} of service ${name} started${operation.toImage === undefined ? '' : ` (${operation.toImage})`}` });
+  }
+  const lastUpdate = status.lastUpdate;
+  const previous = before?.status?.lastUpdate;
+  if (lastUpdate !== undefined && (lastUpdate.finishedAt !== previous?.finishedAt || lastUpdate.outcome !== previous.outcome || lastUpdate.kind !== previous.kind)) {
+    const error = lastUpdate.outcome === 'success' || lastUpdate.outcome === 'unchanged' || lastUpdate.message === undefined ? '' : `: ${lastUpdate.message}`;
+    let message: string;
+    if (lastUpdate.kind === 'scale') message = lastUpdate.outcome === 'success' ? `Service ${name} ${lastUpdate.message ?? 'scaled'}` : `Scale of service ${name} failed${error}`;
+    else message = `${lastUpdate.kind === 'rollback' ? 'Rollback' : 'Update'} of service ${name} ${SERVICE_OUTCOMES[lastUpdate.outcome] ?? lastUpdate.outcome}${error}`;
+    drafts.push({ type: 'service_update', ...base, message });
   }
   return drafts;
 }

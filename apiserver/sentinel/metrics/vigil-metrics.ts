@@ -9,12 +9,14 @@
 //   rollbacks by outcome (UpdateRecords created), and completed scans (Settings status.lastScan moving). A counter
 //   restarts at zero with the process, which Prometheus' rate() expects.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Registry as RegistryResource, Settings, UpdateRecord } from '../../../schemas/generated/types.ts';
+import type { Registry as RegistryResource, Settings, SwarmService, UpdateRecord } from '../../../schemas/generated/types.ts';
 import { isStorageError } from '../../storage/errors.ts';
 import type { WatchEvent, Watcher } from '../../storage/interface.ts';
 import type { ResourceClient } from '../../resources/client.ts';
 import type { ChangeFeed } from '../events/sse-stream.ts';
 import { isQueued } from '../views/queue-view.ts';
+import { standingServiceUpdate } from '../views/service-queue-view.ts';
+import { checkStands } from '../views/service-view.ts';
 import type { StoredContainer } from '../container-key.ts';
 
 export interface VigilMetricsOptions {
@@ -53,11 +55,12 @@ export class VigilMetrics {
     const { resources } = options;
     this.updates = new Counter({
       name: 'vigil_updates_total',
-      help: 'Updates and rollbacks finished since this process started, by type (update, rollback) and outcome (UpdateRecords).',
+      help: 'Updates and rollbacks finished since this process started, by type (update, rollback, service_update, service_rollback) and outcome (UpdateRecords).',
       labelNames: ['type', 'outcome'],
       registers,
     });
     for (const outcome of ['success', 'failed', 'rollback']) this.updates.inc({ type: 'update', outcome }, 0);
+    for (const outcome of ['success', 'failed', 'rollback', 'timeout']) this.updates.inc({ type: 'service_update', outcome }, 0);
     this.scans = new Counter({ name: 'vigil_scans_total', help: 'Full scans completed since this process started (Settings status.lastScan).', registers });
 
     new Gauge({
@@ -83,18 +86,46 @@ export class VigilMetrics {
     });
     new Gauge({
       name: 'vigil_queue_pending',
-      help: 'Updates waiting for approval (the approval queue of GET /api/queue).',
+      help: 'Updates waiting for approval (the approval queue of GET /api/queue: containers and Swarm services).',
       registers,
       async collect() {
-        this.set((await containersOf(resources)).filter((container) => isQueued(container)).length);
+        const [containers, services] = await Promise.all([containersOf(resources), servicesOf(resources)]);
+        this.set(containers.filter((container) => isQueued(container)).length + services.filter((service) => standingServiceUpdate(service) !== undefined).length);
       },
     });
     new Gauge({
       name: 'vigil_updates_available',
-      help: 'Containers for which a newer image is known (status.registryCheck.updateAvailable).',
+      help: 'Containers and Swarm services for which a newer image is known (status.registryCheck.updateAvailable).',
       registers,
       async collect() {
-        this.set((await containersOf(resources)).filter((container) => container.status?.registryCheck?.updateAvailable === true).length);
+        const [containers, services] = await Promise.all([containersOf(resources), servicesOf(resources)]);
+        this.set(containers.filter((container) => container.status?.registryCheck?.updateAvailable === true).length +
+          services.filter((service) => checkStands(service) && service.status?.registryCheck?.updateAvailable === true).length);
+      },
+    });
+    new Gauge({
+      name: 'vigil_swarm_services',
+      help: 'Swarm services (SwarmService resources) by mode.',
+      labelNames: ['mode'],
+      registers,
+      async collect() {
+        const services = await servicesOf(resources);
+        this.reset();
+        for (const mode of ['replicated', 'global', 'replicated-job', 'global-job']) this.set({ mode }, services.filter((service) => service.status?.mode === mode).length);
+      },
+    });
+    new Gauge({
+      name: 'vigil_swarm_service_tasks',
+      help: 'Tasks of each Swarm service: desired and running (SwarmService status).',
+      labelNames: ['service', 'state'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const service of await servicesOf(resources)) {
+          const name = service.metadata.name ?? '';
+          this.set({ service: name, state: 'desired' }, service.status?.desiredTasks ?? 0);
+          this.set({ service: name, state: 'running' }, service.status?.runningTasks ?? 0);
+        }
       },
     });
     new Counter({
@@ -168,7 +199,8 @@ export class VigilMetrics {
     const kind = event.object.kind;
     if (kind === 'UpdateRecord' && event.type === 'ADDED') {
       const record = event.object as unknown as UpdateRecord;
-      if (record.spec.type === 'update' || record.spec.type === 'rollback') this.updates.inc({ type: record.spec.type, outcome: record.spec.outcome });
+      const type = record.spec.type;
+      if (type === 'update' || type === 'rollback' || type === 'service_update' || type === 'service_rollback') this.updates.inc({ type, outcome: record.spec.outcome });
     } else if (kind === 'Settings' && event.type !== 'DELETED' && event.type !== 'BOOKMARK') {
       const before = (event.prevObject as Settings | undefined)?.status?.lastScan;
       const after = (event.object as Settings).status?.lastScan;
@@ -179,6 +211,10 @@ export class VigilMetrics {
 
 async function containersOf(resources: ResourceClient): Promise<StoredContainer[]> {
   return (await resources.list('Container', CACHED)).items as StoredContainer[];
+}
+
+async function servicesOf(resources: ResourceClient): Promise<SwarmService[]> {
+  return (await resources.list('SwarmService', CACHED)).items as unknown as SwarmService[];
 }
 
 async function registriesOf(resources: ResourceClient): Promise<RegistryResource[]> {

@@ -2,7 +2,8 @@
 // requests an update bound to the queued remote digest and version (spec.update reason Approved: the update controller
 // refuses a pull of anything else); rejecting hides this update until something newer appears (spec.rejectedUpdate);
 // ignoring adds the top version to spec.ignoredVersions, so that no check offers it again. The lists leave out what
-// Settings.showStopped hides (views/container-view.ts isShown).
+// Settings.showStopped hides (views/container-view.ts isShown). Swarm services are queued too (key `service:NAME`,
+// views/service-queue-view.ts; their actions are in service-queue.ts).
 import type { FastifyInstance } from 'fastify';
 import { describeRef, findContainer, parseQueueKey, type ContainerRef, type StoredContainer } from '../container-key.ts';
 import { requestBy, type SentinelContext } from '../context.ts';
@@ -12,6 +13,9 @@ import { isSelf } from '../views/container-view.ts';
 import { hostNames } from '../views/hosts.ts';
 import { queueEntryView, standingUpdate, standingUpdates, type StandingUpdate } from '../views/queue-view.ts';
 import { modifyContainer, requestTimes } from '../writes.ts';
+import type { SwarmService } from '../../../schemas/generated/types.ts';
+import { actOnServiceEntry } from '../service-queue.ts';
+import { serviceOfQueueKey, serviceQueueEntryView, standingServiceUpdates } from '../views/service-queue-view.ts';
 
 type KeyParams = { Params: { key: string } };
 
@@ -31,14 +35,29 @@ function remoteDigest(entry: StandingUpdate, ref: ContainerRef): string {
 export async function queueRoutes(app: FastifyInstance, context: SentinelContext): Promise<void> {
   const { resources } = context;
 
+  const listServices = async (): Promise<SwarmService[]> => (await resources.list('SwarmService')).items as unknown as SwarmService[];
+
   app.get('/api/queue', async () => {
-    const [containers, settings, names] = await Promise.all([listShownContainers(resources), readSettings(resources), hostNames(resources)]);
-    return standingUpdates(containers).map((entry) => queueEntryView(entry, settings, names));
+    const [containers, services, settings, names] = await Promise.all([listShownContainers(resources), listServices(), readSettings(resources), hostNames(resources)]);
+    const rows = [
+      ...standingUpdates(containers).map((entry) => queueEntryView(entry, settings, names)),
+      ...standingServiceUpdates(services).map((entry) => serviceQueueEntryView(entry, settings, names)),
+    ];
+    // Sentinel's queue order: oldest detection first, then by key.
+    return rows.sort((a, b) => (Date.parse(a.detected_at) || 0) - (Date.parse(b.detected_at) || 0) || (a.key < b.key ? -1 : 1));
   });
 
-  app.get('/api/queue/count', async () => ({ count: standingUpdates(await listShownContainers(resources)).length }));
+  app.get('/api/queue/count', async () => {
+    const [containers, services] = await Promise.all([listShownContainers(resources), listServices()]);
+    return { count: standingUpdates(containers).length + standingServiceUpdates(services).length };
+  });
 
   app.post<KeyParams>('/api/approve/:key', async (request) => {
+    const service = serviceOfQueueKey(request.params.key);
+    if (service !== undefined) {
+      await actOnServiceEntry(resources, 'approve', service, requestBy(request), context.now());
+      return { status: 'approved', name: service, message: `update started for ${service}` };
+    }
     const ref = parseQueueKey(request.params.key);
     const container = await findContainer(resources, ref);
     if (isSelf(container)) throw restErrors.selfProtected(ref.dockerName, 'approving its update (use POST /api/self-update)');
@@ -61,6 +80,11 @@ export async function queueRoutes(app: FastifyInstance, context: SentinelContext
   });
 
   app.post<KeyParams>('/api/reject/:key', async (request) => {
+    const service = serviceOfQueueKey(request.params.key);
+    if (service !== undefined) {
+      await actOnServiceEntry(resources, 'reject', service, requestBy(request), context.now());
+      return { status: 'rejected', name: service, message: `update rejected for ${service}` };
+    }
     const ref = parseQueueKey(request.params.key);
     standing(await findContainer(resources, ref), ref);
     const by = requestBy(request);
@@ -80,6 +104,11 @@ export async function queueRoutes(app: FastifyInstance, context: SentinelContext
   });
 
   app.post<KeyParams>('/api/ignore/:key', async (request) => {
+    const service = serviceOfQueueKey(request.params.key);
+    if (service !== undefined) {
+      const { version } = await actOnServiceEntry(resources, 'ignore', service, requestBy(request), context.now());
+      return { status: 'ignored', name: service, version, message: `version ${version ?? ''} ignored for ${service}` };
+    }
     const ref = parseQueueKey(request.params.key);
     const entry = standing(await findContainer(resources, ref), ref);
     const version = entry.newerVersions[0];

@@ -7,7 +7,7 @@ import type { ResourceObject } from '../../resources/client.ts';
 import { isApiError } from '../../resources/errors.ts';
 import { requestBy, type SentinelContext } from '../context.ts';
 import { restErrors } from '../errors.ts';
-import { serviceView } from '../views/service-view.ts';
+import { checkStands, serviceView } from '../views/service-view.ts';
 import { nextRequestedAt } from '../writes.ts';
 
 type NameParams = { Params: { name: string } };
@@ -73,10 +73,14 @@ export async function serviceRoutes(app: FastifyInstance, context: SentinelConte
     }
     await findService(context, request.params.name);
     const by = requestBy(request);
-    await modifySpec(context, request.params.name, by.fieldManager, (service, spec) => ({
-      ...spec,
-      update: { requestedAt: when(service, 'update', context.now()), requestedBy: by.requestedBy, ...(version === undefined ? {} : { image: version }) },
-    }));
+    await modifySpec(context, request.params.name, by.fieldManager, (service, spec) => {
+      // Sentinel: without a version, the update the registry check found (its NewerVersions[0]); else the tag again.
+      const check = service.status?.registryCheck;
+      // Bound to the digest the check found, as an approval is.
+      const found = checkStands(service) && check?.updateAvailable === true && check.target !== undefined ? `${check.target.image}@${check.target.digest}` : undefined;
+      const image = version ?? found;
+      return { ...spec, update: { requestedAt: when(service, 'update', context.now()), requestedBy: by.requestedBy, ...(image === undefined ? {} : { image }) } };
+    });
     return { status: 'updating' };
   });
 

@@ -60,19 +60,30 @@ export function compareRecordsNewestFirst(a: UpdateRecord, b: UpdateRecord): num
   return nameA < nameB ? 1 : nameA > nameB ? -1 : 0;
 }
 
+/**
+ * Sentinel writes every Swarm service record with type "service", and a requested rollback's outcome as
+ * rollback_success or rollback_failed; Vigil's records say service_update or service_rollback with the plain outcome.
+ */
+function sentinelTypeAndOutcome(spec: UpdateRecord['spec']): { type: string; outcome: string } {
+  if (spec.type === 'service_update') return { type: 'service', outcome: spec.outcome };
+  if (spec.type === 'service_rollback') return { type: 'service', outcome: spec.outcome === 'success' || spec.outcome === 'failed' ? `rollback_${spec.outcome}` : spec.outcome };
+  return { type: spec.type, outcome: spec.outcome };
+}
+
 export function historyEntry(record: UpdateRecord, hostName: HostNames): HistoryEntryView {
   const spec = record.spec;
   const hostID = record.metadata.namespace ?? '';
+  const { type, outcome } = sentinelTypeAndOutcome(spec);
   return {
     id: record.metadata.name ?? '',
     timestamp: spec.finishedAt ?? '',
     container_name: spec.containerName ?? '',
-    type: spec.type,
+    type,
     old_image: spec.oldImage ?? '',
     old_digest: spec.oldDigest ?? '',
     new_image: spec.newImage ?? '',
     new_digest: spec.newDigest ?? '',
-    outcome: spec.outcome,
+    outcome,
     duration: Math.round((spec.duration ?? 0) * NANOSECONDS_PER_SECOND),
     ...(spec.error === undefined || spec.error === '' ? {} : { error: spec.error }),
     host_id: hostID,

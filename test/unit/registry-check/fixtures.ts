@@ -52,7 +52,7 @@ export async function startCheckStack(options: CheckStackOptions = {}): Promise<
   const manager = new Manager({ client: api, metricsRegistry: new Registry(), clock });
   const controllers = registerRegistryCheckControllers({ manager, registryReader: registry });
   await manager.start();
-  const all: Controller[] = [controllers.scans, controllers.checks, controllers.registries];
+  const all: Controller[] = [controllers.scans, controllers.checks, controllers.serviceChecks, controllers.registries];
   const idle = async (): Promise<void> => await waitUntilIdle(all);
   return {
     clock,
