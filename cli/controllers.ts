@@ -14,6 +14,9 @@ import { registerGitopsController, type GitopsController } from '../controllers/
 import { registerSwarmControllers, type SwarmControllers } from '../controllers/swarm/register.ts';
 import { registerNotificationControllers, type NotificationControllers } from '../controllers/notifications/controller/register.ts';
 import { registerHomeAssistantControllers, type HomeAssistantControllers } from '../controllers/notifications/home-assistant/register.ts';
+import { updateDockerFor } from '../controllers/update/docker/dockerode-update-docker.ts';
+import { withRegistryHostMap } from '../controllers/update/docker/mapped-pull.ts';
+import { HOST_MAP_ENV, parseRegistryHostMap } from '../domain/registry/host-map.ts';
 import type { ServeConfig } from './serve-config.ts';
 
 export interface RunningControllers {
@@ -54,13 +57,23 @@ export async function startControllers(options: {
     ...(elector === undefined ? {} : { leaderElector: elector }),
   });
   const docker = registerDockerControllers({ manager, defaultDockerHost: config.dockerHost });
-  const registryChecks = registerRegistryCheckControllers({ manager, ...(config.dockerConfig === undefined ? {} : { dockerConfigPath: config.dockerConfig }) });
+  // Test-only (docs/registry.md): registry names served by local registries, for the registry client and the pulls.
+  const hostMap = parseRegistryHostMap(process.env[HOST_MAP_ENV]);
+  const registryChecks = registerRegistryCheckControllers({
+    manager,
+    ...(config.dockerConfig === undefined ? {} : { dockerConfigPath: config.dockerConfig }),
+    ...(hostMap.size === 0 ? {} : { registryClient: { hostMap } }),
+  });
   const failpoint = parseFailpoint(process.env.VIGIL_FAILPOINTS);
   const update = registerUpdateController({
     manager,
     sessions: docker.sessions,
     // Pulls authenticate as the registry checks do (Registry resources, then --docker-config).
     registryCredentials: (server) => registryChecks.access.credentials(server),
+    ...(hostMap.size === 0 ? {} : { updateDocker: (_host: string, client: Parameters<typeof updateDockerFor>[0]) => {
+      const docker = updateDockerFor(client);
+      return docker === undefined ? undefined : withRegistryHostMap(docker, hostMap);
+    } }),
     ...(failpoint === undefined ? {} : { failpoint }),
   });
   // ManifestSources, and `default` from --manifests or Settings.manifests.

@@ -10,6 +10,7 @@ import { parseImageReference } from '../domain/registry/reference.ts';
 import { dependencyGraph } from '../controllers/dependencies/graph.ts';
 import { testCredentials } from '../controllers/registry/credential-test.ts';
 import { notificationTester } from '../controllers/notifications/controller/tester.ts';
+import { GhcrAlternatives } from '../controllers/registry/ghcr-alternatives.ts';
 import type { RunningControllers } from './controllers.ts';
 
 /** The facade's registry checks: requests written into resources, answered by the registry-check controllers. */
@@ -35,6 +36,8 @@ export function registryCheckServices(resources: ResourceClient, clock: Clock): 
 export function sentinelServices(controllers: RunningControllers, resources: ResourceClient): SentinelServices {
   const { sessions, logs } = controllers.docker;
   const registryClient = controllers.registryChecks.access.client;
+  // GHCR probes share the registry client (its sessions, tokens and budgets); a person asked, so the manual reserve.
+  const ghcr = new GhcrAlternatives({ registry: registryClient, clock: controllers.manager.clock });
   return {
     docker: { client: (host) => sessions.get(host)?.client, logs },
     checks: registryCheckServices(resources, controllers.manager.clock),
@@ -42,6 +45,10 @@ export function sentinelServices(controllers: RunningControllers, resources: Res
     credentials: { test: testCredentials },
     // Test sends read channels with the API's client: any replica can test, only the leader delivers events.
     notifications: notificationTester({ resources, clock: controllers.manager.clock }),
+    ghcr: {
+      check: async (candidate, options) => await ghcr.check(candidate, { purpose: 'manual', ...(options.signal === undefined ? {} : { signal: options.signal }) }),
+      list: () => ghcr.list(),
+    },
     tags: {
       listTags: async (image, signal) => {
         const reference = parseImageReference(image);

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ResourceClient } from '../resources/client.ts';
 import type { DockerClient } from '../../domain/docker/client.ts';
 import type { Container, Registry, Secret } from '../../schemas/generated/types.ts';
+import type { GhcrAlternative, GhcrCandidate } from '../../domain/registry/ghcr.ts';
 import type { ContainerRef } from './container-key.ts';
 import type { ChangeFeed } from './events/sse-stream.ts';
 import type { LiveOptions } from './live/options.ts';
@@ -101,6 +102,17 @@ export interface NotificationTester {
   test(options: { channelId?: string; signal?: AbortSignal }): Promise<NotificationTestResult[]>;
 }
 
+/**
+ * GHCR alternatives of Docker Hub images (controllers/registry/ghcr-alternatives.ts): a cache keyed by registry,
+ * repository and tag, and probes by manifest HEAD within the registries' manual reserve.
+ */
+export interface GhcrAlternativeSource {
+  /** The cached alternative, or one probe now; a transient failure answers `error` and is not cached. */
+  check(candidate: GhcrCandidate, options: { signal?: AbortSignal }): Promise<{ alternative: GhcrAlternative } | { error: string }>;
+  /** Every cached entry, including those not available. */
+  list(): GhcrAlternative[];
+}
+
 /** The services buildApp's `sentinel` option passes; all optional (an absent one makes its routes answer 503). */
 export interface SentinelServices {
   docker?: DockerAccess;
@@ -109,6 +121,7 @@ export interface SentinelServices {
   dependencies?: DependencyGraphOf;
   credentials?: CredentialTester;
   notifications?: NotificationTester;
+  ghcr?: GhcrAlternativeSource;
   /** Every change of every vigil.dev kind (GET /api/events, metric counters); buildApp wires the watch cache. */
   changes?: ChangeFeed;
   /** /metrics, the Grafana dashboard, GET /api/events tuning, GET /api/about facts (live/options.ts). */

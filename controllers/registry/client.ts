@@ -11,6 +11,7 @@ import type { RateLimitState, RequestPurpose } from './rate-limit.ts';
 import { canonicalRegistry } from '../../domain/registry/reference.ts';
 import { RegistrySession, type RegistryConfig, type RegistryStats } from './session.ts';
 import type { HttpAnswer } from './transport.ts';
+import type { RegistryHostMap } from '../../domain/registry/host-map.ts';
 
 export interface RegistryClientOptions {
   /** A registry's settings (from its Registry resource, or a Docker config.json); absent = anonymous with defaults. */
@@ -35,6 +36,8 @@ export interface RegistryClientOptions {
   /** Largest accepted body; default 16 MiB. */
   maxBodyBytes?: number;
   userAgent?: string;
+  /** Test-only: registry names reached at loopback addresses instead (domain/registry/host-map.ts). */
+  hostMap?: RegistryHostMap;
 }
 
 export interface RepositoryRef {
@@ -192,7 +195,9 @@ export class RegistryClient implements RegistryReader {
     let session = this.#sessions.get(canonical);
     if (session === undefined) {
       const config = this.#options.config?.(canonical) ?? { server: canonical };
+      const address = this.#options.hostMap?.get(canonical);
       session = new RegistrySession({
+        ...(address === undefined ? {} : { address }),
         config: { ...config, server: canonical },
         clock: this.#clock,
         masker: this.masker,

@@ -57,6 +57,8 @@ export interface SessionOptions {
   waitForQuotaMs: number;
   userAgent: string;
   maxBodyBytes: number;
+  /** host:port on loopback to reach instead of the server's own (the test-only registry host map, domain/registry/host-map.ts). */
+  address?: string;
 }
 
 export interface SessionRequest {
@@ -91,6 +93,8 @@ export class RegistrySession {
   readonly config: RegistryConfig;
   readonly gate: RateLimitGate;
   readonly #options: SessionOptions;
+  /** host:port the requests go to: the server's API host, or its mapped loopback address. */
+  readonly #address: string;
   readonly #transport: Transport;
   readonly #bulkhead: BulkheadPolicy;
   #scheme: 'https' | 'http';
@@ -105,7 +109,9 @@ export class RegistrySession {
     this.server = options.config.server;
     if (options.config.credentials !== undefined) options.masker.addCredentials(options.config.credentials);
     this.#scheme = options.config.insecure === true ? 'http' : 'https';
-    this.#challenge = KNOWN_CHALLENGES[this.server];
+    this.#address = options.address ?? apiHost(this.server);
+    // A mapped server is a local stand-in: its own challenge applies, not the real one's token service.
+    this.#challenge = options.address === undefined ? KNOWN_CHALLENGES[this.server] : undefined;
     this.gate = new RateLimitGate(options.config.rateLimitReserve ?? DEFAULT_RESERVE);
     const concurrency = options.config.concurrency ?? DEFAULT_CONCURRENCY;
     this.#bulkhead = bulkhead(concurrency, Number.POSITIVE_INFINITY);
@@ -142,7 +148,7 @@ export class RegistrySession {
   }
 
   async #authenticated(request: SessionRequest): Promise<HttpAnswer> {
-    if (this.#scheme === 'http' && !isLoopbackServer(this.server)) {
+    if (this.#scheme === 'http' && !isLoopbackServer(this.#address)) {
       throw this.#error('config', 'plain HTTP (insecure) is allowed only for a loopback server');
     }
     let refreshedAuth = false;
@@ -200,13 +206,13 @@ export class RegistrySession {
     for (;;) {
       // The scheme of this attempt: concurrent first requests all try HTTPS, and each falls back on its own.
       const scheme = this.#scheme;
-      const url = new URL(`${scheme}://${apiHost(this.server)}${request.path}`);
+      const url = new URL(`${scheme}://${this.#address}${request.path}`);
       this.#count(request.kind);
       try {
         return await this.#transport.exchange({ method: request.method, url, headers, maxBodyBytes: this.#options.maxBodyBytes, ...(request.signal === undefined ? {} : { signal: request.signal }) });
       } catch (error) {
         // As Docker does for registries on loopback: HTTPS first, plain HTTP when the server answers in plain HTTP.
-        if (scheme === 'https' && isLoopbackServer(this.server) && Transport.isPlainHttpPeer(error)) {
+        if (scheme === 'https' && isLoopbackServer(this.#address) && Transport.isPlainHttpPeer(error)) {
           this.#scheme = 'http';
           // A TLS handshake a plain HTTP server refused carried no request: it is not counted.
           this.#stats.byKind[request.kind] -= 1;

@@ -382,7 +382,7 @@ export interface UpdateRequest {
    */
   version?: string;
   /**
-   * The remote digest that was approved.
+   * The remote digest that was approved (Approved), or that a SwitchRegistry target must have (the build compared).
    */
   digest?: string;
   /**

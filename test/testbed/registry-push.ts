@@ -69,7 +69,7 @@ function tarWithFile(name: string, content: Buffer): Buffer {
   return Buffer.concat([header, content, padding, Buffer.alloc(1024)]);
 }
 
-async function uploadBlob(registry: TestRegistry, repository: string, content: Buffer): Promise<string> {
+export async function uploadBlob(registry: TestRegistry, repository: string, content: Buffer): Promise<string> {
   const digest = digestOf(content);
   const existing = await registry.api('HEAD', `/v2/${repository}/blobs/${digest}`, { repository });
   if (existing.status === 200) return digest;
@@ -152,4 +152,23 @@ export async function buildAndPush(engine: DockerEngine, registry: TestRegistry,
   const entry = repoDigests.find((value) => value.startsWith(`${registry.server}/${repository}@`));
   if (entry === undefined) throw new Error(`docker push of ${reference} left no RepoDigest for it: ${JSON.stringify(repoDigests)}`);
   return { reference, imageID, digest: entry.slice(entry.indexOf('@') + 1) };
+}
+
+/**
+ * Copies REPOSITORY:TAG byte for byte (an image manifest, its config and layers) from one registry to another, so
+ * that both serve the same build under the same digest, as a project publishing to Docker Hub and GHCR does.
+ * Returns the digest.
+ */
+export async function copyImage(from: TestRegistry, to: TestRegistry, repository: string, tag: string): Promise<string> {
+  const accept = [TYPES.docker.manifest, TYPES.oci.manifest].join(', ');
+  const answer = await from.api('GET', `/v2/${repository}/manifests/${tag}`, { repository, headers: { accept } });
+  if (answer.status !== 200) throw new Error(`manifest GET ${repository}:${tag} failed: HTTP ${answer.status}`);
+  const mediaType = String(answer.headers['content-type'] ?? TYPES.docker.manifest);
+  const manifest = JSON.parse(answer.body.toString()) as { config: { digest: string }; layers: Array<{ digest: string }> };
+  for (const digest of [manifest.config.digest, ...manifest.layers.map((layer) => layer.digest)]) {
+    const blob = await from.api('GET', `/v2/${repository}/blobs/${digest}`, { repository });
+    if (blob.status !== 200) throw new Error(`blob GET ${repository}@${digest} failed: HTTP ${blob.status}`);
+    await uploadBlob(to, repository, blob.body);
+  }
+  return await putManifest(to, repository, tag, mediaType, answer.body);
 }

@@ -141,10 +141,6 @@ export async function actionRoutes(app: FastifyInstance, context: SentinelContex
     return { message: 'Scan started' };
   });
 
-  app.post<NameParams>('/api/containers/:name/switch-ghcr', async () => {
-    throw restErrors.notImplemented('switching an image to its GHCR alternative');
-  });
-
   app.post('/api/self-update', async () => {
     throw restErrors.notImplemented('self-update');
   });

@@ -105,11 +105,5 @@ export async function containerRoutes(app: FastifyInstance, context: SentinelCon
     return { last_scan: settings?.status?.lastScan ?? null };
   });
 
-  // GHCR alternatives (switching a Docker Hub image to its GHCR twin) come with later work.
-  app.get<NameParams>('/api/containers/:name/ghcr', async () => {
-    throw restErrors.notImplemented('GHCR alternative detection');
-  });
-  app.get('/api/ghcr/alternatives', async () => {
-    throw restErrors.notImplemented('GHCR alternative detection');
-  });
+  // GHCR alternatives: routes/ghcr.ts.
 }

@@ -80,7 +80,8 @@ function requestTarget(container: Container, request: UpdateRequest): { targetIm
       }
     }
     case 'SwitchRegistry':
-      return { targetImage: request.image ?? current };
+      // A digest binds the switch to the build that was compared (a GHCR tag that moved since is refused).
+      return { targetImage: request.image ?? current, ...(request.digest === undefined ? {} : { targetDigest: request.digest }) };
   }
 }
 

@@ -135,7 +135,9 @@ describe('check and scan without the registry-check controllers', () => {
     assertError(await api.request('POST', '/api/check/ghost'), 404, /not found/);
   });
 
-  test('switch-ghcr answers 501', async () => {
-    assertError(await api.request('POST', '/api/containers/web/switch-ghcr'), 501, /not implemented/);
+  test('switch-ghcr answers 503 without the GHCR service, 403 for Vigil itself, 400 for a bad body', async () => {
+    assertError(await api.request('POST', '/api/containers/web/switch-ghcr'), 503, /GHCR checks are not running/);
+    assertError(await api.request('POST', '/api/containers/vigil/switch-ghcr'), 403, /Vigil's own container/);
+    assertError(await api.request('POST', '/api/containers/web/switch-ghcr', { body: { allow_different_build: 'yes' } }), 400, /^allow_different_build: must be true or false/);
   });
 });

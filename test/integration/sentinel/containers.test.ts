@@ -127,9 +127,10 @@ describe('versions, row, stats, last scan, GHCR', () => {
     assert.deepEqual((await api.request('GET', '/api/last-scan')).json(), { last_scan: '2025-01-15T14:00:00Z' });
   });
 
-  test('GHCR alternatives answer 501 until that feature exists', async () => {
-    assertError(await api.request('GET', '/api/containers/nginx/ghcr'), 501, /not implemented/);
-    assertError(await api.request('GET', '/api/ghcr/alternatives'), 501, /not implemented/);
+  test('GHCR alternatives without the GHCR service answer as Sentinel without a cache', async () => {
+    assert.deepEqual((await api.request('GET', '/api/containers/nginx/ghcr')).json(), { available: false });
+    assert.deepEqual((await api.request('GET', '/api/ghcr/alternatives')).json(), []);
+    assertError(await api.request('GET', '/api/containers/ghost/ghcr'), 404, /not found/);
   });
 
   test('tags and logs answer 503 while their services are not running', async () => {

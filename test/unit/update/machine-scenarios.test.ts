@@ -48,6 +48,19 @@ describe('update machine on a fake engine', () => {
     assert.equal((await world.inspect())?.State.Running, true);
   });
 
+  test('a registry switch to the same build (same image ID) recreates the container on the new reference', async () => {
+    const world = await new MachineWorld().setUp();
+    const switched = 'ghcr.test/team/app:1';
+    world.docker.publish(switched, { id: world.oldImageID, config: imageConfig('1') });
+    const operation = { ...world.operation({}, { targetImage: switched }), reason: 'SwitchRegistry' as const };
+    const result = await world.run(operation);
+    assert.equal(result.details.outcome, 'success');
+    const inspect = await world.inspect();
+    assert.notEqual(inspect?.Id, world.webID, 'recreated');
+    assert.equal(inspect?.Image, world.oldImageID, 'the same image');
+    assert.equal(inspect?.Config.Image, switched);
+  });
+
   test('pull-only pulls the image and leaves the container running as it is', async () => {
     const world = await new MachineWorld().setUp();
     const result = await world.run(world.operation({ pullOnly: true }));

@@ -68,7 +68,9 @@ export const FORWARD: Record<ForwardStep, StepHandler> = {
       const error = `ApprovalStale: ${operation.targetImage} now has digest ${digests.join(', ') || 'unknown'}, not the approved ${operation.targetDigest}`;
       return { kind: 'to', operation: finish(operation, world.now, 'failed', { error }) };
     }
-    if (details.newImageID === operation.oldImageID) {
+    // A registry switch of the same build pulls the very image already running: it is recreated all the same, so
+    // that the container runs from the new reference.
+    if (details.newImageID === operation.oldImageID && operation.reason !== 'SwitchRegistry') {
       return { kind: 'to', operation: finish(operation, world.now, 'identical', { message: `${operation.targetImage} is the image already running` }) };
     }
     if (details.options.pullOnly) return { kind: 'to', operation: finish(operation, world.now, 'pull_only', { message: 'pull-only: not recreated' }) };
