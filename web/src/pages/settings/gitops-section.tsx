@@ -26,7 +26,7 @@ function Source({ source }: { source: ManifestSource }) {
               <tr key={`${result.file ?? ''}/${result.object ?? index}`}>
                 <td data-label="File">{result.file ?? ''}{result.line === undefined ? '' : `:${result.line}`}</td>
                 <td data-label="Object">{result.object ?? ''}</td>
-                <td data-label="Result"><span class={`chip ${result.action === 'failed' ? 'outcome-failed' : result.action === 'driftCorrected' ? 'outcome-rolled_back' : 'outcome-success'}`}>{result.action}</span>{result.error === undefined ? '' : ` ${result.error}`}</td>
+                <td data-label="Result"><span class={`chip ${result.action === 'failed' ? 'outcome-failed' : result.action === 'driftCorrected' ? 'outcome-rollback' : 'outcome-success'}`}>{result.action}</span>{result.error === undefined ? '' : ` ${result.error}`}</td>
                 <td data-label="Drift">{result.drift === undefined ? <span class="muted">none</span> : `${(result.drift.fields ?? []).join(', ')}${result.drift.managers === undefined ? '' : ` by ${result.drift.managers.join(', ')}`}`}</td>
               </tr>
             ))}
