@@ -19,6 +19,8 @@ export interface AuthRoutesOptions {
   auth: AuthService;
   /** Sign-in attempts (login, setup, second factor) per client address per minute. Default 10. */
   signInLimitPerMinute?: number;
+  /** The cookies' Path: the base path Vigil is served under (default '/'). */
+  cookiePath?: string;
 }
 
 function field(body: unknown, name: string): unknown {
@@ -35,14 +37,14 @@ function client(request: FastifyRequest): ClientInfo {
  * rather than Strict: a link from a notification opens the dashboard signed in, and Lax loses no protection here
  * because every state-changing request needs the CSRF header anyway. Secure whenever the request came over TLS.
  */
-function setSessionCookies(request: FastifyRequest, reply: FastifyReply, session: IssuedSession, maxAgeSeconds: number): void {
-  const common = { path: '/', sameSite: 'lax' as const, secure: request.protocol === 'https', maxAge: maxAgeSeconds };
+function setSessionCookies(request: FastifyRequest, reply: FastifyReply, session: IssuedSession, maxAgeSeconds: number, path: string): void {
+  const common = { path, sameSite: 'lax' as const, secure: request.protocol === 'https', maxAge: maxAgeSeconds };
   reply.setCookie(SESSION_COOKIE, session.token, { ...common, httpOnly: true });
   reply.setCookie(CSRF_COOKIE, session.csrfToken, { ...common, httpOnly: false });
 }
 
-function clearSessionCookies(request: FastifyRequest, reply: FastifyReply): void {
-  const common = { path: '/', sameSite: 'lax' as const, secure: request.protocol === 'https' };
+function clearSessionCookies(request: FastifyRequest, reply: FastifyReply, path: string): void {
+  const common = { path, sameSite: 'lax' as const, secure: request.protocol === 'https' };
   reply.clearCookie(SESSION_COOKIE, { ...common, httpOnly: true });
   reply.clearCookie(CSRF_COOKIE, common);
 }
@@ -73,6 +75,7 @@ function publicUser(user: UserRecord): Record<string, unknown> {
 
 export async function authRoutes(app: FastifyInstance, options: AuthRoutesOptions): Promise<void> {
   const auth = options.auth;
+  const cookiePath = options.cookiePath ?? '/';
   const sessionSeconds = Math.floor(auth.context.limits.sessionTtlMs / 1000);
   await app.register(fastifyFormbody);
   await app.register(fastifyRateLimit, {
@@ -96,27 +99,27 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
     const body = request.body;
     const token = field(body, 'setup_token') ?? request.headers['x-setup-token'];
     const { session } = await auth.setup(token, field(body, 'username'), field(body, 'password'), client(request));
-    setSessionCookies(request, reply, session, sessionSeconds);
+    setSessionCookies(request, reply, session, sessionSeconds, cookiePath);
     return { redirect: '/' };
   });
 
   app.post('/login', signIn, async (request, reply) => {
     const result = await auth.login(field(request.body, 'username'), field(request.body, 'password'), client(request));
     if (result.kind === 'second-factor') return { totp_required: true, totp_token: result.totpToken };
-    setSessionCookies(request, reply, result.session, sessionSeconds);
+    setSessionCookies(request, reply, result.session, sessionSeconds, cookiePath);
     return { redirect: '/' };
   });
 
   app.post('/api/auth/totp/verify', signIn, async (request, reply) => {
     const { session } = await auth.verifySecondFactor(field(request.body, 'totp_token'), field(request.body, 'code'), client(request));
-    setSessionCookies(request, reply, session, sessionSeconds);
+    setSessionCookies(request, reply, session, sessionSeconds, cookiePath);
     return { redirect: '/' };
   });
 
   app.post('/logout', async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE];
     if (token !== undefined) await endSession(auth.context, token);
-    clearSessionCookies(request, reply);
+    clearSessionCookies(request, reply, cookiePath);
     return { redirect: '/login' };
   });
 
