@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startVigil, ADMIN_PASSWORD, ADMIN_USERNAME, type VigilChild } from '../../testbed/vigil.ts';
 import { startHttpReceiver, type HttpReceiver } from '../../testbed/http-receiver.ts';
+import { startRegistry, TEST_PASSWORD, TEST_USERNAME, type TestRegistry } from '../../testbed/registry.ts';
 import { deadlines } from '../../testbed/deadlines.ts';
 import { assertAccessible, CHROMIUM_FLAGS, eventually, screenshot, signIn, watchErrors } from './browser.ts';
 import { buildDashboard } from '../../../web/build.ts';
@@ -17,6 +18,7 @@ const SECTIONS = ['scanning', 'updates', 'maintenance', 'hooks', 'metrics', 'not
 describe('the settings pages in a real browser', () => {
   let vigil: VigilChild;
   let receiver: HttpReceiver;
+  let registry: TestRegistry;
   let browser: Browser;
 
   const api = async <T>(path: string): Promise<T> => {
@@ -34,6 +36,7 @@ describe('the settings pages in a real browser', () => {
   before(async () => {
     await buildDashboard();
     receiver = await startHttpReceiver();
+    registry = await startRegistry({ mode: 'token', tokenCredentials: true, name: 'dashboard-settings' });
     vigil = await startVigil();
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
   });
@@ -42,6 +45,7 @@ describe('the settings pages in a real browser', () => {
     await browser?.close();
     await vigil?.stop();
     await receiver?.close();
+    await registry?.cleanup();
   });
 
   test('an admin changes settings on the page and they are in GET /api/settings and the Settings resource', async () => {
@@ -131,6 +135,37 @@ describe('the settings pages in a real browser', () => {
     page.once('dialog', (dialog) => void dialog.dismiss());
     await row.getByRole('button', { name: 'Remove' }).click();
     assert.equal((await api<unknown[]>('/api/settings/notifications')).length, 1);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('a registry credential is tested against the registry itself from the form and from its row, then saved masked', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await signIn(page, vigil.url, ADMIN_USERNAME, ADMIN_PASSWORD);
+    await open(page, 'registries');
+    const form = page.getByRole('form', { name: 'Add a credential' });
+    await form.getByLabel('Registry').fill(registry.server);
+    await form.getByLabel('Username').fill(TEST_USERNAME);
+    await form.getByLabel('Password or token').fill('not-the-password');
+    await form.getByRole('button', { name: 'Test' }).click();
+    await page.locator('.toast-error').getByText(`${registry.server}: Invalid credentials`).waitFor({ timeout: deadlines.request });
+    await form.getByLabel('Password or token').fill(TEST_PASSWORD);
+    await form.getByRole('button', { name: 'Test' }).click();
+    await page.locator('.toast-ok').getByText(`${registry.server}: Credentials valid`).waitFor({ timeout: deadlines.request });
+    await form.getByRole('button', { name: 'Save credential' }).click();
+    const row = page.locator(`tr[data-registry="${registry.server}"]`);
+    await row.getByText('****').waitFor({ timeout: deadlines.request });
+    assert.equal(await page.getByText(TEST_PASSWORD).count(), 0, 'the secret is not on the page');
+    const stored = await api<Record<string, { credential?: { username: string; secret: string } }>>('/api/settings/registries');
+    assert.equal(stored[registry.server]?.credential?.username, TEST_USERNAME);
+    // The row's Test sends the masked secret: the server tests the stored one.
+    const valid = page.locator('.toast-ok', { hasText: `${registry.server}: Credentials valid` });
+    await eventually('the form test\'s toast gone', () => valid.count(), (count) => count === 0);
+    await row.getByRole('button', { name: 'Test' }).click();
+    await valid.waitFor({ timeout: deadlines.request });
+    await assertAccessible(page, 'settings: registries');
     assert.deepEqual(errors, []);
     await context.close();
   });

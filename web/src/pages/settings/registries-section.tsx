@@ -19,9 +19,10 @@ interface RegistryEntry {
   rate_limit?: { remaining: number; limit: number; reset: string | null };
 }
 
-function testAnswer(answer: unknown): string {
-  if (typeof answer === 'object' && answer !== null && 'message' in answer && typeof answer.message === 'string') return answer.message;
-  return 'credentials accepted';
+/** The registry's verdict: `{success, message}` (a refusal is an answer, not an HTTP error). */
+interface TestAnswer {
+  success: boolean;
+  message: string;
 }
 
 export function RegistriesSection() {
@@ -31,8 +32,8 @@ export function RegistriesSection() {
   const edit = can('settings.modify');
 
   const test = async (credential: Omit<Credential, 'id'> & { id?: string }) => {
-    const answer = await postJson<unknown>('api/settings/registries/test', credential);
-    toast(`${credential.registry}: ${testAnswer(answer)}`, 'ok');
+    const answer = await postJson<TestAnswer>('api/settings/registries/test', credential);
+    toast(`${credential.registry}: ${answer.message}`, answer.success ? 'ok' : 'error');
   };
 
   const submit = async (event: Event) => {
