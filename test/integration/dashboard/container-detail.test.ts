@@ -1,7 +1,8 @@
 // The container detail page in Debian's Chromium against a real `vigil serve` child on a real engine and registry:
 // the newer versions of a check, "Update to this" on one that is not the newest (asks first) → the container runs
 // exactly that image; the log of a container that writes a line a second, and Follow bringing newer lines without a
-// click; the notification mode changed on the page is in the REST answer; dependencies shown. axe-core, no console error.
+// click; the notification mode changed on the page is in the REST answer; a hook added and removed (asks);
+// dependencies shown. axe-core, no console error.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium, type Browser } from 'playwright-core';
@@ -39,7 +40,7 @@ describe('the container detail page in a real browser', () => {
     await bed?.cleanup();
   });
 
-  test('update to a chosen version that is not the newest; the notification mode', async () => {
+  test('update to a chosen version that is not the newest; the notification mode; a hook added and removed', async () => {
     await bed.engine.docker(['run', '-d', '--name', 'pick', '--label', 'sentinel.policy=manual', '--label', 'sentinel.semver=minor', '--label', 'sentinel.grace-period=0s', oldReference]);
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
@@ -67,6 +68,19 @@ describe('the container detail page in a real browser', () => {
     await mode.selectOption('digest_only');
     await eventually('notify-pref', async () => (await (await fetch(`${vigil.url}/api/containers/pick/notify-pref`, { headers: vigil.headers() })).json() as { mode: string }).mode, (value) => value === 'digest_only');
     await page.getByRole('region', { name: 'Dependencies' }).getByText('Depends on').waitFor({ timeout: deadlines.request });
+
+    // A hook added on the page is a Hook the REST API lists; removing it asks.
+    const hooks = page.getByRole('region', { name: 'Hooks' });
+    const hookForm = hooks.getByRole('form', { name: 'Add a hook' });
+    await hookForm.getByLabel('Phase').selectOption('post-update');
+    await hookForm.getByLabel('Command (run with sh -c)').fill('echo updated');
+    await hookForm.getByRole('button', { name: 'Save hook' }).click();
+    await hooks.getByText('sh -c echo updated').waitFor({ timeout: deadlines.request });
+    const listHooks = async () => (await (await fetch(`${vigil.url}/api/hooks/pick`, { headers: vigil.headers() })).json() as Array<{ phase: string; command: string[] }>);
+    assert.deepEqual((await listHooks()).map(({ phase, command }) => ({ phase, command })), [{ phase: 'post-update', command: ['sh', '-c', 'echo updated'] }]);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await hooks.getByRole('button', { name: 'Remove hook' }).click();
+    await eventually('the hook removed', listHooks, (list) => list.length === 0);
     await page.screenshot({ path: screenshot('container-detail-versions-desktop'), fullPage: false });
     assert.deepEqual(errors, []);
     await context.close();

@@ -170,6 +170,37 @@ describe('the settings pages in a real browser', () => {
     await context.close();
   });
 
+  test('the webhook secret is shown once and accepted; digest settings saved; about names this server', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await signIn(page, vigil.url, ADMIN_USERNAME, ADMIN_PASSWORD);
+    await open(page, 'webhook');
+    await page.getByLabel('Inbound webhook').check();
+    const secret = (await page.locator('.secret-value').textContent({ timeout: deadlines.request })) ?? '';
+    assert.match(secret, /^whs_/);
+    assert.equal((await api<{ enabled: boolean }>('/api/settings/webhook-info')).enabled, true);
+    // Accepted by the webhook itself (any answer but the secret's 401 and the disabled 403).
+    const wrong = await fetch(`${vigil.url}/api/webhook`, { method: 'POST', headers: { 'x-webhook-secret': 'whs_wrong' } });
+    assert.equal(wrong.status, 401);
+    const right = await fetch(`${vigil.url}/api/webhook`, { method: 'POST', headers: { 'x-webhook-secret': secret } });
+    assert.ok(right.status !== 401 && right.status !== 403, `the shown secret is refused: ${right.status} ${await right.text()}`);
+    await assertAccessible(page, 'settings: webhook (secret shown)');
+
+    await open(page, 'notifications');
+    const digest = page.getByRole('form', { name: 'Digest' });
+    await digest.getByLabel('First send at (HH:MM)').fill('07:30');
+    await digest.getByRole('button', { name: 'Save digest' }).click();
+    await eventually('digest_time', async () => (await api<{ digest_time: string }>('/api/settings/digest')).digest_time, (value) => value === '07:30');
+
+    await open(page, 'about');
+    const about = await api<{ version: string; data_directory: string }>('/api/about');
+    await page.getByRole('region', { name: 'About' }).getByText(about.version).waitFor({ timeout: deadlines.request });
+    await page.getByText(about.data_directory).waitFor({ timeout: deadlines.request });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('the account page shows a new API token once; an admin creates a user with a role', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
