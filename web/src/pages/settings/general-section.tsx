@@ -39,7 +39,8 @@ async function save(definition: SettingDefinition, value: Value): Promise<string
 
 function SettingRow({ definition, text: stored }: { definition: SettingDefinition; text: string }) {
   const busy = useSignal(false);
-  // A toggle or choice shows what was chosen while it is saved, until the server's value arrives (or it failed).
+  // What the user chose or is typing, shown until the server's value changes: a re-render for another reason (the
+  // Settings status moving) must not reset a field being typed in. A failed toggle or choice goes back at once.
   const chosen = useSignal<string | undefined>(undefined);
   useEffect(() => {
     chosen.value = undefined;
@@ -52,7 +53,7 @@ function SettingRow({ definition, text: stored }: { definition: SettingDefinitio
     try {
       toast(await save(definition, value), 'ok');
     } catch (error) {
-      chosen.value = undefined;
+      if (typeof value === 'boolean' || definition.kind === 'choice') chosen.value = undefined;
       toast(`${definition.label}: ${messageOf(error)}`, 'error');
     } finally {
       busy.value = false;
@@ -94,10 +95,10 @@ function SettingRow({ definition, text: stored }: { definition: SettingDefinitio
       {label}
       <span class="setting-edit">
         {definition.kind === 'lines'
-          ? <textarea id={id} name="value" rows={3} value={text} aria-describedby={hint} />
+          ? <textarea id={id} name="value" rows={3} value={text} aria-describedby={hint} onInput={(event) => (chosen.value = event.currentTarget.value)} />
           : definition.kind === 'int'
-            ? <input id={id} name="value" type="number" value={text} aria-describedby={hint} />
-            : <input id={id} name="value" type="text" value={text} aria-describedby={hint} />}
+            ? <input id={id} name="value" type="number" value={text} aria-describedby={hint} onInput={(event) => (chosen.value = event.currentTarget.value)} />
+            : <input id={id} name="value" type="text" value={text} aria-describedby={hint} onInput={(event) => (chosen.value = event.currentTarget.value)} />}
         <button type="submit" class="btn" disabled={busy.value}>Save</button>
       </span>
       {help}

@@ -160,6 +160,7 @@ interface Digest {
   digest_interval: string;
 }
 
+/** An uncontrolled form (defaultValue): a reload of the values while someone types does not reset the fields. */
 function DigestSettings() {
   const digest = useFetched<Digest>('api/settings/digest', () => settings.items.value);
   const edit = can('settings.modify');
@@ -178,9 +179,9 @@ function DigestSettings() {
   return (
     <form class="card form-grid" aria-label="Digest" onSubmit={(event) => void submit(event)}>
       <h3>Digest</h3>
-      <label class="setting-bool"><input type="checkbox" name="digest_enabled" checked={value.digest_enabled === 'true'} disabled={!edit} /> Send a digest</label>
-      <label>First send at (HH:MM)<input name="digest_time" value={value.digest_time} readOnly={!edit} /></label>
-      <label>Every<input name="digest_interval" value={value.digest_interval} readOnly={!edit} /></label>
+      <label class="setting-bool"><input type="checkbox" name="digest_enabled" defaultChecked={value.digest_enabled === 'true'} disabled={!edit} /> Send a digest</label>
+      <label>First send at (HH:MM)<input name="digest_time" defaultValue={value.digest_time} readOnly={!edit} /></label>
+      <label>Every<input name="digest_interval" defaultValue={value.digest_interval} readOnly={!edit} /></label>
       {edit && (
         <span class="actions">
           <button type="submit" class="btn btn-primary">Save digest</button>
