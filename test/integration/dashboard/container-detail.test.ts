@@ -82,6 +82,9 @@ describe('the container detail page in a real browser', () => {
     await hooks.getByRole('button', { name: 'Remove hook' }).click();
     await eventually('the hook removed', listHooks, (list) => list.length === 0);
     await page.screenshot({ path: screenshot('container-detail-versions-desktop'), fullPage: false });
+    // The settings page lists the containers whose mode is not the default.
+    await page.goto(`${vigil.url}/#/settings/notifications`);
+    await page.locator('li[data-notify="pick"]').getByText('pick: digest_only').waitFor({ timeout: deadlines.request });
     assert.deepEqual(errors, []);
     await context.close();
   });

@@ -1,13 +1,13 @@
 // Notifications: the channels (GET/PUT /api/settings/notifications; secrets come masked and are sent back masked,
 // which keeps the stored value), a Test button per channel (POST /api/settings/notifications/test: a real message),
-// templates with a preview rendered by the server, the digest, and the batching window.
+// templates with a preview rendered by the server, the digest, the per-container modes, and the batching window.
 import { useSignal } from '@preact/signals';
 import { messageOf, postJson, request } from '../../api/http.ts';
 import { can } from '../../api/session.ts';
 import { ActionButton } from '../../components/action-button.tsx';
 import { toast } from '../../components/toasts.tsx';
 import { useFetched } from '../../components/use-fetched.ts';
-import { settings } from '../../live/stores.ts';
+import { containers, settings } from '../../live/stores.ts';
 
 interface Channel {
   id: string;
@@ -212,6 +212,24 @@ function BatchWindow() {
   );
 }
 
+/** Containers whose notification mode is not the default (GET /api/settings/container-notify-prefs), and clearing
+ * the de-duplication states so that every pending update is notified again (DELETE /api/notify-states, asks). */
+function Modes() {
+  const prefs = useFetched<Record<string, { mode: string }>>('api/settings/container-notify-prefs', () => containers.items.value);
+  const entries = Object.entries(prefs.data.value ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return (
+    <section class="card" aria-label="Modes">
+      <h3>Per-container modes</h3>
+      {entries.length === 0 ? <p class="muted">Every container uses the default mode (set one on its page).</p> : (
+        <ul>{entries.map(([key, pref]) => <li key={key} data-notify={key}>{key}: {pref.mode}</li>)}</ul>
+      )}
+      {can('settings.modify') && (
+        <ActionButton label="Clear notification states" confirm="Forget which updates were already notified? Each pending update is notified again." run={async () => toast((await request<{ message: string }>('DELETE', 'api/notify-states')).message, 'ok')} />
+      )}
+    </section>
+  );
+}
+
 export function NotificationsSection() {
   return (
     <section aria-label="Notifications">
@@ -219,6 +237,7 @@ export function NotificationsSection() {
       <Channels />
       <Templates />
       <DigestSettings />
+      <Modes />
       {can('settings.modify') && <BatchWindow />}
     </section>
   );
