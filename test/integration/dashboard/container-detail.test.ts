@@ -1,5 +1,6 @@
 // The container detail page in Debian's Chromium against a real `vigil serve` child on a real engine and registry:
-// the newer versions of a check, "Update to this" on one that is not the newest (asks first) → the container runs
+// a pre-update hook added on the page; the newer versions of a check, "Update to this" on one that is not the newest
+// (asks first), the running update's step shown with its place in the steps while the hook runs → the container runs
 // exactly that image; the log of a container that writes a line a second, and Follow bringing newer lines without a
 // click; the notification mode changed on the page is in the REST answer; a hook added and removed (asks);
 // dependencies shown. axe-core, no console error.
@@ -40,7 +41,7 @@ describe('the container detail page in a real browser', () => {
     await bed?.cleanup();
   });
 
-  test('update to a chosen version that is not the newest; the notification mode; a hook added and removed', async () => {
+  test('a pre-update hook added, update to a chosen version that is not the newest with its step shown, the hook removed; the notification mode', async () => {
     await bed.engine.docker(['run', '-d', '--name', 'pick', '--label', 'sentinel.policy=manual', '--label', 'sentinel.semver=minor', '--label', 'sentinel.grace-period=0s', oldReference]);
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
@@ -57,31 +58,39 @@ describe('the container detail page in a real browser', () => {
     await choice.waitFor({ timeout: deadlines.request });
     await versions.locator('li[data-version="1.2.0"]').waitFor({ timeout: deadlines.request });
     await assertAccessible(page, 'container detail (versions)');
+
+    // A pre-update hook added on the page (a Hook the REST API lists) that takes a while, so the running update's
+    // step is on the page long enough to be seen with its place in the steps.
+    const enabled = await fetch(`${vigil.url}/api/settings/hooks-enabled`, { method: 'POST', headers: { ...vigil.headers(), 'content-type': 'application/json' }, body: JSON.stringify({ enabled: true }) });
+    assert.equal(enabled.status, 200);
+    const hooks = page.getByRole('region', { name: 'Hooks' });
+    const hookForm = hooks.getByRole('form', { name: 'Add a hook' });
+    await hookForm.getByLabel('Phase').selectOption('pre-update');
+    await hookForm.getByLabel('Command (run with sh -c)').fill('sleep 15');
+    await hookForm.getByRole('button', { name: 'Save hook' }).click();
+    await hooks.getByText('sh -c sleep 15').waitFor({ timeout: deadlines.request });
+    const listHooks = async () => (await (await fetch(`${vigil.url}/api/hooks/pick`, { headers: vigil.headers() })).json() as Array<{ phase: string; command: string[] }>);
+    assert.deepEqual((await listHooks()).map(({ phase, command }) => ({ phase, command })), [{ phase: 'pre-update', command: ['sh', '-c', 'sleep 15'] }]);
+
     // Asked first: dismissing changes nothing; accepting starts the update.
     page.once('dialog', (dialog) => void dialog.dismiss());
     await choice.getByRole('button', { name: 'Update to this' }).click();
     page.once('dialog', (dialog) => void dialog.accept());
     await choice.getByRole('button', { name: 'Update to this' }).click();
+    const running = page.getByRole('region', { name: 'Running operation' });
+    await running.getByText(/^Step 1 of \d+: preHook$/).waitFor({ timeout: deadlines.containerCondition });
+    assert.equal(await running.locator('progress').getAttribute('value'), '1');
+    await page.screenshot({ path: screenshot('container-detail-versions-desktop'), fullPage: false });
     await eventually('pick runs 1.1.0', async () => (await bed.engine.docker(['inspect', '--format', '{{.Image}}', 'pick']).catch(() => '')).trim(), (id) => id === chosenImageID, deadlines.containerCondition);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await hooks.getByRole('button', { name: 'Remove hook' }).click();
+    await eventually('the hook removed', listHooks, (list) => list.length === 0);
 
     const mode = page.getByRole('region', { name: 'Notification mode' }).getByLabel('Mode');
     await mode.selectOption('digest_only');
     await eventually('notify-pref', async () => (await (await fetch(`${vigil.url}/api/containers/pick/notify-pref`, { headers: vigil.headers() })).json() as { mode: string }).mode, (value) => value === 'digest_only');
     await page.getByRole('region', { name: 'Dependencies' }).getByText('Depends on').waitFor({ timeout: deadlines.request });
 
-    // A hook added on the page is a Hook the REST API lists; removing it asks.
-    const hooks = page.getByRole('region', { name: 'Hooks' });
-    const hookForm = hooks.getByRole('form', { name: 'Add a hook' });
-    await hookForm.getByLabel('Phase').selectOption('post-update');
-    await hookForm.getByLabel('Command (run with sh -c)').fill('echo updated');
-    await hookForm.getByRole('button', { name: 'Save hook' }).click();
-    await hooks.getByText('sh -c echo updated').waitFor({ timeout: deadlines.request });
-    const listHooks = async () => (await (await fetch(`${vigil.url}/api/hooks/pick`, { headers: vigil.headers() })).json() as Array<{ phase: string; command: string[] }>);
-    assert.deepEqual((await listHooks()).map(({ phase, command }) => ({ phase, command })), [{ phase: 'post-update', command: ['sh', '-c', 'echo updated'] }]);
-    page.once('dialog', (dialog) => void dialog.accept());
-    await hooks.getByRole('button', { name: 'Remove hook' }).click();
-    await eventually('the hook removed', listHooks, (list) => list.length === 0);
-    await page.screenshot({ path: screenshot('container-detail-versions-desktop'), fullPage: false });
     // The settings page lists the containers whose mode is not the default.
     await page.goto(`${vigil.url}/#/settings/notifications`);
     await page.locator('li[data-notify="pick"]').getByText('pick: digest_only').waitFor({ timeout: deadlines.request });

@@ -5,6 +5,7 @@ import { mergePatch } from '../api/http.ts';
 import { can } from '../api/session.ts';
 import { ActionButton } from '../components/action-button.tsx';
 import { StateChip } from '../components/chips.tsx';
+import { OperationProgress } from '../components/operation-progress.tsx';
 import { rowOf } from '../live/container-view.ts';
 import { containers, snapshots, updateRecords } from '../live/stores.ts';
 import { Logs } from './container/logs.tsx';
@@ -31,7 +32,7 @@ export function ContainerDetailPage({ namespace, name }: { namespace: string; na
         <section class="card" aria-label="Running operation">
           <h2>{operation.type} in progress</h2>
           <p>Phase <strong>{operation.phase}</strong>{operation.step === undefined ? '' : `, step ${operation.step}`}, since {operation.startedAt}</p>
-          <progress aria-label={`${operation.type} progress`} />
+          <OperationProgress operation={operation} />
         </section>
       )}
       <Versions key={`versions-${row.key}`} row={row} />
