@@ -2,6 +2,7 @@
 // tests drive the very same app with inject().
 import type { RequestListener } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { BASE_PATH_ROOT, normalizeBasePath, routedUrl } from './base-path.ts';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { CachedStore } from './storage/cache/cached-store.ts';
 import { ResourceRegistry } from './resources/registry.ts';
@@ -76,6 +77,8 @@ export interface AppOptions {
   metricsRegistry?: MetricsRegistry;
   /** The built dashboard served at `/` (apiserver/web/dashboard-plugin.ts). Default DEFAULT_DASHBOARD_DIR. */
   dashboardDir?: string;
+  /** Serve every route under this prefix (base-path.ts; normalized, e.g. `/vigil`). Default '' (none). */
+  basePath?: string;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -85,7 +88,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   const bodyLimit = options.bodyLimit ?? 3 * 1024 * 1024;
   const tls = options.tls;
+  const basePath = normalizeBasePath(options.basePath ?? '');
   const app = Fastify({
+    ...(basePath === '' ? {} : { rewriteUrl: (request: { url?: string }) => routedUrl(basePath, request.url ?? '/') }),
     ...(options.logger === undefined || options.logger === false ? { logger: false } : { loggerInstance: options.logger }),
     bodyLimit,
     // Watches and log streams are long-lived; per-request timeouts are set where they apply.
@@ -100,12 +105,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const resources = options.resources ?? new ResourceRegistry({ store: options.store });
   await app.register(authRoutes, {
     auth: options.auth,
+    cookiePath: basePath === '' ? '/' : basePath,
     ...(options.signInLimitPerMinute === undefined ? {} : { signInLimitPerMinute: options.signInLimitPerMinute }),
     relyingParty: async () => relyingPartyOf((await readSettings(resources))?.spec),
     oidc: async () => await readOidcSettings(resources),
   });
 
   app.get('/version', async () => versionInfo());
+  if (basePath !== '') app.get(BASE_PATH_ROOT, async (_request, reply) => reply.redirect(`${basePath}/`));
   await app.register(discoveryRoutes, {});
   await app.register(openapiRoutes, {});
   await app.register(namespaceRoutes, { resources });
@@ -120,7 +127,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Any path nobody serves is answered the way kube-apiserver answers it: a 404 Status (kubectl and client-node parse
   // it); on the REST API's paths (/api/WORD…), the REST envelope.
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? '';
+    const path = (basePath === '' ? request.url : request.originalUrl).split('?')[0] ?? '';
     if (path.startsWith('/api/') && !isResourceApiPath(path)) return reply.code(404).type('application/json').send({ error: `not found: ${request.method} ${path}` });
     return reply.code(404).type('application/json').send(JSON.stringify(notFoundPath().status));
   });

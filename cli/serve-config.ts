@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { BasePathError, normalizeBasePath } from '../apiserver/base-path.ts';
 
 export type StoreLocation = { kind: 'embedded' } | { kind: 'etcd'; endpoints: string[] };
 
@@ -22,6 +23,8 @@ export interface ServeConfig {
   auth: 'on' | 'off';
   /** 'auto': HTTPS too, on the same port, with a self-signed certificate kept in the data directory; 'off': HTTP only. */
   tls: 'auto' | 'off';
+  /** Every route under this prefix (`/vigil`), '' for none (apiserver/base-path.ts). */
+  basePath: string;
 }
 
 export class ConfigError extends Error {
@@ -60,6 +63,7 @@ const SETTINGS = {
   logLevel: { flag: 'log-level', env: 'VIGIL_LOG_LEVEL' },
   auth: { flag: 'auth', env: 'VIGIL_AUTH' },
   tls: { flag: 'tls', env: 'VIGIL_TLS' },
+  basePath: { flag: 'base-path', env: 'VIGIL_BASE_PATH' },
 } satisfies Record<string, Setting>;
 
 export const SERVE_USAGE = `Usage: vigil serve [options]
@@ -81,6 +85,9 @@ export const SERVE_USAGE = `Usage: vigil serve [options]
   --tls auto|off        auto: serve HTTPS too, on the same port, with a self-signed certificate made once
                         in DATA_DIR/tls.crt (kubectl sends its token only over TLS); off: HTTP only
                         (env VIGIL_TLS, default auto)
+  --base-path PATH      serve every route (API, resource API, dashboard) under PATH, e.g. /vigil, for a reverse
+                        proxy that forwards the prefix as is (env VIGIL_BASE_PATH, default none; a proxy that
+                        strips the prefix, as X-Forwarded-Prefix set-ups do, needs no flag)
 
 The first start prints a one-time setup token (also in DATA_DIR/setup-token): create the first admin with
 POST /setup. Vigil then writes DATA_DIR/kubeconfig (0600) with an API token of that admin, for kubectl and
@@ -119,6 +126,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
   const logLevel = pick(SETTINGS.logLevel, DEFAULTS.logLevel);
   const auth = pick(SETTINGS.auth, DEFAULTS.auth);
   const tls = pick(SETTINGS.tls, DEFAULTS.tls);
+  const basePath = pick(SETTINGS.basePath, '');
 
   return {
     port: parsePort(port.value ?? DEFAULTS.port, port.source),
@@ -131,6 +139,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     logLevel: parseLogLevel(logLevel.value ?? DEFAULTS.logLevel, logLevel.source),
     auth: parseAuth(auth.value ?? DEFAULTS.auth, auth.source),
     tls: parseTls(tls.value ?? DEFAULTS.tls, tls.source),
+    basePath: parseBasePath(basePath.value ?? '', basePath.source),
   };
 }
 
@@ -150,6 +159,7 @@ function parseFlags(argv: string[]) {
       'log-level': { type: 'string' },
       auth: { type: 'string' },
       tls: { type: 'string' },
+      'base-path': { type: 'string' },
     },
   });
 }
@@ -216,6 +226,15 @@ function parseAuth(text: string, source: string): ServeConfig['auth'] {
 function parseTls(text: string, source: string): ServeConfig['tls'] {
   if (text === 'auto' || text === 'off') return text;
   throw new ConfigError(`invalid TLS mode ${JSON.stringify(text)} from ${source}: expected auto or off`);
+}
+
+function parseBasePath(text: string, source: string): string {
+  try {
+    return normalizeBasePath(text);
+  } catch (error) {
+    if (error instanceof BasePathError) throw new ConfigError(`invalid base path ${JSON.stringify(text)} from ${source}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** 127.0.0.0/8, ::1 and localhost: reachable from this machine only (no warning when authentication is off there). */

@@ -6,6 +6,7 @@
 // Resource API: per resource, the permission to read (get, list, watch) and to write (create, update, patch, delete,
 // deletecollection), and for Containers and Settings the permission each spec field needs (requests are spec fields:
 // docs/resources.md "Requests"), so that a kubectl patch needs exactly what the equivalent REST call needs.
+import { BASE_PATH_ROOT } from '../base-path.ts';
 import type { Permission } from './permissions.ts';
 
 /**
@@ -59,6 +60,8 @@ export const REST_ROUTES: readonly RestRoute[] = [
   // page makes is authorized on its own.
   route('GET', '/', 'public'),
   route('GET', '/assets/:file', 'public'),
+  // With --base-path, the prefix without its slash redirects to PREFIX/ (apiserver/base-path.ts).
+  route('GET', BASE_PATH_ROOT, 'public'),
 
   // Sign-in and first run.
   route('POST', '/setup', 'public'),

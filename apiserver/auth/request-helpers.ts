@@ -20,10 +20,11 @@ export function client(request: FastifyRequest): ClientInfo {
 /**
  * The session cookie is HttpOnly; the CSRF cookie is readable by the dashboard's script, which echoes it. SameSite=Lax
  * rather than Strict: a link from a notification opens the dashboard signed in, and Lax loses no protection here
- * because every state-changing request needs the CSRF header anyway. Secure whenever the request came over TLS.
+ * because every state-changing request needs the CSRF header anyway. Secure whenever the request came over TLS. The
+ * path is the base path Vigil is served under, so two Vigils behind one host keep their own cookies.
  */
-export function setSessionCookies(request: FastifyRequest, reply: FastifyReply, session: IssuedSession, maxAgeSeconds: number): void {
-  const common = { path: '/', sameSite: 'lax' as const, secure: request.protocol === 'https', maxAge: maxAgeSeconds };
+export function setSessionCookies(request: FastifyRequest, reply: FastifyReply, session: IssuedSession, maxAgeSeconds: number, path: string): void {
+  const common = { path, sameSite: 'lax' as const, secure: request.protocol === 'https', maxAge: maxAgeSeconds };
   reply.setCookie(SESSION_COOKIE, session.token, { ...common, httpOnly: true });
   reply.setCookie(CSRF_COOKIE, session.csrfToken, { ...common, httpOnly: false });
 }

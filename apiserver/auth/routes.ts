@@ -30,10 +30,12 @@ export interface AuthRoutesOptions {
   oidc?: () => Promise<OidcSettings | undefined>;
   /** The discovered OpenID Providers (shared with the settings routes' check). Default: a cache of its own. */
   oidcClients?: OidcClients;
+  /** The cookies' Path: the base path Vigil is served under (default '/'). */
+  cookiePath?: string;
 }
 
-function clearSessionCookies(request: FastifyRequest, reply: FastifyReply): void {
-  const common = { path: '/', sameSite: 'lax' as const, secure: request.protocol === 'https' };
+function clearSessionCookies(request: FastifyRequest, reply: FastifyReply, path: string): void {
+  const common = { path, sameSite: 'lax' as const, secure: request.protocol === 'https' };
   reply.clearCookie(SESSION_COOKIE, { ...common, httpOnly: true });
   reply.clearCookie(CSRF_COOKIE, common);
 }
@@ -53,6 +55,7 @@ function publicUser(user: UserRecord): Record<string, unknown> {
 
 export async function authRoutes(app: FastifyInstance, options: AuthRoutesOptions): Promise<void> {
   const auth = options.auth;
+  const cookiePath = options.cookiePath ?? '/';
   const sessionSeconds = Math.floor(auth.context.limits.sessionTtlMs / 1000);
   await app.register(fastifyFormbody);
   await app.register(fastifyRateLimit, {
@@ -76,20 +79,20 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
     const body = request.body;
     const token = field(body, 'setup_token') ?? request.headers['x-setup-token'];
     const { session } = await auth.setup(token, field(body, 'username'), field(body, 'password'), client(request));
-    setSessionCookies(request, reply, session, sessionSeconds);
+    setSessionCookies(request, reply, session, sessionSeconds, cookiePath);
     return { redirect: '/' };
   });
 
   app.post('/login', signIn, async (request, reply) => {
     const result = await auth.login(field(request.body, 'username'), field(request.body, 'password'), client(request));
     if (result.kind === 'second-factor') return { totp_required: true, totp_token: result.totpToken };
-    setSessionCookies(request, reply, result.session, sessionSeconds);
+    setSessionCookies(request, reply, result.session, sessionSeconds, cookiePath);
     return { redirect: '/' };
   });
 
   app.post('/api/auth/totp/verify', signIn, async (request, reply) => {
     const { session } = await auth.verifySecondFactor(field(request.body, 'totp_token'), field(request.body, 'code'), client(request));
-    setSessionCookies(request, reply, session, sessionSeconds);
+    setSessionCookies(request, reply, session, sessionSeconds, cookiePath);
     return { redirect: '/' };
   });
 
@@ -100,6 +103,7 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
     // Its own store (options given): beginning a ceremony does not spend the sign-in budget.
     beginLimit: app.rateLimit({ max: options.signInLimitPerMinute ?? 10, timeWindow: 60_000 }),
     sessionSeconds,
+    cookiePath,
   });
 
   oidcRoutes(app, {
@@ -109,12 +113,13 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
     loginLimit: app.rateLimit({ max: 3 * (options.signInLimitPerMinute ?? 10), timeWindow: 60_000 }),
     callbackLimit: app.rateLimit({ max: 3 * (options.signInLimitPerMinute ?? 10), timeWindow: 60_000 }),
     sessionSeconds,
+    cookiePath,
   });
 
   app.post('/logout', async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE];
     if (token !== undefined) await endSession(auth.context, token);
-    clearSessionCookies(request, reply);
+    clearSessionCookies(request, reply, cookiePath);
     return { redirect: '/login' };
   });
 

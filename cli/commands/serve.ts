@@ -99,6 +99,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     containerLogs: controllers.docker.logs,
     sentinel: { ...sentinelServices(controllers, resources), live: { dataDirectory: config.dataDir, startedAt, metricsAlwaysOn: environment.metricsAlwaysOn } },
     metricsRegistry,
+    basePath: config.basePath,
     ...(tls === undefined ? {} : { tls }),
   });
   if (config.auth === 'off') {
@@ -123,7 +124,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   const address = app.server.address();
   // Over TLS when served: Kubernetes clients send the kubeconfig's token only then.
-  localServer = localServerUrl(config.listen, typeof address === 'object' && address !== null ? address.port : config.port, tls === undefined ? 'http' : 'https');
+  localServer = `${localServerUrl(config.listen, typeof address === 'object' && address !== null ? address.port : config.port, tls === undefined ? 'http' : 'https')}${config.basePath}`;
   if (tls !== undefined) logger.info({ certFile: tls.certFile }, `HTTPS on the same port too: ${localServer}, certificate ${tls.certFile}`);
   try {
     await refreshKubeconfig();

@@ -86,6 +86,8 @@ export interface StartVigilOptions {
   env?: Record<string, string>;
   /** 'none': leave the first-run setup to the test (a browser filling the setup form); no admin token then. Default 'api'. */
   setup?: 'api' | 'none';
+  /** `vigil serve --base-path PATH`: every route under PATH, and `url` ends with it. Default none. */
+  basePath?: string;
 }
 
 /** A `vigil serve` child process. */
@@ -151,11 +153,11 @@ export async function startVigil(options: StartVigilOptions = {}): Promise<Vigil
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? makeTempDir('vigil');
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://127.0.0.1:${port}${options.basePath ?? ''}`;
   const kubeconfig = kubeconfigPath(dataDir);
   const auth = options.auth ?? 'on';
   const setUpBefore = !ownDataDir && existsSync(kubeconfig) && !existsSync(setupTokenPath(dataDir));
-  const { command, args } = vigilCommand(['serve', '--listen', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', '--auth', auth, ...(options.args ?? [])]);
+  const { command, args } = vigilCommand(['serve', '--listen', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', '--auth', auth, ...(options.basePath === undefined ? [] : ['--base-path', options.basePath]), ...(options.args ?? [])]);
   const daemon = new Daemon({
     name: 'vigil serve',
     command,

@@ -4,6 +4,7 @@ import { ContainerDetailPage } from './pages/container-detail.tsx';
 import { ContainersPage } from './pages/containers.tsx';
 import { HistoryPage } from './pages/history.tsx';
 import { QueuePage } from './pages/queue.tsx';
+import { SettingsPage } from './pages/settings.tsx';
 
 export interface Route {
   pattern: string;
@@ -17,4 +18,6 @@ export const ROUTES: readonly Route[] = [
   { pattern: '/containers/:namespace/:name', render: (params) => <ContainerDetailPage namespace={params.namespace ?? ''} name={params.name ?? ''} /> },
   { pattern: '/queue', label: 'Queue', render: () => <QueuePage /> },
   { pattern: '/history', label: 'History', permission: 'history.view', render: () => <HistoryPage /> },
+  { pattern: '/settings', label: 'Settings', render: () => <SettingsPage section={undefined} /> },
+  { pattern: '/settings/:section', render: (params) => <SettingsPage section={params.section} /> },
 ];

@@ -30,6 +30,8 @@ export interface OidcRoutesOptions {
   loginLimit: onRequestHookHandler;
   callbackLimit: onRequestHookHandler;
   sessionSeconds: number;
+  /** The session cookies' Path (the base path Vigil is served under). */
+  cookiePath: string;
 }
 
 function cookieOptions(request: FastifyRequest): { path: string; httpOnly: true; sameSite: 'lax'; secure: boolean } {
@@ -132,7 +134,7 @@ export function oidcRoutes(app: FastifyInstance, options: OidcRoutesOptions): vo
     if (lockedUntil !== undefined && lockedUntil > context.now().getTime()) throw lockedError(context, lockedUntil);
     await recordSuccess(context, user);
     const session = await startSession(context, user, client(request));
-    setSessionCookies(request, reply, session, options.sessionSeconds);
+    setSessionCookies(request, reply, session, options.sessionSeconds, options.cookiePath);
     return reply.redirect(dashboardUrl(settings.redirectUrl), 302);
   });
 }

@@ -22,6 +22,8 @@ export interface PasskeyRoutesOptions {
   /** A budget of its own for login/begin, which stores a ceremony per call. */
   beginLimit: onRequestHookHandler;
   sessionSeconds: number;
+  /** The session cookies' Path (the base path Vigil is served under). */
+  cookiePath: string;
 }
 
 /** What finishes a registration: the session (or API token) that began it, never another. */
@@ -79,7 +81,7 @@ export function passkeyRoutes(app: FastifyInstance, options: PasskeyRoutesOption
     // Used once whatever the outcome: the ceremony it names is consumed by this attempt.
     clearLoginCookie(request, reply);
     const { session } = await finishLogin(context, rp, request.cookies[PASSKEY_LOGIN_COOKIE], request.body, client(request));
-    setSessionCookies(request, reply, session, options.sessionSeconds);
+    setSessionCookies(request, reply, session, options.sessionSeconds, options.cookiePath);
     return { redirect: '/' };
   });
 

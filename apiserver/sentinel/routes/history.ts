@@ -1,5 +1,6 @@
 // History: UpdateRecords of every Host, newest first, paged by `before` (an RFC 3339 cursor: the timestamp of the last
-// row seen), exported whole as JSON or CSV; and the activity log, the same records as sentences. Notification records
+// row seen), filtered on the server by outcome, container, host and time (views/history-filter.ts), exported as JSON
+// or CSV (whole, or with the same filters); and the activity log, the same records as sentences. Notification records
 // (a delivery that failed for good, deliveries dropped) are activity, not history: only the activity log shows them.
 import type { FastifyInstance } from 'fastify';
 import type { UpdateRecord } from '../../../schemas/generated/types.ts';
@@ -8,10 +9,12 @@ import { countParam, instantParam, oneOfParam } from '../query.ts';
 import { listUpdateRecords } from '../reads.ts';
 import { activityEntry } from '../views/activity-view.ts';
 import { csvDocument } from '../views/csv.ts';
+import { historyFilter, type HistoryFilterQuery } from '../views/history-filter.ts';
 import { compareRecordsNewestFirst, historyEntry, recordTime, type HistoryEntryView } from '../views/history-view.ts';
 import { hostNames } from '../views/hosts.ts';
 
 type PageQuery = { Querystring: { limit?: string; before?: string; before_id?: string } };
+type HistoryQuery = { Querystring: PageQuery['Querystring'] & HistoryFilterQuery };
 
 const HISTORY_LIMIT = { name: 'limit', default: 50, max: 200 };
 const ACTIVITY_LIMIT = { name: 'limit', default: 100, max: 1000 };
@@ -55,15 +58,17 @@ function page(records: readonly UpdateRecord[], query: PageQuery['Querystring'])
 }
 
 export async function historyRoutes(app: FastifyInstance, context: SentinelContext): Promise<void> {
-  app.get<PageQuery>('/api/history', async (request) => {
+  app.get<HistoryQuery>('/api/history', async (request) => {
     const limit = countParam(request.query.limit, HISTORY_LIMIT);
+    const matches = historyFilter(request.query);
     const [records, names] = await Promise.all([historyNewestFirst(context), hostNames(context.resources)]);
-    return page(records, request.query).slice(0, limit).map((record) => historyEntry(record, names));
+    return page(records.filter(matches), request.query).slice(0, limit).map((record) => historyEntry(record, names));
   });
 
-  app.get<{ Querystring: { format?: string } }>('/api/history/export', async (request, reply) => {
+  app.get<{ Querystring: { format?: string } & HistoryFilterQuery }>('/api/history/export', async (request, reply) => {
     const format = oneOfParam(request.query.format, 'format', ['json', 'csv'], 'json');
-    const [records, names] = await Promise.all([historyNewestFirst(context), hostNames(context.resources)]);
+    const matches = historyFilter(request.query);
+    const [records, names] = await Promise.all([historyNewestFirst(context).then((all) => all.filter(matches)), hostNames(context.resources)]);
     const entries = records.map((record) => historyEntry(record, names));
     reply.header('content-disposition', `attachment; filename=sentinel-history.${format}`);
     if (format === 'json') return reply.type('application/json').send(entries);

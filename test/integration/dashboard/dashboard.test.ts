@@ -6,50 +6,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { startVigil, ADMIN_PASSWORD, ADMIN_USERNAME, type VigilChild } from '../../testbed/vigil.ts';
 import { NEW_IMAGE, OLD_IMAGE, startUpdateTestbed, type UpdateTestbed } from '../update/update-testbed.ts';
 import { deadlines } from '../../testbed/deadlines.ts';
-import { AXE_SOURCE, CHROMIUM_FLAGS, screenshot } from './browser.ts';
+import { assertAccessible, CHROMIUM_FLAGS, eventually, screenshot, signIn, watchErrors } from './browser.ts';
 import { buildDashboard } from '../../../web/build.ts';
 
-
-interface AxeViolation {
-  id: string;
-  impact?: string | null;
-  help: string;
-}
-
-/** Console errors and uncaught exceptions of a page. The one expected failed request is the signed-out session probe. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() !== 'error') return;
-    if (message.text().includes('status of 401') && message.location().url.endsWith('/api/auth/me')) return;
-    errors.push(message.text());
-  });
-  return errors;
-}
-
-async function assertAccessible(page: Page, what: string): Promise<void> {
-  // Evaluated over the DevTools protocol: addScriptTag would insert an inline script, which the strict CSP refuses.
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: () => Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run()).violations.map(({ id, impact, help }) => ({ id, impact, help }));
-  });
-  const serious = violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
-  assert.deepEqual(serious, [], `${what}: ${JSON.stringify(serious)}`);
-}
-
-async function signIn(page: Page, url: string, username: string, password: string): Promise<void> {
-  await page.goto(`${url}/`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Containers' }).waitFor({ timeout: deadlines.request });
-}
 
 describe('the dashboard in a real browser', () => {
   let bed: UpdateTestbed;
@@ -139,7 +102,8 @@ describe('the dashboard in a real browser', () => {
       body: JSON.stringify({ spec: { policy: 'pinned' } }),
     });
     assert.equal(patched.status, 200, await patched.text());
-    await page.waitForFunction(`document.querySelector('select[aria-label="Policy of web"]')?.value === 'pinned'`, undefined, { timeout: deadlines.containerCondition });
+    // Read through the DevTools protocol (waitForFunction's string would be an eval, which the strict CSP refuses).
+    await eventually('the policy of web on the page', () => policy.inputValue(), (value) => value === 'pinned', deadlines.containerCondition);
 
     await page.getByRole('link', { name: 'web' }).click();
     await page.getByRole('heading', { name: 'History' }).waitFor({ timeout: deadlines.request });
@@ -179,6 +143,47 @@ describe('the dashboard in a real browser', () => {
     assert.equal(forced.status, 403);
     assert.match(forced.body, /containers\.update/);
     assert.deepEqual(errors.filter((text) => !text.includes('status of 403')), []);
+    await context.close();
+  });
+
+  test('an admin at 390×844: Approve all with the plan from the queue, reject asks, a setting changed by touch', async () => {
+    await bed.engine.docker(['run', '-d', '--name', 'phone', '--label', 'sentinel.policy=manual', '--label', 'sentinel.semver=minor', '--label', 'sentinel.grace-period=0s', oldReference]);
+    await bed.engine.docker(['run', '-d', '--name', 'keep', '--label', 'sentinel.policy=manual', '--label', 'sentinel.semver=minor', oldReference]);
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await signIn(page, vigil.url, ADMIN_USERNAME, ADMIN_PASSWORD);
+    for (const name of ['phone', 'keep']) {
+      const row = page.locator(`tr[data-container="${name}"]`);
+      await row.waitFor({ timeout: deadlines.containerCondition });
+      await row.getByRole('button', { name: 'Check' }).tap();
+      await row.getByText('1.1.0').waitFor({ timeout: deadlines.containerCondition });
+    }
+    await page.getByRole('link', { name: 'Queue' }).tap();
+    const keep = page.locator('tr[data-container="keep"]');
+    await keep.waitFor({ timeout: deadlines.containerCondition });
+    // Reject asks first: dismissed, the entry stays.
+    page.once('dialog', (dialog) => void dialog.dismiss());
+    await keep.getByRole('button', { name: 'Reject' }).tap();
+    assert.equal(await keep.count(), 1);
+    await assertAccessible(page, 'queue (admin, mobile)');
+    // Ignore keep's version (asks; accepted), so that the plan holds phone alone.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await keep.getByRole('button', { name: 'Ignore version' }).tap();
+    await eventually('keep leaves the queue', () => keep.count(), (count) => count === 0, deadlines.condition);
+    await page.getByRole('button', { name: 'Approve all…' }).tap();
+    const plan = page.getByRole('region', { name: 'Plan' });
+    await plan.getByText('phone: 1.0.0 → 1.1.0').waitFor({ timeout: deadlines.request });
+    assert.equal(await plan.getByText(/^keep:/).count(), 0);
+    await page.screenshot({ path: screenshot('queue-plan-mobile') });
+    await page.getByRole('button', { name: 'Run plan' }).tap();
+    await eventually('phone runs 1.1.0', async () => (await bed.engine.docker(['inspect', '--format', '{{.Image}}', 'phone']).catch(() => '')).trim(), (id) => id === newImageID, deadlines.containerCondition);
+
+    await page.goto(`${vigil.url}/#/settings/updates`);
+    await page.getByLabel('Pull only').tap();
+    await eventually('pull_only', async () => (await (await fetch(`${vigil.url}/api/settings`, { headers: vigil.headers() })).json() as Record<string, string>).pull_only, (value) => value === 'true');
+    await assertAccessible(page, 'settings (admin, mobile)');
+    assert.deepEqual(errors, []);
     await context.close();
   });
 });

@@ -82,6 +82,36 @@ describe('GET /api/history', () => {
   });
 });
 
+describe('GET /api/history filters (Vigil additions)', () => {
+  const names = async (query: string) => (await api.request('GET', `/api/history?${query}`)).json<Array<Record<string, unknown>>>().map((record) => record.container_name);
+
+  test('outcome, container, host and a time range filter on the server, and paging stays within the filter', async () => {
+    assert.deepEqual(await names('outcome=failed'), ['tricky']);
+    assert.deepEqual(await names('outcome=failed,scan_summary'), ['', 'tricky']);
+    assert.deepEqual(await names('host=edge-1'), ['tricky']);
+    assert.deepEqual(await names('container=APP-5'), ['app-59', 'app-58', 'app-57', 'app-56', 'app-55', 'app-54', 'app-53', 'app-52', 'app-51', 'app-50', 'app-5']);
+    assert.deepEqual(await names(`since=${encodeURIComponent(minute(10))}&until=${encodeURIComponent(minute(13))}`), ['app-12', 'app-11', 'app-10']);
+    // limit counts matching records; the next page continues after the last one seen.
+    const first = (await api.request('GET', '/api/history?outcome=success&container=app-&limit=2')).json<Array<Record<string, unknown>>>();
+    assert.deepEqual(first.map((record) => record.container_name), ['app-59', 'app-58']);
+    const last = first[1];
+    assert.deepEqual(await names(`outcome=success&container=app-&limit=2&before=${encodeURIComponent(String(last?.timestamp))}&before_id=${String(last?.id)}`), ['app-57', 'app-56']);
+  });
+
+  test('the export takes the same filters', async () => {
+    const response = await api.request('GET', '/api/history/export?format=json&outcome=failed');
+    assert.deepEqual(response.json<Array<Record<string, unknown>>>().map((record) => record.container_name), ['tricky']);
+    const csv = (await api.request('GET', '/api/history/export?format=csv&host=edge-1')).text.split('\r\n');
+    assert.equal(csv.length, 1 + 1 + 1);
+  });
+
+  test('a bad outcome or time is a 400 naming the parameter', async () => {
+    assertError(await api.request('GET', '/api/history?outcome=exploded'), 400, /^outcome: must be one or more of success, failed/);
+    assertError(await api.request('GET', '/api/history?since=monday'), 400, /^since: must be an RFC 3339 time/);
+    assertError(await api.request('GET', '/api/history/export?until=later'), 400, /^until: must be an RFC 3339 time/);
+  });
+});
+
 describe('GET /api/history/export', () => {
   test('JSON: every record, as an attachment', async () => {
     const response = await api.request('GET', '/api/history/export');

@@ -24,6 +24,7 @@ describe('vigil serve configuration', () => {
       logLevel: 'info',
       auth: 'on',
       tls: 'auto',
+      basePath: '',
     });
   });
 
@@ -74,6 +75,16 @@ describe('vigil serve configuration', () => {
     rejects(['--log-level', 'loud'], {}, /invalid log level "loud" from --log-level/);
     rejects([], { VIGIL_AUTH: 'false' }, /invalid authentication mode "false" from environment variable VIGIL_AUTH: expected on or off/);
     rejects(['--tls', 'on'], {}, /invalid TLS mode "on" from --tls: expected auto or off/);
+  });
+
+  test('--base-path or VIGIL_BASE_PATH: normalized to /a/b, none by default, a bad one refused naming the source', () => {
+    assert.equal(parseServeConfig([], {}).basePath, '');
+    assert.equal(parseServeConfig(['--base-path', '/vigil/'], {}).basePath, '/vigil');
+    assert.equal(parseServeConfig([], { VIGIL_BASE_PATH: '/tools/vigil' }).basePath, '/tools/vigil');
+    assert.equal(parseServeConfig(['--base-path', '/'], {}).basePath, '');
+    rejects(['--base-path', 'vigil'], {}, /invalid base path "vigil" from --base-path: must start with "\/"/);
+    rejects([], { VIGIL_BASE_PATH: '/a/../b' }, /invalid base path "\/a\/..\/b" from environment variable VIGIL_BASE_PATH: each part must be/);
+    rejects(['--base-path', '/a b'], {}, /each part must be/);
   });
 
   test('an unknown flag, a flag without its value and a stray argument are refused', () => {

@@ -1,11 +1,16 @@
-// One container: its running update's step live from status.operation, its history (UpdateRecords) and its
-// snapshots with a rollback to the chosen one (spec.rollback naming the Snapshot, through the resource API).
+// One container: its running update's step live from status.operation, its versions and tags with "update to this",
+// its history (UpdateRecords) and its snapshots with a rollback to the chosen one (spec.rollback naming the Snapshot,
+// through the resource API), its logs with follow, hooks, notification mode and dependencies (pages/container/).
 import { mergePatch } from '../api/http.ts';
 import { can } from '../api/session.ts';
 import { ActionButton } from '../components/action-button.tsx';
 import { StateChip } from '../components/chips.tsx';
+import { OperationProgress } from '../components/operation-progress.tsx';
 import { rowOf } from '../live/container-view.ts';
 import { containers, snapshots, updateRecords } from '../live/stores.ts';
+import { Logs } from './container/logs.tsx';
+import { Dependencies, Hooks, NotifyMode } from './container/settings.tsx';
+import { Versions } from './container/versions.tsx';
 
 export function ContainerDetailPage({ namespace, name }: { namespace: string; name: string }) {
   const container = containers.items.value.get(`${namespace}/${name}`);
@@ -27,9 +32,10 @@ export function ContainerDetailPage({ namespace, name }: { namespace: string; na
         <section class="card" aria-label="Running operation">
           <h2>{operation.type} in progress</h2>
           <p>Phase <strong>{operation.phase}</strong>{operation.step === undefined ? '' : `, step ${operation.step}`}, since {operation.startedAt}</p>
-          <progress aria-label={`${operation.type} progress`} />
+          <OperationProgress operation={operation} />
         </section>
       )}
+      <Versions key={`versions-${row.key}`} row={row} />
       <h2>Snapshots</h2>
       {own.length === 0 && <p class="muted">No snapshot yet (one is taken before every update).</p>}
       <ul class="snapshots">
@@ -57,6 +63,10 @@ export function ContainerDetailPage({ namespace, name }: { namespace: string; na
           </li>
         ))}
       </ol>
+      <Logs key={`logs-${row.key}`} row={row} />
+      {can('settings.view') && <Hooks key={`hooks-${row.key}`} row={row} />}
+      {can('settings.view') && <NotifyMode key={`notify-${row.key}`} row={row} />}
+      <Dependencies key={`deps-${row.key}`} row={row} />
     </>
   );
 }
