@@ -14,6 +14,8 @@ import { registerGitopsController, type GitopsController } from '../controllers/
 import { registerSwarmControllers, type SwarmControllers } from '../controllers/swarm/register.ts';
 import { registerNotificationControllers, type NotificationControllers } from '../controllers/notifications/controller/register.ts';
 import { registerHomeAssistantControllers, type HomeAssistantControllers } from '../controllers/notifications/home-assistant/register.ts';
+import { GarbageCollectionRunnable } from '../controllers/maintenance/garbage-collection.ts';
+import { EtcdCompaction } from '../controllers/maintenance/etcd-compaction.ts';
 import type { ServeConfig } from './serve-config.ts';
 
 export interface RunningControllers {
@@ -33,7 +35,7 @@ async function leaderElector(config: ServeConfig, logger: Logger): Promise<Leade
   if (config.store.kind !== 'etcd') return undefined;
   // Imported only with etcd: the etcd client and gRPC cost about 20 MiB of memory.
   const { EtcdLeaderElector } = await import('../controllers/runtime/etcd-leader-election.ts');
-  return new EtcdLeaderElector({ endpoints: config.store.endpoints, logger });
+  return new EtcdLeaderElector({ endpoints: config.store.endpoints, ttlSeconds: config.leaderLeaseTtlSeconds, logger });
 }
 
 export async function startControllers(options: {
@@ -47,12 +49,18 @@ export async function startControllers(options: {
   const { store, config, logger } = options;
   const elector = await leaderElector(config, logger);
   const metricsRegistry = options.metricsRegistry ?? new Registry();
+  const resources = options.resources ?? new ResourceRegistry({ store });
   const manager = new Manager({
-    client: options.resources ?? new ResourceRegistry({ store }),
+    client: resources,
     metricsRegistry,
     logger,
     ...(elector === undefined ? {} : { leaderElector: elector }),
   });
+  // Once-per-cluster tasks, on the leader only (docs/ha.md): the ownerReferences garbage collector, etcd compaction.
+  manager.add(new GarbageCollectionRunnable({ resources, store, logger }));
+  if (config.store.kind === 'etcd' && config.etcdCompactionIntervalSeconds > 0) {
+    manager.add(new EtcdCompaction({ store, intervalMs: config.etcdCompactionIntervalSeconds * 1000, clock: manager.clock, logger, metricsRegistry }));
+  }
   const docker = registerDockerControllers({ manager, defaultDockerHost: config.dockerHost });
   const registryChecks = registerRegistryCheckControllers({ manager, ...(config.dockerConfig === undefined ? {} : { dockerConfigPath: config.dockerConfig }) });
   const failpoint = parseFailpoint(process.env.VIGIL_FAILPOINTS);

@@ -22,6 +22,10 @@ export interface ServeConfig {
   auth: 'on' | 'off';
   /** 'auto': HTTPS too, on the same port, with a self-signed certificate kept in the data directory; 'off': HTTP only. */
   tls: 'auto' | 'off';
+  /** With etcd: the leader election lease's TTL in seconds, how long a crashed leader blocks the others. Default 15. */
+  leaderLeaseTtlSeconds: number;
+  /** With etcd: how often the leader compacts etcd's history (to the revision of the previous pass); 0 never. Default 300. */
+  etcdCompactionIntervalSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -42,6 +46,8 @@ const DEFAULTS = {
   logLevel: 'info',
   auth: 'on',
   tls: 'auto',
+  leaderLeaseTtl: '15',
+  etcdCompactionInterval: '300',
 } as const;
 
 interface Setting {
@@ -60,6 +66,8 @@ const SETTINGS = {
   logLevel: { flag: 'log-level', env: 'VIGIL_LOG_LEVEL' },
   auth: { flag: 'auth', env: 'VIGIL_AUTH' },
   tls: { flag: 'tls', env: 'VIGIL_TLS' },
+  leaderLeaseTtl: { flag: 'leader-lease-ttl', env: 'VIGIL_LEADER_LEASE_TTL' },
+  etcdCompactionInterval: { flag: 'etcd-compaction-interval', env: 'VIGIL_ETCD_COMPACTION_INTERVAL' },
 } satisfies Record<string, Setting>;
 
 export const SERVE_USAGE = `Usage: vigil serve [options]
@@ -81,6 +89,11 @@ export const SERVE_USAGE = `Usage: vigil serve [options]
   --tls auto|off        auto: serve HTTPS too, on the same port, with a self-signed certificate made once
                         in DATA_DIR/tls.crt (kubectl sends its token only over TLS); off: HTTP only
                         (env VIGIL_TLS, default auto)
+  --leader-lease-ttl S  with etcd: the leader election lease in seconds (1-3600): a replica that dies while
+                        leading blocks the others for at most this long (env VIGIL_LEADER_LEASE_TTL, default 15)
+  --etcd-compaction-interval S
+                        with etcd: how often the leader compacts etcd's history, keeping one interval of it;
+                        0 never (env VIGIL_ETCD_COMPACTION_INTERVAL, default 300)
 
 The first start prints a one-time setup token (also in DATA_DIR/setup-token): create the first admin with
 POST /setup. Vigil then writes DATA_DIR/kubeconfig (0600) with an API token of that admin, for kubectl and
@@ -119,6 +132,8 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
   const logLevel = pick(SETTINGS.logLevel, DEFAULTS.logLevel);
   const auth = pick(SETTINGS.auth, DEFAULTS.auth);
   const tls = pick(SETTINGS.tls, DEFAULTS.tls);
+  const leaderLeaseTtl = pick(SETTINGS.leaderLeaseTtl, DEFAULTS.leaderLeaseTtl);
+  const etcdCompactionInterval = pick(SETTINGS.etcdCompactionInterval, DEFAULTS.etcdCompactionInterval);
 
   return {
     port: parsePort(port.value ?? DEFAULTS.port, port.source),
@@ -131,6 +146,8 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     logLevel: parseLogLevel(logLevel.value ?? DEFAULTS.logLevel, logLevel.source),
     auth: parseAuth(auth.value ?? DEFAULTS.auth, auth.source),
     tls: parseTls(tls.value ?? DEFAULTS.tls, tls.source),
+    leaderLeaseTtlSeconds: parseSeconds(leaderLeaseTtl.value ?? DEFAULTS.leaderLeaseTtl, leaderLeaseTtl.source, 'leader lease TTL', 1),
+    etcdCompactionIntervalSeconds: parseSeconds(etcdCompactionInterval.value ?? DEFAULTS.etcdCompactionInterval, etcdCompactionInterval.source, 'etcd compaction interval', 0),
   };
 }
 
@@ -150,6 +167,8 @@ function parseFlags(argv: string[]) {
       'log-level': { type: 'string' },
       auth: { type: 'string' },
       tls: { type: 'string' },
+      'leader-lease-ttl': { type: 'string' },
+      'etcd-compaction-interval': { type: 'string' },
     },
   });
 }
@@ -157,6 +176,13 @@ function parseFlags(argv: string[]) {
 function parsePort(text: string, source: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
     throw new ConfigError(`invalid port ${JSON.stringify(text)} from ${source}: expected a whole number from 1 to 65535`);
+  }
+  return Number(text);
+}
+
+function parseSeconds(text: string, source: string, what: string, minimum: number): number {
+  if (!/^\d{1,4}$/.test(text) || Number(text) < minimum || Number(text) > 3600) {
+    throw new ConfigError(`invalid ${what} ${JSON.stringify(text)} from ${source}: expected a whole number of seconds from ${minimum} to 3600`);
   }
   return Number(text);
 }

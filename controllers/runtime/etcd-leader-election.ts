@@ -49,7 +49,7 @@ export class EtcdLeaderElector implements LeaderElector {
   readonly #client: Etcd3;
   readonly #ownsClient: boolean;
   readonly #namespace: Namespace;
-  readonly #ttlSeconds: number;
+  readonly leaseTtlSeconds: number;
   readonly #renewDeadlineMs: number;
   readonly #retryMs: number;
   readonly #resignTimeoutMs: number;
@@ -64,11 +64,11 @@ export class EtcdLeaderElector implements LeaderElector {
     if (options.client === undefined && (options.endpoints === undefined || options.endpoints.length === 0)) {
       throw new TypeError('etcd leader election: give a client or endpoints');
     }
-    this.#ttlSeconds = options.ttlSeconds ?? 15;
-    if (!Number.isSafeInteger(this.#ttlSeconds) || this.#ttlSeconds < 1) throw new TypeError(`etcd leader election: ttlSeconds must be a whole number ≥ 1, not ${this.#ttlSeconds}`);
-    this.#renewDeadlineMs = options.renewDeadlineMs ?? Math.floor((this.#ttlSeconds * 1000 * 2) / 3);
-    if (this.#renewDeadlineMs <= 0 || this.#renewDeadlineMs >= this.#ttlSeconds * 1000) {
-      throw new TypeError(`etcd leader election: renewDeadlineMs must be between 0 and the TTL (${this.#ttlSeconds * 1000} ms), not ${this.#renewDeadlineMs}`);
+    this.leaseTtlSeconds = options.ttlSeconds ?? 15;
+    if (!Number.isSafeInteger(this.leaseTtlSeconds) || this.leaseTtlSeconds < 1) throw new TypeError(`etcd leader election: ttlSeconds must be a whole number ≥ 1, not ${this.leaseTtlSeconds}`);
+    this.#renewDeadlineMs = options.renewDeadlineMs ?? Math.floor((this.leaseTtlSeconds * 1000 * 2) / 3);
+    if (this.#renewDeadlineMs <= 0 || this.#renewDeadlineMs >= this.leaseTtlSeconds * 1000) {
+      throw new TypeError(`etcd leader election: renewDeadlineMs must be between 0 and the TTL (${this.leaseTtlSeconds * 1000} ms), not ${this.#renewDeadlineMs}`);
     }
     this.#ownsClient = options.client === undefined;
     const endpoints = options.endpoints ?? [];
@@ -83,6 +83,12 @@ export class EtcdLeaderElector implements LeaderElector {
 
   isLeader(): boolean {
     return this.#leadership !== undefined && !this.#leadership.signal.aborted;
+  }
+
+  /** The value (identity) of the oldest candidate key: the one whose turn it is. */
+  async currentLeader(): Promise<string | undefined> {
+    const result = await this.#namespace.getAll().sort('Create', 'Ascend').limit(1).exec();
+    return result.kvs[0]?.value.toString();
   }
 
   runWhenLeader(start: StartLeading, stop: StopLeading): void {
@@ -121,7 +127,7 @@ export class EtcdLeaderElector implements LeaderElector {
     const loseLease = (reason: unknown): void => {
       if (!lost.signal.aborted) lost.abort(reason);
     };
-    const lease = this.#namespace.lease(this.#ttlSeconds);
+    const lease = this.#namespace.lease(this.leaseTtlSeconds);
     let renewedAt = this.#clock.now();
     let renewGuard: Timer | undefined;
     const armRenewGuard = (): void => {

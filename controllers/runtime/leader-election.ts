@@ -14,6 +14,10 @@ export interface LeaderElector {
   /** Who this process is in the election (host name, pid and a random suffix by default). */
   readonly identity: string;
   isLeader(): boolean;
+  /** Who leads now, as the election records it (an identity), or undefined while nobody does or it cannot be read. */
+  currentLeader(): Promise<string | undefined>;
+  /** The lease's time to live in seconds (how long a crashed leader blocks the others), or undefined without a lease. */
+  readonly leaseTtlSeconds: number | undefined;
   /**
    * Starts campaigning: `start` runs each time leadership is gained, `stop` each time it ends. Call once; the
    * callbacks never overlap (stop has finished before start runs again).
@@ -26,6 +30,7 @@ export interface LeaderElector {
 /** The one process of an embedded-store Vigil: it leads from runWhenLeader until close. */
 export class SingleProcessLeader implements LeaderElector {
   readonly identity: string;
+  readonly leaseTtlSeconds = undefined;
   #leadership: AbortController | undefined;
   #stop: StopLeading | undefined;
   #started: Promise<void> | undefined;
@@ -36,6 +41,10 @@ export class SingleProcessLeader implements LeaderElector {
 
   isLeader(): boolean {
     return this.#leadership !== undefined && !this.#leadership.signal.aborted;
+  }
+
+  async currentLeader(): Promise<string | undefined> {
+    return this.isLeader() ? this.identity : undefined;
   }
 
   runWhenLeader(start: StartLeading, stop: StopLeading): void {
