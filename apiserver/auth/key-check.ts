@@ -20,14 +20,15 @@ export class EncryptionKeyMismatch extends Error {
 
 export type KeyCheckOutcome = 'created' | 'verified' | 'resealed';
 
+// Not `sealed`: the encrypting store opens any object with a `sealed` field as one of its own.
 function sealedOf(object: StoredObject): string {
-  const sealed = object.sealed;
+  const sealed = object.check;
   if (typeof sealed !== 'string') throw new EncryptionKeyMismatch(`the key check at ${KEY_CHECK_KEY} holds no sealed value: the store was not written by Vigil`);
   return sealed;
 }
 
 function checkObject(box: SecretBox): StoredObject {
-  return { apiVersion: 'auth.vigil.dev/v1', kind: 'KeyCheck', metadata: { name: 'key-check' }, sealed: box.seal(CHECK_TEXT, KEY_CHECK_KEY) };
+  return { apiVersion: 'auth.vigil.dev/v1', kind: 'KeyCheck', metadata: { name: 'key-check' }, check: box.seal(CHECK_TEXT, KEY_CHECK_KEY) };
 }
 
 function keyIdOf(sealed: string): string {
