@@ -15,8 +15,8 @@ export interface WriteContext {
   requests: Requests;
 }
 
-export async function readKey({ client, requests }: WriteContext, key: string): Promise<StoredState | undefined> {
-  const response = await requests.run('read', () => client.get(key).exec(), { key });
+export async function readKey({ client, requests }: WriteContext, key: string, serializable = false): Promise<StoredState | undefined> {
+  const response = await requests.run('read', () => client.get(key).serializable(serializable).exec(), { key });
   const kv = response.kvs[0];
   return kv === undefined ? undefined : decodeKeyValue(kv);
 }
