@@ -21,6 +21,7 @@ import { pino, type Logger } from 'pino';
 import { createClient, resolveOptions } from '../../apiserver/storage/etcd/options.ts';
 import { systemClock, type Clock, type Timer } from './clock.ts';
 import type { LeaderElector, StartLeading, StopLeading } from './leader-election.ts';
+import type { WriteFence } from '../../apiserver/storage/fence.ts';
 
 export interface EtcdLeaderElectorOptions {
   /** An etcd3 client (not closed by the elector), or `endpoints` for one the elector creates and closes. */
@@ -57,6 +58,8 @@ export class EtcdLeaderElector implements LeaderElector {
   readonly #logger: Logger;
   readonly #closing = new AbortController();
   #leadership: AbortController | undefined;
+  #fence: WriteFence | undefined;
+  readonly #electionPrefix: string;
   #loop: Promise<void> | undefined;
   #closed: Promise<void> | undefined;
 
@@ -73,7 +76,8 @@ export class EtcdLeaderElector implements LeaderElector {
     this.#ownsClient = options.client === undefined;
     const endpoints = options.endpoints ?? [];
     this.#client = options.client ?? createClient({ endpoints }, resolveOptions({ endpoints }));
-    this.#namespace = this.#client.namespace(`${ELECTION_PREFIX}${options.name ?? 'vigil-controllers'}/`);
+    this.#electionPrefix = `${ELECTION_PREFIX}${options.name ?? 'vigil-controllers'}/`;
+    this.#namespace = this.#client.namespace(this.#electionPrefix);
     this.identity = options.identity ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.#retryMs = options.retryMs ?? 1_000;
     this.#resignTimeoutMs = options.resignTimeoutMs ?? 2_000;
@@ -83,6 +87,10 @@ export class EtcdLeaderElector implements LeaderElector {
 
   isLeader(): boolean {
     return this.#leadership !== undefined && !this.#leadership.signal.aborted;
+  }
+
+  writeFence(): WriteFence | undefined {
+    return this.isLeader() ? this.#fence : undefined;
   }
 
   /** The value (identity) of the oldest candidate key: the one whose turn it is. */
@@ -158,8 +166,10 @@ export class EtcdLeaderElector implements LeaderElector {
       ownKeyWatch.on('error', (error) => loseLease(error));
       await this.#waitForTurn(createRevision, AbortSignal.any([lost.signal, closing]));
       if (lost.signal.aborted || closing.aborted) return;
+      this.#fence = { key: `${this.#electionPrefix}${leaseId}`, createRevision };
       await this.#lead(lost.signal, start, stop);
     } finally {
+      this.#fence = undefined;
       renewGuard?.cancel();
       await ownKeyWatch?.cancel().catch(() => undefined);
       await this.#resign(lease);

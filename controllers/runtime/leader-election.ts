@@ -2,6 +2,8 @@
 // Docker hosts at a time: controllers run only while their process leads (controller-runtime's leader election).
 // With the embedded store there is one process, and it simply leads.
 
+import type { WriteFence } from '../../apiserver/storage/fence.ts';
+
 /**
  * Called when this process becomes leader. `leadership` aborts the moment leadership is lost, before `stop` runs; on
  * close() (resigning), `stop` runs first, while this process still leads, and `leadership` aborts after it.
@@ -16,6 +18,11 @@ export interface LeaderElector {
   isLeader(): boolean;
   /** Who leads now, as the election records it (an identity), or undefined while nobody does or it cannot be read. */
   currentLeader(): Promise<string | undefined>;
+  /**
+   * While leading with a store that can check it (etcd): the fence every controller write carries, so that the store
+   * refuses it once this process's election key is gone, even before this process notices (fence.ts). Else undefined.
+   */
+  writeFence?(): WriteFence | undefined;
   /** The lease's time to live in seconds (how long a crashed leader blocks the others), or undefined without a lease. */
   readonly leaseTtlSeconds: number | undefined;
   /**

@@ -61,7 +61,7 @@ export class Manager {
 
   constructor(options: ManagerOptions) {
     this.#leaderElector = options.leaderElector ?? new SingleProcessLeader();
-    this.client = new LeaderFencedClient(options.client, () => this.#leaderElector.isLeader());
+    this.client = new LeaderFencedClient(options.client, () => this.#leaderElector.isLeader(), () => this.#leaderElector.writeFence?.());
     this.clock = options.clock ?? systemClock;
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'controller-manager' });
     this.metrics = ControllerMetrics.for(options.metricsRegistry);
