@@ -16,6 +16,7 @@ import { registerNotificationControllers, type NotificationControllers } from '.
 import { registerHomeAssistantControllers, type HomeAssistantControllers } from '../controllers/notifications/home-assistant/register.ts';
 import { GarbageCollectionRunnable } from '../controllers/maintenance/garbage-collection.ts';
 import { EtcdCompaction } from '../controllers/maintenance/etcd-compaction.ts';
+import { LeaderStatus } from '../controllers/maintenance/leader-status.ts';
 import type { ServeConfig } from './serve-config.ts';
 
 export interface RunningControllers {
@@ -57,6 +58,8 @@ export async function startControllers(options: {
     ...(elector === undefined ? {} : { leaderElector: elector }),
   });
   // Once-per-cluster tasks, on the leader only (docs/ha.md): the ownerReferences garbage collector, etcd compaction.
+  // The lease in Settings status.leader only with etcd: one embedded-store process has no lease to list.
+  if (config.store.kind === 'etcd') manager.add(new LeaderStatus({ manager, logger }));
   manager.add(new GarbageCollectionRunnable({ resources, store, logger }));
   if (config.store.kind === 'etcd' && config.etcdCompactionIntervalSeconds > 0) {
     manager.add(new EtcdCompaction({ store, intervalMs: config.etcdCompactionIntervalSeconds * 1000, clock: manager.clock, logger, metricsRegistry }));

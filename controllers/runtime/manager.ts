@@ -99,6 +99,11 @@ export class Manager {
     return this.#leaderElector.leaseTtlSeconds;
   }
 
+  /** The election key this process leads by (etcd), while it leads; undefined otherwise. */
+  electionKey(): string | undefined {
+    return this.#leaderElector.writeFence?.()?.key;
+  }
+
   /** Who leads, as the election records it. */
   currentLeader(): Promise<string | undefined> {
     return this.#leaderElector.currentLeader();

@@ -28,6 +28,13 @@ async function poll<T>(what: string, probe: () => Promise<T | undefined>, timeou
   throw new Error(`${what}: not within ${timeoutMs} ms${last === undefined ? '' : ` (last error: ${String(last)})`}`);
 }
 
+/** Settings status.leader as any replica serves it. */
+async function leaderInSettings(replica: Replica): Promise<{ identity?: string; leaseTtlSeconds?: number; electionKey?: string } | undefined> {
+  const response = await fetch(`${replica.url}${GROUP_PATH}/settings/default`, { headers: replica.headers(), signal: AbortSignal.timeout(deadlines.request) });
+  if (!response.ok) return undefined;
+  return ((await response.json()) as { status?: { leader?: { identity?: string; leaseTtlSeconds?: number; electionKey?: string } } }).status?.leader;
+}
+
 async function signIn(replica: Replica, username: string, password: string): Promise<number> {
   const response = await fetch(`${replica.url}/login`, {
     method: 'POST',
@@ -63,6 +70,16 @@ describe('three Vigil replicas on a 3-member etcd cluster', () => {
     await poll('a compaction on the leader', async () => ((await metricOf(leader, 'vigil_etcd_compactions_total{result="success"}')) > 0 ? true : undefined));
     for (const replica of set.replicas.filter((candidate) => candidate !== leader)) {
       assert.equal(await metricOf(replica, 'vigil_etcd_compactions_total{result="success"}'), 0, `${replica.name} follows and never compacts`);
+    }
+    // The lease listed in Settings status, the same through every replica.
+    const identity = (await leadershipOf(leader)).replica;
+    for (const replica of set.replicas) {
+      const listed = await poll(`Settings status.leader through ${replica.name}`, async () => {
+        const entry = await leaderInSettings(replica);
+        return entry?.identity === identity ? entry : undefined;
+      });
+      assert.equal(listed.leaseTtlSeconds, 2);
+      assert.match(listed.electionKey ?? '', /^vigil\/election\/vigil-controllers\/\w+$/);
     }
     t.diagnostic(`leader ${leader.name}`);
   });
@@ -143,6 +160,8 @@ describe('three Vigil replicas on a 3-member etcd cluster', () => {
     t.diagnostic(`${next.name} leads ${Date.now() - killedAt} ms after kill -9 of ${leader.name} (lease ${set.leaseTtlSeconds} s)`);
     const facts = await Promise.all(survivors.map((replica) => leadershipOf(replica)));
     for (const fact of facts) assert.notEqual(fact.leader, deadIdentity);
+    const nextIdentity = (await leadershipOf(next)).replica;
+    await poll('Settings status.leader names the new leader', async () => ((await leaderInSettings(next))?.identity === nextIdentity ? true : undefined));
     assert.equal((await Promise.all(survivors.map((replica) => metricOf(replica, 'vigil_leader')))).reduce((sum, value) => sum + value, 0), 1);
   });
 });
