@@ -6,6 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEtcdCluster, type EtcdCluster } from '../../testbed/etcd.ts';
 import { leadershipOf, metricOf, startVigilReplicas, waitForOneLeader, type Replica, type ReplicaSet } from '../../testbed/replicas.ts';
+import { existsSync } from 'node:fs';
+import { setupTokenPath } from '../../../apiserver/auth/setup-token.ts';
 import { startVigil } from '../../testbed/vigil.ts';
 import { deadlines } from '../../testbed/deadlines.ts';
 import { openWatch } from '../apiserver/fixtures/watch-client.ts';
@@ -82,6 +84,23 @@ describe('three Vigil replicas on a 3-member etcd cluster', () => {
       assert.match(listed.electionKey ?? '', /^vigil\/election\/vigil-controllers\/\w+$/);
     }
     t.diagnostic(`leader ${leader.name}`);
+  });
+
+  test('first-run setup through one replica is done for all: the others start set up, without a setup token, and refuse /setup', async () => {
+    for (const replica of set.replicas.slice(1)) {
+      assert.equal(existsSync(setupTokenPath(replica.dataDir)), false, `${replica.name} has no setup token file`);
+      const response = await fetch(`${replica.url}/setup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'intruder', password: 'intruder-pass-1', setup_token: 'guess' }),
+        signal: AbortSignal.timeout(deadlines.request),
+      });
+      assert.equal(response.status, 409);
+      assert.match(await response.text(), /setup is already complete/);
+      // Its own kubeconfig carries a token of the admin set up through r0.
+      const me = await fetch(`${replica.url}/api/auth/me`, { headers: replica.headers(), signal: AbortSignal.timeout(deadlines.request) });
+      assert.equal(me.status, 200, await me.text());
+    }
   });
 
   test('a write through one replica is seen on watches at the two others', async () => {
