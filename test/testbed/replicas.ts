@@ -34,6 +34,8 @@ export interface StartReplicasOptions {
   args?: readonly string[];
   /** More environment variables for every replica. */
   env?: Record<string, string>;
+  /** More environment variables for one replica (by name: r0, r1, ...), e.g. VIGIL_FAILPOINTS for the first leader only. */
+  envFor?: (name: string) => Record<string, string>;
 }
 
 /** What `GET /api/about` says about leadership (Vigil's additions to Sentinel's about). */
@@ -52,7 +54,7 @@ export async function startVigilReplicas(options: StartReplicasOptions): Promise
   const env = { VIGIL_ENCRYPTION_KEY: encryptionKey, VIGIL_METRICS: 'true', ...options.env };
   const replicas: Replica[] = [];
   const start = async (name: string, setup: 'api' | 'joined'): Promise<Replica> => {
-    const child = await startVigil({ args, env, setup });
+    const child = await startVigil({ args, env: { ...env, ...options.envFor?.(name) }, setup });
     const replica: Replica = Object.assign(child, { name });
     replicas.push(replica);
     return replica;
