@@ -14,6 +14,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   registry: async () => (await import('./registry.bench.ts')).registryBenchmark,
   update: async () => (await import('./update.bench.ts')).updateBenchmark,
   dashboard: async () => (await import('./dashboard.bench.ts')).dashboardBenchmark,
+  ha: async () => (await import('./ha.bench.ts')).haBenchmark,
 };
 
 const requested = process.argv.slice(2);
