@@ -95,7 +95,8 @@ export class EtcdLeaderElector implements LeaderElector {
 
   /** The value (identity) of the oldest candidate key: the one whose turn it is. */
   async currentLeader(): Promise<string | undefined> {
-    const result = await this.#namespace.getAll().sort('Create', 'Ascend').limit(1).exec();
+    // Member-local: a view for people (GET /api/about), which must answer while etcd has no quorum too.
+    const result = await this.#namespace.getAll().sort('Create', 'Ascend').limit(1).serializable(true).exec();
     return result.kvs[0]?.value.toString();
   }
 

@@ -6,7 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEtcdCluster, type EtcdCluster } from '../../testbed/etcd.ts';
 import { leadershipOf, metricOf, startVigilReplicas, waitForOneLeader, type Replica, type ReplicaSet } from '../../testbed/replicas.ts';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setupTokenPath } from '../../../apiserver/auth/setup-token.ts';
 import { startVigil } from '../../testbed/vigil.ts';
 import { deadlines } from '../../testbed/deadlines.ts';
@@ -167,6 +168,9 @@ describe('three Vigil replicas on a 3-member etcd cluster', () => {
     assert.notEqual(after, leader, 'the resumed replica does not take leadership back');
     assert.equal(await metricOf(leader, 'vigil_leader'), 0);
     assert.equal((await leadershipOf(leader)).leading, false);
+    // It stopped its controllers on its own, on noticing the lost lease (fenced-writes.test.ts proves that a write it
+    // still had in flight is refused by etcd).
+    await poll(`${leader.name} logged its lost leadership`, async () => (readFileSync(join(leader.dataDir, 'vigil.log'), 'utf8').includes('lost leadership') ? true : undefined));
   });
 
   test('kill -9 of the leader: another replica leads, and the dead one is no longer named', async (t) => {
