@@ -63,6 +63,16 @@ export interface PendingLoginRecord {
   expiresAt: string;
 }
 
+/**
+ * Failed sign-ins under a username that does not exist, so that it locks exactly like a real account on every
+ * replica (the answer never tells whether an account exists). Keyed by SHA-256 of the lower-cased name.
+ */
+export interface PhantomRecord {
+  failures: number;
+  lockedUntil?: string;
+  lastFailureAt: string;
+}
+
 export interface AuthConfigRecord {
   /** Switched by an admin with POST /api/auth/settings; the start-up configuration can override it. */
   authEnabled: boolean;
@@ -163,6 +173,7 @@ export class IdentityStore {
   readonly sessions: RecordCollection<SessionRecord>;
   readonly tokens: RecordCollection<TokenRecord>;
   readonly pendingLogins: RecordCollection<PendingLoginRecord>;
+  readonly phantoms: RecordCollection<PhantomRecord>;
   readonly #singletons: RecordCollection<DirectoryRecord | AuthConfigRecord>;
 
   constructor(store: Store) {
@@ -170,6 +181,7 @@ export class IdentityStore {
     this.sessions = new RecordCollection(store, 'Session', 'sessions');
     this.tokens = new RecordCollection(store, 'Token', 'tokens');
     this.pendingLogins = new RecordCollection(store, 'PendingLogin', 'pending-logins');
+    this.phantoms = new RecordCollection(store, 'PhantomAccount', 'phantoms');
     this.#singletons = new RecordCollection(store, 'AuthState', 'state');
   }
 

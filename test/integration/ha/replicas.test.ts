@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { startEtcdCluster, type EtcdCluster } from '../../testbed/etcd.ts';
 import { leadershipOf, metricOf, startVigilReplicas, waitForOneLeader, type Replica, type ReplicaSet } from '../../testbed/replicas.ts';
 import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import { setupTokenPath } from '../../../apiserver/auth/setup-token.ts';
 import { startVigil } from '../../testbed/vigil.ts';
@@ -38,15 +39,26 @@ async function leaderInSettings(replica: Replica): Promise<{ identity?: string; 
   return ((await response.json()) as { status?: { leader?: { identity?: string; leaseTtlSeconds?: number; electionKey?: string } } }).status?.leader;
 }
 
-async function signIn(replica: Replica, username: string, password: string): Promise<number> {
-  const response = await fetch(`${replica.url}/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-    signal: AbortSignal.timeout(deadlines.request),
+/**
+ * POST /login from `source` (a loopback address of its own, 127.0.0.2 and up): each test's attempts count against
+ * their own per-address limit (10 a minute per replica), which is not what these tests are about.
+ */
+async function signIn(replica: Replica, username: string, password: string, source: string): Promise<number> {
+  const body = JSON.stringify({ username, password });
+  return await new Promise((resolve, reject) => {
+    const request = http.request(`${replica.url}/login`, {
+      method: 'POST',
+      localAddress: source,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      timeout: deadlines.request,
+    }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    });
+    request.on('error', reject);
+    request.on('timeout', () => request.destroy(new Error('POST /login timed out')));
+    request.end(body);
   });
-  await response.body?.cancel();
-  return response.status;
 }
 
 describe('three Vigil replicas on a 3-member etcd cluster', () => {
@@ -132,13 +144,23 @@ describe('three Vigil replicas on a 3-member etcd cluster', () => {
     const [a, b, c] = set.replicas;
     assert.ok(a !== undefined && b !== undefined && c !== undefined);
     const user = await a.createUser('viewer', 'lockout-victim');
-    // At most four per replica: each replica's own per-address limit (10 a minute) is not what is tested here.
     for (let attempt = 0; attempt < 10; attempt++) {
       const replica: Replica | undefined = [a, b, c][attempt % 3];
       assert.ok(replica !== undefined);
-      assert.equal(await signIn(replica, user.username, 'wrong-password'), 401, `attempt ${attempt + 1} on ${replica.name}`);
+      assert.equal(await signIn(replica, user.username, 'wrong-password', '127.0.0.2'), 401, `attempt ${attempt + 1} on ${replica.name}`);
     }
-    for (const replica of [a, b, c]) assert.equal(await signIn(replica, user.username, user.password), 429, `${replica.name} refuses even the right password while the account is locked`);
+    for (const replica of [a, b, c]) assert.equal(await signIn(replica, user.username, user.password, '127.0.0.2'), 429, `${replica.name} refuses even the right password while the account is locked`);
+  });
+
+  test('a username that does not exist locks the same way across replicas, so the answers never tell it apart', async () => {
+    const [a, b, c] = set.replicas;
+    assert.ok(a !== undefined && b !== undefined && c !== undefined);
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const replica: Replica | undefined = [c, b, a][attempt % 3];
+      assert.ok(replica !== undefined);
+      assert.equal(await signIn(replica, 'nobody-here', 'wrong-password', '127.0.0.3'), 401, `attempt ${attempt + 1} on ${replica.name}`);
+    }
+    for (const replica of [a, b, c]) assert.equal(await signIn(replica, 'nobody-here', 'any-password', '127.0.0.3'), 429, `${replica.name} answers as for a locked account`);
   });
 
   test('a replica started with another encryption key refuses to start and says why', async () => {
