@@ -94,12 +94,60 @@ function digestOf(image: string | undefined): string | undefined {
   return image === undefined || at < 0 ? undefined : image.slice(at + 1);
 }
 
+/** The services a service depends on, by name (undefined: no such service, e.g. a container's name). */
+export type ServiceLookup = (name: string) => SwarmService | undefined;
+
+/**
+ * The dependency (status.effective.dependsOn: the `sentinel.depends-on` label of the service, or an UpdatePolicy)
+ * whose own update must come first, and why; undefined when none holds this one back. As for containers, with
+ * Settings.dependencyAware false dependencies order nothing. A dependency holds back while its rollout is requested or
+ * under way, and while its own auto-update is due now; one whose update waits (its window, its delay, a digest that
+ * failed) does not hold its dependents hostage.
+ */
+export function blockingDependency(service: SwarmService, settings: SettingsSpec | undefined, now: number, lookup: ServiceLookup): string | undefined {
+  if (settings?.dependencyAware === false) return undefined;
+  const own = service.metadata.name;
+  for (const raw of service.status?.effective?.dependsOn?.value ?? []) {
+    const name = raw.trim();
+    if (name === '' || name === own) continue;
+    const dependency = lookup(name);
+    if (dependency === undefined) continue;
+    if (dependency.status?.operation !== undefined || pendingRequest(dependency)) return `waiting for ${name}, which it depends on, to finish its update`;
+    // Without a lookup: a dependency's own dependencies were weighed when it was decided (dependencies come first).
+    if (decideAutoUpdate(dependency, settings, now).kind === 'update') return `waiting for ${name}, which it depends on, to be updated first`;
+  }
+  return undefined;
+}
+
+/**
+ * Services in dependency order (what a service depends on comes before it), so that in one scan a dependency's
+ * update is requested before its dependents are decided. A cycle keeps the listed order for its members.
+ */
+export function inDependencyOrder<T extends SwarmService>(services: readonly T[]): T[] {
+  const byName = new Map(services.map((service) => [service.metadata.name ?? '', service]));
+  const ordered: T[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (service: T): void => {
+    const name = service.metadata.name ?? '';
+    if (state.has(name)) return;
+    state.set(name, 'visiting');
+    for (const raw of service.status?.effective?.dependsOn?.value ?? []) {
+      const dependency = byName.get(raw.trim());
+      if (dependency !== undefined && state.get(raw.trim()) === undefined) visit(dependency);
+    }
+    state.set(name, 'done');
+    ordered.push(service);
+  };
+  for (const service of services) visit(service);
+  return ordered;
+}
+
 /**
  * Whether the update the last check found is applied now (Sentinel's order for containers: dry-run, pull-only, update
- * delay, maintenance window). An update Vigil tried for the same digest that did not succeed (rolled back, failed,
- * timed out) is not tried again by itself: a newer digest, or a person, tries again.
+ * delay, maintenance window, then dependencies). An update Vigil tried for the same digest that did not succeed
+ * (rolled back, failed, timed out) is not tried again by itself: a newer digest, or a person, tries again.
  */
-export function decideAutoUpdate(service: SwarmService, settings: SettingsSpec | undefined, now: number): AutoDecision {
+export function decideAutoUpdate(service: SwarmService, settings: SettingsSpec | undefined, now: number, dependencies?: ServiceLookup): AutoDecision {
   const status = service.status ?? {};
   const effective = status.effective ?? {};
   if (effective.policy?.value !== 'auto') return { kind: 'none', why: 'not auto' };
@@ -121,5 +169,7 @@ export function decideAutoUpdate(service: SwarmService, settings: SettingsSpec |
   if (window !== undefined && nextMaintenanceWindowStart(parseMaintenanceWindow(window), new Date(now)).getTime() > now) {
     return { kind: 'none', why: `waiting for the maintenance window ${window}` };
   }
+  const blocked = dependencies === undefined ? undefined : blockingDependency(service, settings, now, dependencies);
+  if (blocked !== undefined) return { kind: 'none', why: blocked };
   return { kind: 'update', image: `${target.image}@${target.digest}` };
 }

@@ -22,7 +22,7 @@ import { RegistryConfigError } from '../registry/registry-config.ts';
 import type { Stored } from '../stored.ts';
 import { statusWithCheck } from './check-status.ts';
 import { REGISTRY_CHECK_FIELD_MANAGER, DEFAULT_REFRESH_CHECKED_AFTER_MS, type BatchSummary } from './container-checker.ts';
-import { AUTO_UPDATE_REQUESTER, decideAutoUpdate, serviceCheckInput, serviceSkipReason } from './service-check-decisions.ts';
+import { AUTO_UPDATE_REQUESTER, decideAutoUpdate, inDependencyOrder, serviceCheckInput, serviceSkipReason } from './service-check-decisions.ts';
 
 export interface ServiceCheckerOptions {
   client: ResourceClient;
@@ -60,7 +60,7 @@ export class ServiceChecker {
   /** Checks every service a scan looks at, one after the other (the batch reader answers repeats from memory). */
   async checkAll(options: ServiceScanOptions): Promise<ServiceScanSummary> {
     const summary: ServiceScanSummary = { checked: 0, updatesAvailable: 0, failed: 0, rateLimited: 0, autoUpdates: 0 };
-    for (const service of this.#options.services.list()) {
+    for (const service of inDependencyOrder(this.#options.services.list())) {
       options.signal.throwIfAborted();
       try {
         const checked = await this.#checkAndApply(service, options);
@@ -138,11 +138,13 @@ export class ServiceChecker {
   /** Writes spec.update when the service's auto policy says so (read from the store: the check was just written). */
   async #applyAuto(name: string, options: ServiceScanOptions): Promise<boolean> {
     const now = this.#options.clock.now();
+    const dependencies = await this.#dependenciesOf(name);
     let requested = false;
     try {
       await this.#options.client.modify('SwarmService', undefined, name, (current) => {
         const service = current as Stored<SwarmService>;
-        const decision = decideAutoUpdate(service, options.settings, now);
+        const decision = decideAutoUpdate(service, options.settings, now, (dependency) => dependencies.get(dependency));
+        if (decision.kind === 'none' && decision.why.includes('which it depends on')) this.#options.logger.info({ service: name, why: decision.why }, 'auto-update of a Swarm service waits for a dependency');
         if (decision.kind === 'dryRun') this.#options.logger.info({ service: name, image: decision.image }, 'dry-run: the update of a Swarm service is not applied');
         if (decision.kind !== 'update') return current;
         const handled = service.status?.handledRequests?.update;
@@ -157,6 +159,26 @@ export class ServiceChecker {
     }
     if (requested) this.#options.logger.info({ service: name }, 'auto-update of a Swarm service requested');
     return requested;
+  }
+
+  /**
+   * The services this one depends on, read from the store rather than the cache: a dependency's update requested a
+   * moment ago in this scan (dependencies are checked first) must already hold its dependents back.
+   */
+  async #dependenciesOf(name: string): Promise<Map<string, SwarmService>> {
+    const found = new Map<string, SwarmService>();
+    const names = this.#options.services.get(name)?.status?.effective?.dependsOn?.value ?? [];
+    for (const raw of names) {
+      const dependency = raw.trim();
+      if (dependency === '' || dependency === name || found.has(dependency)) continue;
+      try {
+        found.set(dependency, (await this.#options.client.get('SwarmService', undefined, dependency)) as SwarmService);
+      } catch (error) {
+        // A name that is no service (a container's, or a typo) orders nothing.
+        if (!isApiError(error, 'NotFound')) throw error;
+      }
+    }
+    return found;
   }
 
   #recordOutcome(result: ContainerCheckResult): void {

@@ -57,6 +57,7 @@ const EFFECTS: Record<string, Effect> = {
   dependencyAware: { proofs: [
     { file: ORDER, title: 'dependencyAware false: a dependent updates without waiting for its dependency' },
     { file: ORDER, title: 'dependencyAware false: the dependents of an updated container are not restarted' },
+    { file: 'test/unit/registry-check/service-checks.test.ts', title: 'dependency order: a service that depends on another waits for its update; with dependencyAware off it does not' },
     { file: OPTIONS, title: OPTIONS_TITLE },
   ] },
   rollbackPolicy: { proofs: [

@@ -4,7 +4,7 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EffectiveSettings, SettingsSpec, SwarmService, SwarmServiceSpec, SwarmServiceStatus } from '../../../schemas/generated/types.ts';
-import { AUTO_UPDATE_REQUESTER, decideAutoUpdate } from '../../../controllers/registry-check/service-check-decisions.ts';
+import { AUTO_UPDATE_REQUESTER, blockingDependency, decideAutoUpdate, inDependencyOrder } from '../../../controllers/registry-check/service-check-decisions.ts';
 import type { ResourceRegistry } from '../../../apiserver/resources/registry.ts';
 import { createContainer, SERVER, seedVersions, startCheckStack, type CheckStack } from './fixtures.ts';
 
@@ -89,6 +89,22 @@ describe('registry checks of Swarm services', () => {
     assert.equal(web.status?.pendingUpdate?.targetImage, `${SERVER}/team/web:1.1.0`);
     assert.equal(web.status?.pendingUpdate?.resolvedTargetVersion, '1.1.0');
     assert.equal(web.spec?.update, undefined);
+  });
+
+  test('dependency order: a service that depends on another waits for its update; with dependencyAware off it does not', async () => {
+    // Listed before its dependency, so only the dependency order of the scan puts db first.
+    const fixtures = (digests: Record<string, { digest: string }>): ServiceFixture[] => [
+      { name: 'api', repository: 'team/web', tag: '1.0.0', digest: digests['1.0.0']?.digest ?? '', policy: 'auto', effective: { dependsOn: { value: ['db'], source: 'label' } } },
+      { name: 'db', repository: 'team/web', tag: '1.0.0', digest: digests['1.0.0']?.digest ?? '', policy: 'auto' },
+    ];
+    const ordered = await scan({}, fixtures);
+    assert.ok((await getService(ordered.api, 'db')).spec?.update !== undefined, 'the dependency is updated');
+    assert.equal((await getService(ordered.api, 'api')).spec?.update, undefined, 'its dependent waits for that update');
+    await ordered.close();
+    stack = undefined;
+    const unordered = await scan({ dependencyAware: false }, fixtures);
+    assert.ok((await getService(unordered.api, 'db')).spec?.update !== undefined);
+    assert.ok((await getService(unordered.api, 'api')).spec?.update !== undefined, 'dependencyAware false: no order');
   });
 
   test('an auto service gets spec.update for the found version; pinned is not checked; up to date stays quiet', async () => {
@@ -198,5 +214,38 @@ describe('decideAutoUpdate', () => {
     const outside = decideAutoUpdate(inWindow(`${pad(hour + 2)}:00-${pad(hour + 3)}:00`), undefined, now);
     assert.equal(outside.kind, 'none');
     assert.match(outside.kind === 'none' ? outside.why : '', /maintenance window/);
+  });
+});
+
+describe('dependency order of Swarm services', () => {
+  const now = Date.parse('2025-01-02T00:00:00Z');
+  const named = (name: string, status: SwarmServiceStatus, spec?: SwarmServiceSpec): SwarmService => ({ apiVersion: 'vigil.dev/v1alpha1', kind: 'SwarmService', metadata: { name }, ...(spec === undefined ? {} : { spec }), status });
+  const due: SwarmServiceStatus = {
+    digest: 'sha256:old',
+    effective: { policy: { value: 'auto', source: 'label' } },
+    registryCheck: { updateAvailable: true, localDigest: 'sha256:old', firstSeen: '2025-01-01T23:00:00Z', target: { tag: '2.0', digest: 'sha256:new', image: 'r/web:2.0' } },
+  };
+  const dependent = named('api', { ...due, effective: { ...due.effective, dependsOn: { value: ['db', 'not-a-service'], source: 'label' } } });
+
+  test('dependencies come first; a cycle keeps the listed order', () => {
+    const db = named('db', due);
+    const cache = named('cache', { ...due, effective: { dependsOn: { value: ['db'], source: 'label' } } });
+    assert.deepEqual(inDependencyOrder([dependent, cache, db]).map((service) => service.metadata.name), ['db', 'api', 'cache']);
+    const a = named('a', { effective: { dependsOn: { value: ['b'], source: 'label' } } });
+    const b = named('b', { effective: { dependsOn: { value: ['a'], source: 'label' } } });
+    assert.deepEqual(inDependencyOrder([a, b]).map((service) => service.metadata.name), ['b', 'a']);
+  });
+
+  test('a dependency holds back while its update is due, requested or running, not while it waits or is done', () => {
+    const lookup = (db: SwarmService) => (name: string) => (name === 'db' ? db : undefined);
+    assert.match(blockingDependency(dependent, undefined, now, lookup(named('db', due))) ?? '', /db, which it depends on, to be updated first/);
+    assert.match(blockingDependency(dependent, undefined, now, lookup(named('db', { ...due, operation: { kind: 'update', startedAt: '2025-01-01T23:59:00Z', phase: 'following', digest: 'sha256:new' } }))) ?? '', /finish its update/);
+    assert.match(blockingDependency(dependent, undefined, now, lookup(named('db', { digest: 'sha256:old' }, { update: { requestedAt: '2025-01-01T23:59:00Z' } }))) ?? '', /finish its update/);
+    assert.equal(blockingDependency(dependent, undefined, now, lookup(named('db', { ...due, effective: { ...due.effective, updateDelay: { value: '2h', source: 'label' } } }))), undefined, 'a dependency that waits for its delay holds nothing back');
+    assert.equal(blockingDependency(dependent, undefined, now, lookup(named('db', { digest: 'sha256:new' }))), undefined, 'up to date');
+    assert.equal(blockingDependency(dependent, { dependencyAware: false }, now, lookup(named('db', due))), undefined, 'dependencyAware false');
+    const decision = decideAutoUpdate(dependent, undefined, now, lookup(named('db', due)));
+    assert.equal(decision.kind, 'none');
+    assert.equal(decideAutoUpdate(dependent, undefined, now, lookup(named('db', { digest: 'sha256:new' }))).kind, 'update');
   });
 });
