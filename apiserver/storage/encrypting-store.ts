@@ -11,7 +11,6 @@ import type {
   ObjectFilter,
   Revision,
   Store,
-  StoreStaleness,
   StoredObject,
   TryUpdate,
   WatchEvent,
@@ -144,10 +143,6 @@ export class EncryptingStore implements Store {
         return inner.endReason;
       },
     };
-  }
-
-  staleness(): StoreStaleness {
-    return this.#backend.staleness?.() ?? { stale: false };
   }
 
   async currentRevision(): Promise<Revision> {

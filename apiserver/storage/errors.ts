@@ -6,8 +6,6 @@ export type StorageErrorCode =
   | 'KeyExists'
   | 'Conflict'
   | 'InvalidPrecondition'
-  /** A fenced write (fence.ts) of a replica that no longer leads. */
-  | 'Fenced'
   | 'Expired'
   | 'InvalidObject'
   | 'Unreachable'

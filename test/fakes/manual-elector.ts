@@ -4,7 +4,6 @@ import type { LeaderElector, StartLeading, StopLeading } from '../../controllers
 
 export class ManualElector implements LeaderElector {
   readonly identity: string;
-  readonly leaseTtlSeconds = undefined;
   #start: StartLeading | undefined;
   #stop: StopLeading | undefined;
   #leadership: AbortController | undefined;
@@ -15,10 +14,6 @@ export class ManualElector implements LeaderElector {
 
   isLeader(): boolean {
     return this.#leadership !== undefined && !this.#leadership.signal.aborted;
-  }
-
-  async currentLeader(): Promise<string | undefined> {
-    return this.isLeader() ? this.identity : undefined;
   }
 
   runWhenLeader(start: StartLeading, stop: StopLeading): void {
