@@ -31,7 +31,8 @@ interface AxeViolation {
 }
 
 /**
- * Console errors and uncaught exceptions of a page, but the signed-out session probe (a 401 of /api/auth/me) and what
+ * Console errors and uncaught exceptions of a page, but the signed-out session probe (a 401 of /api/auth/me), requests
+ * Chromium aborted because the machine's network changed, and what
  * `expected` says the flow makes on purpose (a refused value, say).
  */
 export function watchErrors(page: Page, expected: (text: string, url: string) => boolean = () => false): string[] {
@@ -41,6 +42,10 @@ export function watchErrors(page: Page, expected: (text: string, url: string) =>
     if (message.type() !== 'error') return;
     const url = message.location().url;
     if (message.text().includes('status of 401') && url.endsWith('/api/auth/me')) return;
+    // Chromium aborts the requests in flight when the machine's network interfaces change, which the Docker engines of
+    // test files running beside this one do whenever they create or remove a container's veth pair: the machine's
+    // doing, not the page's (the page's own error handling shows and retries them).
+    if (message.text().includes('net::ERR_NETWORK_CHANGED')) return;
     if (expected(message.text(), url)) return;
     errors.push(`${message.text()} (${url})`);
   });
