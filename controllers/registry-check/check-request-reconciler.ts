@@ -12,7 +12,7 @@ import type { Container } from '../../schemas/generated/types.ts';
 import { splitKey, type Clock, type Lister, type ReconcileContext, type Reconciler } from '../runtime/index.ts';
 import type { RegistryReader } from '../registry/client.ts';
 import type { Stored } from '../stored.ts';
-import { parseImageReference, repoDigestsFor } from '../../domain/registry/reference.ts';
+import { checkedAnotherImage } from '../../domain/registry/checked-image.ts';
 import { BatchReader } from './batch-reader.ts';
 import type { ContainerChecker } from './container-checker.ts';
 
@@ -27,24 +27,6 @@ export interface CheckRequestReconcilerOptions {
   shareAnswersMs?: number;
   /** After each check (registry figures moved). */
   onChecked?: () => void;
-}
-
-/**
- * Whether the last check was of an image the container no longer runs: its local digest is neither among the
- * container's repo digests for that image's repository nor its image ID. False when it was never checked.
- */
-export function checkedAnotherImage(container: Pick<Container, 'status'> | undefined): boolean {
-  const status = container?.status;
-  const checked = status?.registryCheck?.localDigest;
-  if (checked === undefined || status?.image === undefined || status.image === '') return false;
-  if (status.imageID === checked) return false;
-  let digests: string[];
-  try {
-    digests = repoDigestsFor(parseImageReference(status.image), status.repoDigests ?? []);
-  } catch {
-    return false;
-  }
-  return !digests.includes(checked);
 }
 
 /** The requestedAt of a pending check request, if there is one. */

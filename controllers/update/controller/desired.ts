@@ -6,6 +6,7 @@ import type { Container, Operation, RollbackRequest, SettingsSpec, UpdateRequest
 import { parseDuration } from '../../../schemas/duration.ts';
 import { nextMaintenanceWindowStart, parseMaintenanceWindow } from '../../../schemas/maintenance-window.ts';
 import { parseImageReference, withTag } from '../../../domain/registry/reference.ts';
+import { checkedAnotherImage } from '../../../domain/registry/checked-image.ts';
 import type { UpdateDetails } from '../machine/operation.ts';
 
 /** Phases in which an operation is under way (the inventory controller keeps such a resource, too). */
@@ -65,7 +66,8 @@ function durationMs(text: string | undefined): number {
 function requestTarget(container: Container, request: UpdateRequest): { targetImage: string; targetDigest?: string } | { problem: string; reason: string } {
   const status = container.status ?? {};
   const current = status.image ?? '';
-  const found = status.registryCheck?.target?.image;
+  // A finding about another image than the one running is no target: "update now" then pulls the current reference.
+  const found = checkedAnotherImage(container) ? undefined : status.registryCheck?.target?.image;
   switch (request.reason ?? 'Manual') {
     case 'Manual':
       // Whatever the registry check found; without a finding, the current reference again (a moved tag is pulled).
@@ -100,6 +102,9 @@ function autoUpdate(container: Container, settings: SettingsSpec | undefined, no
   const check = status.registryCheck;
   const target = check?.target;
   if (check?.updateAvailable !== true || target === undefined) return { kind: 'none' };
+  // A finding about the image the container ran before (an update or rollback since): the registry check runs again
+  // at once, and its status write brings the container back here.
+  if (checkedAnotherImage(container)) return { kind: 'none' };
   if (avoided(status.operation, target.image, target.digest, check.lastChecked)) return { kind: 'none' };
   const checked = target.digest === undefined ? {} : { checkedDigest: target.digest };
   if (settings?.dryRun === true) return { kind: 'dryRun', targetImage: target.image, ...checked };

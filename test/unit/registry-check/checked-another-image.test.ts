@@ -2,7 +2,7 @@
 // update or a rollback (and must not fire again once the recheck recorded the new image, or it would loop).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkedAnotherImage } from '../../../controllers/registry-check/check-request-reconciler.ts';
+import { checkedAnotherImage } from '../../../domain/registry/checked-image.ts';
 import type { ContainerStatus } from '../../../schemas/generated/types.ts';
 
 const OLD = `sha256:${'a'.repeat(64)}`;
