@@ -28,7 +28,7 @@ import {
 } from '../../domain/docker/client.ts';
 import { modemOptions, type DockerEndpoint } from './endpoint.ts';
 import { demultiplexLogs, splitRawLogs } from './log-frames.ts';
-import { containerEventFrom, containerInspectFrom, engineInfoFrom, imageInspectFrom, imagePruneFrom, imageSummariesFrom, isRecord, summariesFrom } from './responses.ts';
+import { containerEventFrom, containerInspectFrom, engineInfoFrom, imageInspectFrom, isSwarmManagerInfo, imagePruneFrom, imageSummariesFrom, isRecord, summariesFrom } from './responses.ts';
 import { toDockerError } from './errors.ts';
 
 interface Request {
@@ -68,7 +68,15 @@ export class DockerodeClient implements DockerClient {
       this.#json({ method: 'GET', path: '/info', signal: options.signal, what: 'read engine info' }),
       this.#json({ method: 'GET', path: '/version', signal: options.signal, what: 'read engine version' }),
     ]);
-    return engineInfoFrom(info, version);
+    // A manager also says how many managers are reachable. A manager without quorum answers 503 here: the engine
+    // facts still count, without the figure.
+    const nodes = isSwarmManagerInfo(info)
+      ? await this.#json({ method: 'GET', path: '/nodes', signal: options.signal, what: 'list swarm nodes' }).catch((error: unknown) => {
+        if (error instanceof DockerError && error.code !== 'Aborted') return undefined;
+        throw error;
+      })
+      : undefined;
+    return engineInfoFrom(info, version, nodes);
   }
 
   async listContainers(options: CallOptions): Promise<ContainerSummary[]> {

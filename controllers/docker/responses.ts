@@ -26,7 +26,19 @@ function protocolError(what: string): DockerError {
   return new DockerError('Protocol', `the engine's answer to ${what} is not what the Docker API documents`);
 }
 
-export function engineInfoFrom(info: unknown, version: unknown): EngineInfo {
+/** The managers GET /nodes reports reachable; undefined for an answer that is not a node list. */
+export function reachableManagersFrom(nodes: unknown): number | undefined {
+  if (!Array.isArray(nodes)) return undefined;
+  return nodes.filter((node) => isRecord(node) && isRecord(node.ManagerStatus) && node.ManagerStatus.Reachability === 'reachable').length;
+}
+
+/** Whether `docker info` says the engine is a swarm manager (GET /nodes answers only there). */
+export function isSwarmManagerInfo(info: unknown): boolean {
+  const swarm = isRecord(info) && isRecord(info.Swarm) ? info.Swarm : {};
+  return swarm.LocalNodeState === 'active' && swarm.ControlAvailable === true;
+}
+
+export function engineInfoFrom(info: unknown, version: unknown, nodes?: unknown): EngineInfo {
   if (!isRecord(info) || typeof info.ID !== 'string') throw protocolError('GET /info');
   if (!isRecord(version) || typeof version.Version !== 'string' || typeof version.ApiVersion !== 'string') throw protocolError('GET /version');
   const swarm = isRecord(info.Swarm) ? info.Swarm : {};
@@ -47,6 +59,7 @@ export function engineInfoFrom(info: unknown, version: unknown): EngineInfo {
       ...(active && text(swarm.NodeID) !== '' ? { nodeID: text(swarm.NodeID) } : {}),
       ...(active && text(cluster.ID) !== '' ? { clusterID: text(cluster.ID) } : {}),
       ...(role === 'manager' && typeof swarm.Managers === 'number' ? { managers: count(swarm.Managers) } : {}),
+      ...(role === 'manager' && reachableManagersFrom(nodes) !== undefined ? { managersReachable: reachableManagersFrom(nodes) } : {}),
     },
     containers: { total: count(info.Containers), running, paused, stopped: count(info.ContainersStopped) },
     systemTime: systemTime(info.SystemTime),

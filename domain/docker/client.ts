@@ -32,7 +32,8 @@ export interface EngineInfo {
   os: string;
   arch: string;
   /** managers: docker info Swarm.Managers (the managers of the swarm), on a manager. */
-  swarm: { role: SwarmRole; nodeID?: string; clusterID?: string; managers?: number };
+  /** managersReachable: managers whose ManagerStatus.Reachability is "reachable" (GET /nodes on a manager). */
+  swarm: { role: SwarmRole; nodeID?: string; clusterID?: string; managers?: number; managersReachable?: number };
   containers: { total: number; running: number; paused: number; stopped: number };
   /** The engine's clock when it answered: `eventCursor(systemTime)` opens an event stream that misses nothing after it. */
   systemTime: Date;

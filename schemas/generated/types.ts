@@ -251,6 +251,10 @@ export interface HostStatus {
      * Managers of the swarm (docker info Swarm.Managers): how many a Vigil with several manager Hosts can fail over between.
      */
     managers?: number;
+    /**
+     * Managers the swarm reports reachable (GET /nodes, ManagerStatus.Reachability), read on a manager Host: fewer than a majority of managers means the swarm has lost its quorum and no service can be updated.
+     */
+    managersReachable?: number;
   };
   containers?: {
     total?: number;

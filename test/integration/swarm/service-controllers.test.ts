@@ -72,6 +72,7 @@ describe('Swarm controllers behind the REST facade', { timeout: 1_200_000 }, () 
     const host = (await api.resources.get('Host', undefined, 'local')) as unknown as Host;
     assert.equal(host.status?.swarm?.role, 'manager');
     assert.equal(host.status?.swarm?.managers, 1);
+    assert.equal(host.status?.swarm?.managersReachable, 1, 'the one manager reports itself reachable (GET /nodes)');
     assert.equal((await service('web'))?.status?.clusterID, host.status?.swarm?.clusterID);
 
     const list = await api.request('GET', '/api/services');
