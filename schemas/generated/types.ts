@@ -1806,6 +1806,8 @@ export interface SwarmServiceSpec {
    */
   ignoredVersions?: string[];
   rejectedUpdate?: RejectedUpdate;
+  notifyMode?: NotifyMode;
+  notifySnooze?: DurationWithDays;
   rollout?: RolloutPolicy;
   update?: ServiceUpdateRequest;
   rollback?: Request;
@@ -1903,6 +1905,7 @@ export interface SwarmServiceStatus {
   effective?: EffectiveSettings;
   registryCheck?: RegistryCheck;
   pendingUpdate?: PendingUpdate;
+  notify?: NotifyState;
   conditions?: Conditions;
 }
 export interface ServiceTask {
@@ -1991,6 +1994,14 @@ export interface NotificationEventPayload {
   containers: {
     name: string;
     host: string;
+    /**
+     * service: a Swarm service (name is the service's, host the manager Host it is read through); absent: a container.
+     */
+    kind?: 'service';
+    /**
+     * Swarm services: the swarm's cluster ID.
+     */
+    cluster?: string;
     image: string;
     currentVersion?: string;
     targetVersion?: string;

@@ -2,8 +2,9 @@
 // git, REST or Home Assistant ends in the same UpdateRecord and Container status, so it notifies the same way.
 // Each event carries a key that is stable across controller restarts (the UpdateRecord's name, the operation's
 // startedAt): the outbox names its deliveries after it, so deriving the same event twice cannot send it twice.
-import type { Container, UpdateRecord } from '../../../schemas/generated/types.ts';
+import type { Container, SwarmService, UpdateRecord } from '../../../schemas/generated/types.ts';
 import type { NotificationEventType, NotificationPayload, NotifiedContainer } from '../channels/sender.ts';
+import { serviceSubject, subjectFields } from './notify-subject.ts';
 
 export interface DerivedEvent {
   /** Stable across restarts: the outbox's dedupe key. */
@@ -35,6 +36,8 @@ export function eventFromRecord(record: UpdateRecord): DerivedEvent | undefined 
   const container: NotifiedContainer = {
     name: spec.containerName ?? spec.service ?? spec.container ?? name,
     host: spec.hostName ?? record.metadata.namespace ?? '',
+    // A Swarm service's rollout (controllers/swarm/service-record.ts) says so, as its update_available did.
+    ...(spec.type === 'service_update' || spec.type === 'service_rollback' ? { kind: 'service' as const } : {}),
     image: spec.newImage ?? spec.oldImage ?? '',
     ...(spec.oldImage === undefined ? {} : { currentVersion: tagOf(spec.oldImage) }),
     ...(spec.newImage === undefined ? {} : { targetVersion: tagOf(spec.newImage), targetTag: tagOf(spec.newImage), targetImage: spec.newImage }),
@@ -64,6 +67,34 @@ export function startedEvent(container: Container): DerivedEvent | undefined {
   };
   return {
     key: `started/${container.metadata.namespace ?? ''}/${container.metadata.name ?? ''}/${operation.startedAt}`,
+    payload: { type: 'update_started', timestamp: operation.startedAt, containers: [notified] },
+  };
+}
+
+/**
+ * update_started of a Swarm service: once per rollout Vigil follows (status.operation of kind update, keyed by its
+ * startedAt, which the service reconciler persists before it sends the update and keeps until the record is written).
+ */
+export function serviceStartedEvent(service: SwarmService): DerivedEvent | undefined {
+  const operation = service.status?.operation;
+  if (operation === undefined || operation.kind !== 'update') return undefined;
+  const subject = serviceSubject(service);
+  const from = operation.fromImage ?? subject.image;
+  const to = operation.toImage;
+  // The version the check found for the digest this rollout goes to, when it is that one (a moving tag: the same tag).
+  const target = subject.check?.target;
+  const version = target !== undefined && target.digest === operation.digest ? target.version : undefined;
+  const notified: NotifiedContainer = {
+    name: subject.name,
+    host: subject.host,
+    ...subjectFields(subject),
+    image: from.split('@')[0] ?? from,
+    ...(from === '' ? {} : { currentVersion: tagOf(from) }),
+    ...(to === undefined ? {} : { targetVersion: version ?? tagOf(to), targetTag: tagOf(to), targetImage: to }),
+    targetDigest: operation.digest,
+  };
+  return {
+    key: `started/${subject.id}/${operation.startedAt}`,
     payload: { type: 'update_started', timestamp: operation.startedAt, containers: [notified] },
   };
 }
