@@ -74,16 +74,22 @@ export function startedEvent(container: Container): DerivedEvent | undefined {
 /**
  * update_started of a Swarm service: once per rollout Vigil follows (status.operation of kind update, keyed by its
  * startedAt, which the service reconciler persists before it sends the update and keeps until the record is written).
+ * It is first seen in phase `sending`, before the target is resolved (no toImage, digest ''): the target is then the
+ * request the operation is for (spec.update.image, which an auto-update binds to the digest the check found), else the
+ * check's target (a request for the service's own moving tag).
  */
 export function serviceStartedEvent(service: SwarmService): DerivedEvent | undefined {
   const operation = service.status?.operation;
   if (operation === undefined || operation.kind !== 'update') return undefined;
   const subject = serviceSubject(service);
   const from = operation.fromImage ?? subject.image;
-  const to = operation.toImage;
+  const request = service.spec?.update;
+  const requested = request !== undefined && request.requestedAt === operation.requestedAt ? request.image : undefined;
+  const checked = subject.check?.target;
+  const to = operation.toImage ?? requested ?? checked?.image;
+  const digest = operation.digest !== '' ? operation.digest : ((to === undefined ? undefined : digestIn(to)) ?? (to === checked?.image ? checked?.digest : undefined));
   // The version the check found for the digest this rollout goes to, when it is that one (a moving tag: the same tag).
-  const target = subject.check?.target;
-  const version = target !== undefined && target.digest === operation.digest ? target.version : undefined;
+  const version = checked !== undefined && digest !== undefined && checked.digest === digest ? checked.version : undefined;
   const notified: NotifiedContainer = {
     name: subject.name,
     host: subject.host,
@@ -91,12 +97,18 @@ export function serviceStartedEvent(service: SwarmService): DerivedEvent | undef
     image: from.split('@')[0] ?? from,
     ...(from === '' ? {} : { currentVersion: tagOf(from) }),
     ...(to === undefined ? {} : { targetVersion: version ?? tagOf(to), targetTag: tagOf(to), targetImage: to }),
-    targetDigest: operation.digest,
+    ...(digest === undefined ? {} : { targetDigest: digest }),
   };
   return {
     key: `started/${subject.id}/${operation.startedAt}`,
     payload: { type: 'update_started', timestamp: operation.startedAt, containers: [notified] },
   };
+}
+
+/** The digest a reference is pinned to (`repo:tag@sha256:…`), if any. */
+function digestIn(image: string): string | undefined {
+  const at = image.indexOf('@');
+  return at === -1 ? undefined : image.slice(at + 1);
 }
 
 /** `image` with its tag replaced by `tag` (a registry port's colon is not a tag's). */

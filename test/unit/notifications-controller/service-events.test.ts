@@ -159,7 +159,9 @@ describe('version_available and update_started of a Swarm service', () => {
     const senders = recordingSenders();
     stack = await startNotifications(handle, senders);
     const startedAt = iso(handle.clock.now());
-    const operation = { kind: 'update' as const, startedAt, fromImage: `reg/web:1.0@${PINNED}`, toImage: 'reg/web:1.1@sha256:b11', digest: 'sha256:b11' };
+    // As the service reconciler writes it: first in phase sending, before the target is resolved, for spec.update.
+    await handle.registry.patch('SwarmService', undefined, 'web', 'merge', { spec: { update: { requestedAt: startedAt, requestedBy: 'vigil:auto-update', image: 'reg/web:1.1@sha256:b11' } } });
+    const operation = { kind: 'update' as const, startedAt, requestedAt: startedAt, fromImage: `reg/web:1.0@${PINNED}`, digest: '' };
     await setStatus({ registryCheck: available({ tag: '1.1', digest: 'sha256:b11' }, startedAt), operation: { ...operation, phase: 'sending' } });
     await eventually('update_started is sent', () => senders.sent.get('hook')?.length === 1);
     const started = senders.sent.get('hook')?.[0]?.payload;
@@ -168,7 +170,7 @@ describe('version_available and update_started of a Swarm service', () => {
       name: 'web', host: 'manager-1', kind: 'service', cluster: 'cluster-1', image: 'reg/web:1.0', currentVersion: '1.0',
       targetVersion: '1.1', targetTag: '1.1', targetImage: 'reg/web:1.1@sha256:b11', targetDigest: 'sha256:b11',
     });
-    await setStatus({ operation: { ...operation, phase: 'following' } });
+    await setStatus({ operation: { ...operation, phase: 'following', toImage: 'reg/web:1.1@sha256:b11', digest: 'sha256:b11' } });
     await stack.idle();
     await stack.stop();
     stack = await startNotifications(handle, senders);
