@@ -147,6 +147,7 @@ export function registerNotificationControllers(options: NotificationControllers
       client: manager.client,
       settings: settings.lister,
       containers: containers.lister,
+      services: services.lister,
       channels: channels.lister,
       outbox,
       clock: manager.clock,
