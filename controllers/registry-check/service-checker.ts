@@ -115,7 +115,9 @@ export class ServiceChecker {
         ...(status?.pendingUpdate === undefined ? {} : { pendingUpdate: status.pendingUpdate }),
         ...(status?.conditions === undefined ? {} : { conditions: status.conditions }),
       };
-      const next = statusWithCheck({ current, result, generation, now, refreshAfterMs: this.#options.refreshCheckedAfterMs ?? DEFAULT_REFRESH_CHECKED_AFTER_MS });
+      // every_scan notifies once per scan: each scan's lastChecked is written, as for a container (container-checker.ts).
+      const refreshAfterMs = status?.effective?.notifyMode?.value === 'every_scan' ? 0 : (this.#options.refreshCheckedAfterMs ?? DEFAULT_REFRESH_CHECKED_AFTER_MS);
+      const next = statusWithCheck({ current, result, generation, now, refreshAfterMs });
       return { ...(next.registryCheck === undefined ? {} : { registryCheck: next.registryCheck }), ...(next.pendingUpdate === undefined ? {} : { pendingUpdate: next.pendingUpdate }), ...(next.conditions === undefined ? {} : { conditions: next.conditions }) };
     };
     const cachedPart = part(service.status, service.metadata.generation);

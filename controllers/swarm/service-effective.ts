@@ -27,6 +27,8 @@ function overrides(spec: SwarmServiceSpec | undefined): ContainerSpec {
     ...(spec.versionScope === undefined ? {} : { versionScope: spec.versionScope }),
     ...(spec.includeTags === undefined ? {} : { includeTags: spec.includeTags }),
     ...(spec.excludeTags === undefined ? {} : { excludeTags: spec.excludeTags }),
+    ...(spec.notifyMode === undefined ? {} : { notifyMode: spec.notifyMode }),
+    ...(spec.notifySnooze === undefined ? {} : { notifySnooze: spec.notifySnooze }),
   };
 }
 

@@ -273,8 +273,8 @@ export class ServiceReconciler implements Reconciler {
 
 /**
  * `status` with the registry check's part as stored now: the scan writes registryCheck, pendingUpdate and the
- * UpdateAvailable condition (controllers/registry-check/service-checker.ts) while this pass runs from an older read,
- * and its whole-status write must not undo them.
+ * UpdateAvailable condition (controllers/registry-check/service-checker.ts), the notification controller status.notify,
+ * while this pass runs from an older read, and its whole-status write must not undo them.
  */
 function withCheckOf(stored: Status | undefined, status: Status): Status {
   const next: Status = { ...status };
@@ -282,6 +282,9 @@ function withCheckOf(stored: Status | undefined, status: Status): Status {
   delete next.pendingUpdate;
   if (stored?.registryCheck !== undefined) next.registryCheck = stored.registryCheck;
   if (stored?.pendingUpdate !== undefined) next.pendingUpdate = stored.pendingUpdate;
+  // status.notify is the notification controller's dedupe state: an older read must not bring back what it replaced.
+  delete next.notify;
+  if (stored?.notify !== undefined) next.notify = stored.notify;
   const available = findCondition(stored?.conditions, UPDATE_AVAILABLE);
   const others = (next.conditions ?? []).filter((condition) => condition.type !== UPDATE_AVAILABLE);
   next.conditions = available === undefined ? others : [...others, available];

@@ -1810,6 +1810,8 @@ export interface SwarmServiceSpec {
    */
   ignoredVersions?: string[];
   rejectedUpdate?: RejectedUpdate;
+  notifyMode?: NotifyMode;
+  notifySnooze?: DurationWithDays;
   rollout?: RolloutPolicy;
   update?: ServiceUpdateRequest;
   rollback?: Request;
@@ -1907,6 +1909,7 @@ export interface SwarmServiceStatus {
   effective?: EffectiveSettings;
   registryCheck?: RegistryCheck;
   pendingUpdate?: PendingUpdate;
+  notify?: NotifyState;
   conditions?: Conditions;
 }
 export interface ServiceTask {
@@ -1995,6 +1998,14 @@ export interface NotificationEventPayload {
   containers: {
     name: string;
     host: string;
+    /**
+     * service: a Swarm service (name is the service's, host the manager Host it is read through); absent: a container.
+     */
+    kind?: 'service';
+    /**
+     * Swarm services: the swarm's cluster ID.
+     */
+    cluster?: string;
     image: string;
     currentVersion?: string;
     targetVersion?: string;

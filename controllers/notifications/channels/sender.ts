@@ -24,6 +24,10 @@ export type NotificationSeverity = 'info' | 'success' | 'warning' | 'error';
 export interface NotifiedContainer {
   name: string;
   host: string;
+  /** `service` for a Swarm service (name is the service's, host the manager Host it is read through); absent: a container. */
+  kind?: 'service';
+  /** Swarm services: the swarm's cluster ID. */
+  cluster?: string;
   image: string;
   currentVersion?: string;
   targetVersion?: string;

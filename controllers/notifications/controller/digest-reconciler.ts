@@ -5,7 +5,7 @@
 //
 // The event is keyed by the slot or the request it is for, not by the time it was sent, so a crash between the
 // outbox and the status write re-derives the same key and the outbox keeps it to one delivery per channel.
-import type { Container, NotificationChannel, Settings, SettingsStatus } from '../../../schemas/generated/types.ts';
+import type { Container, NotificationChannel, Settings, SettingsStatus, SwarmService } from '../../../schemas/generated/types.ts';
 import type { ResourceClient } from '../../../apiserver/resources/client.ts';
 import { statusOf, writeStatus, type Clock, type Lister, type ReconcileContext, type ReconcileResult, type Reconciler } from '../../runtime/index.ts';
 import type { Stored } from '../../stored.ts';
@@ -23,6 +23,7 @@ export interface DigestReconcilerOptions {
   client: ResourceClient;
   settings: Lister<Stored<Settings>>;
   containers: Lister<Stored<Container>>;
+  services: Lister<Stored<SwarmService>>;
   channels: Lister<Stored<NotificationChannel>>;
   outbox: Outbox;
   clock: Clock;
@@ -52,7 +53,7 @@ export class DigestReconciler implements Reconciler {
 
     // A request is keyed by its requestedAt, a scheduled digest by its slot (a missed slot is sent once, now).
     const forTime = requested ? new Date(request.requestedAt) : schedule.enabled ? schedule.dueAt : now;
-    const digest = buildDigest(this.#options.containers.list(), Number.isNaN(forTime.getTime()) ? now : forTime);
+    const digest = buildDigest(this.#options.containers.list(), Number.isNaN(forTime.getTime()) ? now : forTime, this.#options.services.list());
     if (digest !== undefined) {
       const receivers = this.#options.channels.list().filter((channel) => channelReceives(channel, 'digest'));
       const result = await takeIn(digest.event, receivers, this.#options.outbox, this.#options.maxPending);

@@ -1,10 +1,11 @@
 // The notification events controller's keys name the resource an event comes from: `record:NS/NAME` for an
-// UpdateRecord, `container:NS/NAME` for a Container (one queue serves both, in the order their changes arrived).
+// UpdateRecord, `container:NS/NAME` for a Container, `service:NAME` for a SwarmService (cluster-scoped); one queue
+// serves all three, in the order their changes arrived.
 import { keyOf, splitKey } from '../../runtime/index.ts';
 
-export type EventSource = { kind: 'UpdateRecord' | 'Container'; namespace: string | undefined; name: string };
+export type EventSource = { kind: 'UpdateRecord' | 'Container' | 'SwarmService'; namespace: string | undefined; name: string };
 
-const PREFIXES = { UpdateRecord: 'record:', Container: 'container:' } as const;
+const PREFIXES = { UpdateRecord: 'record:', Container: 'container:', SwarmService: 'service:' } as const;
 
 export function eventSourceKey(kind: EventSource['kind'], object: { metadata: { namespace?: string | undefined; name?: string | undefined } }): string | undefined {
   const name = object.metadata.name;
@@ -13,7 +14,7 @@ export function eventSourceKey(kind: EventSource['kind'], object: { metadata: { 
 }
 
 export function parseEventSourceKey(key: string): EventSource {
-  for (const kind of ['UpdateRecord', 'Container'] as const) {
+  for (const kind of ['UpdateRecord', 'Container', 'SwarmService'] as const) {
     if (key.startsWith(PREFIXES[kind])) return { kind, ...splitKey(key.slice(PREFIXES[kind].length)) };
   }
   throw new Error(`not a notification event key: ${JSON.stringify(key)}`);

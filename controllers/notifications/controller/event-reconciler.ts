@@ -1,10 +1,12 @@
 // From the resources to the outbox (Alertmanager's first stages): each pass reads one UpdateRecord or Container from
 // the cache, derives its events with the pipeline's rules, takes each into the outbox (one NotificationDelivery per
 // receiving channel, persisted before any attempt) and only then records on the resource that it was emitted: the
-// `vigil.dev/notified` annotation of the UpdateRecord, `status.notify` of the Container. A crash between the two
+// `vigil.dev/notified` annotation of the UpdateRecord, `status.notify` of the Container or SwarmService (a service has
+// update_available, version_available and update_started as a container does, by the same rules, and no
+// container_state: Swarm restarts its tasks itself). A crash between the two
 // re-derives the event after the restart and the outbox's stable ids keep it to one delivery; a restart after both
 // finds the marker and sends nothing twice. An event no channel receives is neither sent nor marked.
-import type { Container, NotificationChannel, NotifyState, UpdateRecord } from '../../../schemas/generated/types.ts';
+import type { Container, NotificationChannel, NotifyState, SwarmService, UpdateRecord } from '../../../schemas/generated/types.ts';
 import type { ResourceClient } from '../../../apiserver/resources/client.ts';
 import { isApiError } from '../../../apiserver/resources/errors.ts';
 import { statusOf, writeStatus, type Clock, type Lister, type ReconcileContext, type Reconciler } from '../../runtime/index.ts';
@@ -12,9 +14,10 @@ import type { Stored } from '../../stored.ts';
 import { badStateOf, containerStateEvent } from '../pipeline/container-state.ts';
 import { channelReceives, takeIn, type IntakeResult } from '../pipeline/intake.ts';
 import type { Outbox } from '../pipeline/outbox.ts';
-import { decideUpdateAvailable } from '../pipeline/update-available.ts';
-import { decideVersionAvailable } from '../pipeline/version-available.ts';
-import { eventFromRecord, startedEvent, type DerivedEvent } from '../pipeline/update-events.ts';
+import { containerSubject, serviceSubject, type NotifySubject } from '../pipeline/notify-subject.ts';
+import { decideUpdateAvailableFor } from '../pipeline/update-available.ts';
+import { decideVersionAvailableFor } from '../pipeline/version-available.ts';
+import { eventFromRecord, serviceStartedEvent, startedEvent, type DerivedEvent } from '../pipeline/update-events.ts';
 import { objectKeyOf, parseEventSourceKey } from './event-keys.ts';
 
 /** Set on an UpdateRecord once its event is in the outbox of every channel that receives it (value: when). */
@@ -27,6 +30,7 @@ export interface EventReconcilerOptions {
   client: ResourceClient;
   records: Lister<Stored<UpdateRecord>>;
   containers: Lister<Stored<Container>>;
+  services: Lister<Stored<SwarmService>>;
   channels: Lister<Stored<NotificationChannel>>;
   outbox: Outbox;
   clock: Clock;
@@ -50,6 +54,11 @@ export class EventReconciler implements Reconciler {
     if (source.kind === 'UpdateRecord') {
       const record = this.#options.records.get(objectKeyOf(source));
       if (record !== undefined) await this.#record(record);
+      return;
+    }
+    if (source.kind === 'SwarmService') {
+      const service = this.#options.services.get(objectKeyOf(source));
+      if (service !== undefined) await this.#service(service);
       return;
     }
     const container = this.#options.containers.get(objectKeyOf(source));
@@ -91,22 +100,43 @@ export class EventReconciler implements Reconciler {
     }
   }
 
-  async #container(container: Stored<Container>): Promise<void> {
-    const now = new Date(this.#options.clock.now());
-    const previous = container.status?.notify ?? {};
+  /**
+   * update_started (once per operation: `startedAt` is its identity), update_available and version_available of a
+   * container or service; resolves with its next dedupe state.
+   */
+  async #updates(subject: NotifySubject, started: DerivedEvent | undefined, startedAt: string | undefined, now: Date): Promise<NotifyState> {
+    const previous = subject.notify ?? {};
     let next: NotifyState = { ...previous };
-
-    const started = startedEvent(container);
-    const startedAt = container.status?.operation?.startedAt;
     if (started !== undefined && startedAt !== undefined && previous.updateStartedNotified !== startedAt) {
       if (await this.#emit(started)) next = { ...next, updateStartedNotified: startedAt };
     }
 
-    const available = decideUpdateAvailable(container, now);
+    const available = decideUpdateAvailableFor(subject, now);
     if (available.notify && (await this.#emit(available.event))) next = { ...next, ...available.state };
 
-    const version = decideVersionAvailable(container, now);
+    const version = decideVersionAvailableFor(subject, now);
     if (version.notify && (await this.#emit(version.event))) next = { ...next, ...version.state };
+    return next;
+  }
+
+  async #service(service: Stored<SwarmService>): Promise<void> {
+    const name = service.metadata.name;
+    if (name === undefined || service.metadata.deletionTimestamp !== undefined) return;
+    const now = new Date(this.#options.clock.now());
+    const previous = service.status?.notify ?? {};
+    const next = await this.#updates(serviceSubject(service), serviceStartedEvent(service), service.status?.operation?.startedAt, now);
+    if (JSON.stringify(next) === JSON.stringify(previous)) return;
+    try {
+      await writeStatus(this.#options.client, 'SwarmService', undefined, name, (current) => ({ ...statusOf(current), notify: next }), { fieldManager: FIELD_MANAGER });
+    } catch (error) {
+      if (!isApiError(error, 'NotFound')) throw error;
+    }
+  }
+
+  async #container(container: Stored<Container>): Promise<void> {
+    const now = new Date(this.#options.clock.now());
+    const previous = container.status?.notify ?? {};
+    let next = await this.#updates(containerSubject(container), startedEvent(container), container.status?.operation?.startedAt, now);
 
     const bad = badStateOf(container);
     const marked = markedState(previous.stateNotified);

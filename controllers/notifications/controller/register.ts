@@ -1,5 +1,5 @@
 // The notification controllers, in one call for `vigil serve` (and for tests), leader-only like every controller:
-//   notification-events    UpdateRecords and Containers → derived events → the outbox (NotificationDelivery
+//   notification-events    UpdateRecords, Containers and SwarmServices → derived events → the outbox (NotificationDelivery
 //                          resources), then the emitted marker on the resource (event-reconciler.ts)
 //   notification-delivery  one key per NotificationChannel: its outbox sent in order with retries, then its status
 //                          (channel-reconciler.ts); woken by new deliveries, channel and Secret changes
@@ -7,7 +7,7 @@
 //   notification-digest    the digest on its schedule (Settings spec.digest) and on request (spec.sendDigest)
 // Off the scan and update paths: nothing here runs inside a scan or an update, they only write resources.
 import type { Registry as MetricsRegistry } from 'prom-client';
-import type { Container, NotificationChannel, NotificationDelivery, Secret, Settings, UpdateRecord } from '../../../schemas/generated/types.ts';
+import type { Container, NotificationChannel, NotificationDelivery, Secret, Settings, SwarmService, UpdateRecord } from '../../../schemas/generated/types.ts';
 import { keyOf, type Controller, type Manager, type Runnable } from '../../runtime/index.ts';
 import type { Stored } from '../../stored.ts';
 import { createSender } from '../channels/index.ts';
@@ -54,6 +54,7 @@ export function registerNotificationControllers(options: NotificationControllers
   const { manager } = options;
   const records = manager.informers.informerFor<Stored<UpdateRecord>>('UpdateRecord');
   const containers = manager.informers.informerFor<Stored<Container>>('Container');
+  const services = manager.informers.informerFor<Stored<SwarmService>>('SwarmService');
   const channels = manager.informers.informerFor<Stored<NotificationChannel>>('NotificationChannel');
   const secrets = manager.informers.informerFor<Stored<Secret>>('Secret');
   const settings = manager.informers.informerFor<Stored<Settings>>('Settings');
@@ -112,6 +113,7 @@ export function registerNotificationControllers(options: NotificationControllers
       client: manager.client,
       records: records.lister,
       containers: containers.lister,
+      services: services.lister,
       channels: channels.lister,
       outbox,
       clock: manager.clock,
@@ -123,16 +125,18 @@ export function registerNotificationControllers(options: NotificationControllers
     workers: 1,
     exists: (key) => {
       const source = parseEventSourceKey(key);
-      return (source.kind === 'UpdateRecord' ? records.lister : containers.lister).get(objectKeyOf(source)) !== undefined;
+      const lister = source.kind === 'UpdateRecord' ? records.lister : source.kind === 'SwarmService' ? services.lister : containers.lister;
+      return lister.get(objectKeyOf(source)) !== undefined;
     },
   });
   // Records are immutable: only a record not yet marked is worth a pass (the marker's own write is not).
   eventController.watch(records, (record) => (record.metadata.annotations?.[NOTIFIED_ANNOTATION] === undefined ? eventSourceKey('UpdateRecord', record) : undefined));
   eventController.watch(containers, (container) => eventSourceKey('Container', container));
+  eventController.watch(services, (service) => eventSourceKey('SwarmService', service));
 
   const resetController = manager.addController({
     name: 'notification-reset',
-    reconciler: new ResetReconciler({ client: manager.client, settings: settings.lister, containers: containers.lister }),
+    reconciler: new ResetReconciler({ client: manager.client, settings: settings.lister, containers: containers.lister, services: services.lister }),
     exists: () => true,
   });
   resetController.watch(settings, (object) => (object.metadata.name === SETTINGS_NAME ? SETTINGS_NAME : undefined));
@@ -143,6 +147,7 @@ export function registerNotificationControllers(options: NotificationControllers
       client: manager.client,
       settings: settings.lister,
       containers: containers.lister,
+      services: services.lister,
       channels: channels.lister,
       outbox,
       clock: manager.clock,

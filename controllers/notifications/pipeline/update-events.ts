@@ -2,8 +2,9 @@
 // git, REST or Home Assistant ends in the same UpdateRecord and Container status, so it notifies the same way.
 // Each event carries a key that is stable across controller restarts (the UpdateRecord's name, the operation's
 // startedAt): the outbox names its deliveries after it, so deriving the same event twice cannot send it twice.
-import type { Container, UpdateRecord } from '../../../schemas/generated/types.ts';
+import type { Container, SwarmService, UpdateRecord } from '../../../schemas/generated/types.ts';
 import type { NotificationEventType, NotificationPayload, NotifiedContainer } from '../channels/sender.ts';
+import { serviceSubject, subjectFields } from './notify-subject.ts';
 
 export interface DerivedEvent {
   /** Stable across restarts: the outbox's dedupe key. */
@@ -35,6 +36,8 @@ export function eventFromRecord(record: UpdateRecord): DerivedEvent | undefined 
   const container: NotifiedContainer = {
     name: spec.containerName ?? spec.service ?? spec.container ?? name,
     host: spec.hostName ?? record.metadata.namespace ?? '',
+    // A Swarm service's rollout (controllers/swarm/service-record.ts) says so, as its update_available did.
+    ...(spec.type === 'service_update' || spec.type === 'service_rollback' ? { kind: 'service' as const } : {}),
     image: spec.newImage ?? spec.oldImage ?? '',
     ...(spec.oldImage === undefined ? {} : { currentVersion: tagOf(spec.oldImage) }),
     ...(spec.newImage === undefined ? {} : { targetVersion: tagOf(spec.newImage), targetTag: tagOf(spec.newImage), targetImage: spec.newImage }),
@@ -66,6 +69,46 @@ export function startedEvent(container: Container): DerivedEvent | undefined {
     key: `started/${container.metadata.namespace ?? ''}/${container.metadata.name ?? ''}/${operation.startedAt}`,
     payload: { type: 'update_started', timestamp: operation.startedAt, containers: [notified] },
   };
+}
+
+/**
+ * update_started of a Swarm service: once per rollout Vigil follows (status.operation of kind update, keyed by its
+ * startedAt, which the service reconciler persists before it sends the update and keeps until the record is written).
+ * It is first seen in phase `sending`, before the target is resolved (no toImage, digest ''): the target is then the
+ * request the operation is for (spec.update.image, which an auto-update binds to the digest the check found), else the
+ * check's target (a request for the service's own moving tag).
+ */
+export function serviceStartedEvent(service: SwarmService): DerivedEvent | undefined {
+  const operation = service.status?.operation;
+  if (operation === undefined || operation.kind !== 'update') return undefined;
+  const subject = serviceSubject(service);
+  const from = operation.fromImage ?? subject.image;
+  const request = service.spec?.update;
+  const requested = request !== undefined && request.requestedAt === operation.requestedAt ? request.image : undefined;
+  const checked = subject.check?.target;
+  const to = operation.toImage ?? requested ?? checked?.image;
+  const digest = operation.digest !== '' ? operation.digest : ((to === undefined ? undefined : digestIn(to)) ?? (to === checked?.image ? checked?.digest : undefined));
+  // The version the check found for the digest this rollout goes to, when it is that one (a moving tag: the same tag).
+  const version = checked !== undefined && digest !== undefined && checked.digest === digest ? checked.version : undefined;
+  const notified: NotifiedContainer = {
+    name: subject.name,
+    host: subject.host,
+    ...subjectFields(subject),
+    image: from.split('@')[0] ?? from,
+    ...(from === '' ? {} : { currentVersion: tagOf(from) }),
+    ...(to === undefined ? {} : { targetVersion: version ?? tagOf(to), targetTag: tagOf(to), targetImage: to }),
+    ...(digest === undefined ? {} : { targetDigest: digest }),
+  };
+  return {
+    key: `started/${subject.id}/${operation.startedAt}`,
+    payload: { type: 'update_started', timestamp: operation.startedAt, containers: [notified] },
+  };
+}
+
+/** The digest a reference is pinned to (`repo:tag@sha256:…`), if any. */
+function digestIn(image: string): string | undefined {
+  const at = image.indexOf('@');
+  return at === -1 ? undefined : image.slice(at + 1);
 }
 
 /** `image` with its tag replaced by `tag` (a registry port's colon is not a tag's). */

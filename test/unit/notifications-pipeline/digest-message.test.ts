@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Container, ContainerStatus } from '../../../schemas/generated/types.ts';
+import type { Container, ContainerStatus, SwarmService, SwarmServiceStatus } from '../../../schemas/generated/types.ts';
 import { buildDigest, digestContainer, formatWaited } from '../../../controllers/notifications/pipeline/digest-message.ts';
 import { renderMessage } from '../../../controllers/notifications/pipeline/render.ts';
 
@@ -93,5 +93,21 @@ describe('digest message', () => {
     assert.equal(formatWaited('2026-03-03T09:00:00Z', '2026-03-10T09:00:00Z'), '7d');
     assert.equal(formatWaited('2026-03-10T10:00:00Z', '2026-03-10T09:00:00Z'), '0m', 'a wait seen in the future is no wait');
     assert.equal(formatWaited('never', '2026-03-10T09:00:00Z'), undefined);
+  });
+
+  it('lists Swarm services by the same rules (kind service), digest_only included, muted and stale checks left out', () => {
+    const service = (name: string, mode: 'default' | 'digest_only' | 'muted', pinned = `sha256:${'a'.repeat(64)}`): SwarmService => {
+      const status = available('reg/api:1.0', { tag: '1.1' }, '2026-03-09T09:00:00Z', mode);
+      return { apiVersion: 'vigil.dev/v1alpha1', kind: 'SwarmService', metadata: { name }, status: { host: 'manager-1', clusterID: 'c1', image: 'reg/api:1.0', digest: pinned, registryCheck: { ...status.registryCheck, lastChecked: '2026-03-10T08:00:00Z' }, ...(status.effective === undefined ? {} : { effective: status.effective }) } satisfies SwarmServiceStatus };
+    };
+    const digest = buildDigest([container('web', 'local', available('nginx:1.25', { tag: '1.27' }, '2026-03-07T05:00:00Z'))], NOW, [
+      service('api', 'digest_only'),
+      service('quiet', 'muted'),
+      service('moved', 'default', `sha256:${'d'.repeat(64)}`),
+    ]);
+    assert.deepEqual(digest?.event.payload.containers.map((entry) => [entry.kind ?? 'container', entry.host, entry.name, entry.targetVersion, entry.cluster]), [
+      ['container', 'local', 'web', '1.27', undefined],
+      ['service', 'manager-1', 'api', '1.1', 'c1'],
+    ]);
   });
 });

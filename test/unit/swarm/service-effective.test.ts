@@ -34,4 +34,12 @@ describe('serviceEffective', () => {
     const bad = serviceEffective({ ...base, spec: undefined, labels: { 'sentinel.semver': 'sideways' }, policies: [] });
     assert.equal(bad.invalidLabels[0]?.label, 'sentinel.semver');
   });
+
+  test('spec.notifyMode and spec.notifySnooze of a service beat a policy, as a Container spec\'s do', () => {
+    const policies = [policy('all', { notifyMode: 'every_scan' })];
+    assert.deepEqual(serviceEffective({ ...base, spec: undefined, labels: {}, policies }).effective.notifyMode, { value: 'every_scan', source: 'updatePolicy/all' });
+    const own = serviceEffective({ ...base, spec: { notifyMode: 'muted', notifySnooze: '2d' }, labels: {}, policies });
+    assert.deepEqual(own.effective.notifyMode, { value: 'muted', source: 'spec' });
+    assert.deepEqual(own.effective.notifySnooze, { value: '2d', source: 'spec' });
+  });
 });
