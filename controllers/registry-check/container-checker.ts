@@ -44,6 +44,11 @@ export interface ContainerCheckerOptions {
 export interface CheckJob {
   key: string;
   handles?: string;
+  /**
+   * The container as a consistent read of the store showed it, for a check that must not miss what the cache has not
+   * seen yet (a requested scan): the check starts from whichever of it and the cache is newer.
+   */
+  seen?: Stored<Container>;
 }
 
 export interface BatchOptions {
@@ -82,7 +87,7 @@ export class ContainerChecker {
   async checkBatch(jobs: readonly CheckJob[], options: BatchOptions): Promise<BatchSummary> {
     const groups = new Map<string, CheckJob[]>();
     for (const job of jobs) {
-      const image = this.#options.containers.get(job.key)?.status?.image ?? '';
+      const image = this.#current(job)?.status?.image ?? '';
       const group = groups.get(image);
       if (group === undefined) groups.set(image, [job]);
       else group.push(job);
@@ -145,7 +150,7 @@ export class ContainerChecker {
 
   async #check(job: CheckJob, options: Omit<BatchOptions, 'concurrency'>, checked: () => void): Promise<CheckOutcome | undefined> {
     const { namespace, name } = splitKey(job.key);
-    const cached = this.#options.containers.get(job.key);
+    const cached = this.#current(job);
     if (cached === undefined) return undefined;
     const platform = platformOf(namespace === undefined ? undefined : this.#options.hosts.get(namespace));
     const input = checkInputOf(cached, platform);
@@ -178,6 +183,14 @@ export class ContainerChecker {
     }
     if (final.error !== undefined) this.#options.logger.debug({ container: job.key, outcome: final.outcome, error: final.error.message }, 'registry check failed');
     return final.outcome;
+  }
+
+  /** The newer of the cached container and the one the job carries (store revisions only grow). */
+  #current(job: CheckJob): Stored<Container> | undefined {
+    const cached = this.#options.containers.get(job.key);
+    if (job.seen === undefined) return cached;
+    if (cached === undefined) return job.seen;
+    return Number(cached.metadata.resourceVersion) >= Number(job.seen.metadata.resourceVersion) ? cached : job.seen;
   }
 
   /** The status `container` gets from `result`. */

@@ -71,7 +71,7 @@ export class ScanScheduler implements Reconciler {
     const settings = this.#options.settings.get(SETTINGS_KEY);
     const spec = settings?.spec;
     const startedAt = context.clock.now();
-    const plan = this.#plan(spec, settings?.status, startedAt);
+    const plan = this.#plan(spec, settings?.status, startedAt, await this.#containersToPlan(spec, settings?.status));
     if (!plan.full && plan.jobs.length === 0) {
       await this.#writeStatus(spec, { scanning: false }, startedAt);
       return this.#requeue(spec, startedAt);
@@ -125,14 +125,32 @@ export class ScanScheduler implements Reconciler {
     return this.#requeue(spec, finishedAt);
   }
 
-  #plan(spec: SettingsSpec | undefined, status: SettingsStatus | undefined, now: number): Plan {
+  /**
+   * The containers a pass plans over: the cache, except for a requested scan ("scan now"), which must check every
+   * container that exists when it is asked for. The Settings event that brings the request can overtake the Container
+   * watch (a watch being resumed, a loaded machine), so a container started just before the request may not be cached
+   * yet: a consistent list of the store fills the gap, and the newer of listed and cached is used.
+   */
+  async #containersToPlan(spec: SettingsSpec | undefined, status: SettingsStatus | undefined): Promise<{ container: Stored<Container>; seen?: Stored<Container> }[]> {
+    const cached = this.#options.containers.list();
+    if (pendingScanRequest(spec, status) === undefined) return cached.map((container) => ({ container }));
+    const listed = (await this.#options.client.list('Container')).items as Stored<Container>[];
+    const byKey = new Map(cached.map((container) => [keyOf(container), container]));
+    return listed.map((seen) => {
+      const known = byKey.get(keyOf(seen));
+      const container = known !== undefined && Number(known.metadata.resourceVersion) >= Number(seen.metadata.resourceVersion) ? known : seen;
+      return { container, seen };
+    });
+  }
+
+  #plan(spec: SettingsSpec | undefined, status: SettingsStatus | undefined, now: number, containers: readonly { container: Stored<Container>; seen?: Stored<Container> }[]): Plan {
     const timing = scanTiming(spec);
     const requested = pendingScanRequest(spec, status);
     const dueAt = nextScanAt(timing, this.#lastScan(status), now);
     const full = requested !== undefined || (dueAt !== undefined && dueAt <= now);
     const jobs: CheckJob[] = [];
     let skipped = 0;
-    for (const container of this.#options.containers.list()) {
+    for (const { container, seen } of containers) {
       const key = keyOf(container);
       const eligible = scanSkipReason(container, spec, this.#hostPaused(container)) === undefined;
       const own = ownSchedule(container);
@@ -141,7 +159,7 @@ export class ScanScheduler implements Reconciler {
       else if (requested !== undefined) due = true;
       else if (own !== undefined) due = !timing.paused && (containerDueAt(own, this.#lastChecked(key, container), now) ?? Number.POSITIVE_INFINITY) <= now;
       else due = full;
-      if (due) jobs.push({ key });
+      if (due) jobs.push(seen === undefined ? { key } : { key, seen });
       else if (full) skipped += 1;
     }
     return { jobs, full, requested, skipped };

@@ -85,8 +85,15 @@ export async function container(api: ResourceRegistry, namespace: string, name: 
 }
 
 export async function containerWhere(api: ResourceRegistry, namespace: string, name: string, what: string, check: (container: Container) => boolean, timeoutMs = 30_000): Promise<Container> {
-  return (await within(timeoutMs, `${namespace}/${name}: ${what}`, async () => {
-    const found = await container(api, namespace, name);
-    return found !== undefined && check(found) ? found : undefined;
-  })).value;
+  let last: Container | undefined;
+  try {
+    return (await within(timeoutMs, `${namespace}/${name}: ${what}`, async () => {
+      last = await container(api, namespace, name);
+      return last !== undefined && check(last) ? last : undefined;
+    })).value;
+  } catch (error) {
+    // Say what the container last looked like, so that a failure in CI can be understood from its log alone.
+    const seen = last === undefined ? 'not found' : JSON.stringify({ state: last.status?.state, image: last.status?.image, registryCheck: last.status?.registryCheck });
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; last seen: ${seen}`, { cause: error });
+  }
 }

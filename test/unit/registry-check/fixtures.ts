@@ -26,6 +26,7 @@ export interface CheckStack {
   clock: FakeClock;
   api: ResourceRegistry;
   registry: FakeRegistry;
+  manager: Manager;
   controllers: RegistryCheckControllers;
   /** Waits until no controller has a key queued or in flight (delayed keys aside). */
   idle(): Promise<void>;
@@ -58,6 +59,7 @@ export async function startCheckStack(options: CheckStackOptions = {}): Promise<
     clock,
     api,
     registry,
+    manager,
     controllers,
     idle,
     advance: async (ms) => {
