@@ -2,7 +2,7 @@
 // runs every test file with node:test. Daemons are started by the tests themselves in private temporary folders.
 // Usage: npm test [-- FILE...]   (no files: every test under test/unit and test/integration)
 import { spawnSync } from 'node:child_process';
-import { globSync } from 'node:fs';
+import { existsSync, globSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { provisionTestbed, projectRoot } from './testbed/provision.ts';
@@ -31,10 +31,10 @@ step('generated files are current', nodeBinary, ['schemas/tools/generate.ts', '-
 const files =
   requested.length > 0
     ? requested
-    : [
+    : longestFirst([
         ...globSync('test/unit/**/*.test.ts', { cwd: projectRoot }),
         ...globSync('test/integration/**/*.test.ts', { cwd: projectRoot }),
-      ].sort();
+      ]);
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
@@ -52,8 +52,35 @@ step('tests', nodeBinary, [
   `--test-concurrency=${concurrency}`,
   // No test may hang the run: CI has a hard limit.
   '--test-timeout=600000',
+  // The spec output for people, and each file's time for the order of the next runs (see longestFirst).
+  '--test-reporter-destination=stdout',
+  '--test-reporter=./test/file-durations-reporter.ts',
+  `--test-reporter-destination=${join('.testbed', 'test-durations.json')}`,
   ...files.map((file) => relative(projectRoot, join(projectRoot, file))),
 ]);
+
+/**
+ * The files in the order they start: longest first, by the times in test/durations.json (a run's
+ * .testbed/test-durations.json, copied there). Files start in the order given, `concurrency` at a time, so a long file
+ * started last keeps the run going alone on one slot while the others are idle; longest first leaves the short ones to
+ * fill the slots at the end (the classic longest-processing-time rule). A file not listed yet is taken for a long one:
+ * it starts early rather than late. Ties keep the alphabetical order, so the order is the same on every machine.
+ */
+function longestFirst(paths: string[]): string[] {
+  const known = recordedDurations();
+  const unknown = Number.POSITIVE_INFINITY;
+  return paths.sort().map((file, index) => ({ file, index, seconds: known.get(file) ?? unknown }))
+    .sort((a, b) => (b.seconds === a.seconds ? a.index - b.index : b.seconds - a.seconds))
+    .map((entry) => entry.file);
+}
+
+function recordedDurations(): Map<string, number> {
+  const path = join(projectRoot, 'test', 'durations.json');
+  if (!existsSync(path)) return new Map();
+  const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  if (typeof parsed !== 'object' || parsed === null) throw new Error(`${path} must hold one object { file: seconds }`);
+  return new Map(Object.entries(parsed).filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
+}
 
 function testConcurrency(): number {
   const raw = process.env.VIGIL_TEST_CONCURRENCY;
