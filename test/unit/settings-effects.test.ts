@@ -76,8 +76,14 @@ const EFFECTS: Record<string, Effect> = {
   ] },
   updateConcurrency: { proofs: [{ file: ORDER, title: 'at most Settings.updateConcurrency updates run at once, and all of them end' }] },
   maintenanceWindow: { proofs: [{ file: UPDATE, title: 'a maintenance window across a weekend (Fri 22:00-Mon 06:00) holds an auto-update until Friday 22:00' }] },
-  stackOrder: { issue: 20, use: 'the dashboard orders its stack groups by it' },
-  dashboardColumns: { issue: 20, use: 'the dashboard shows these columns of the container list' },
+  stackOrder: { proofs: [
+    { file: 'test/unit/web/container-layout.test.ts', title: 'stacks in the saved order first, the others by name, no stack last; unknown and repeated names ignored' },
+    { file: 'test/integration/dashboard/containers-layout.test.ts', title: 'hosts and stacks group the list; Move buttons save stackOrder; a resource-API change reorders the page live' },
+  ] },
+  dashboardColumns: { proofs: [
+    { file: 'test/unit/web/container-layout.test.ts', title: 'columns: absent or empty shows all; unknown keys are ignored; a chosen subset shows only it' },
+    { file: 'test/integration/dashboard/containers-layout.test.ts', title: 'the column chooser saves dashboardColumns and the list shows only those columns' },
+  ] },
   composeSync: { proofs: [
     { file: 'test/integration/update/compose-sync.test.ts', title: 'compose sync: rewrites the compose file after an update and compose keeps the new version' },
     { file: 'test/integration/update/compose-sync.test.ts', title: 'compose sync: with sync off the compose file is untouched' },

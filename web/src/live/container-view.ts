@@ -20,15 +20,35 @@ export interface ContainerRow {
   health: string;
   lastChecked: string | undefined;
   operation: Operation | undefined;
+  /** The spec fields git owns (field manager vigil-gitops): the REST API refuses to change them (409). */
+  gitFields: ReadonlySet<string>;
+  /** The ManifestSource the container comes from (its label), if any. */
+  manifestSource: string | undefined;
 }
 
 export const NO_STACK = '(no stack)';
+/** The GitOps controller's field manager and the label naming the ManifestSource (controllers/gitops). */
+const GITOPS_FIELD_MANAGER = 'vigil-gitops';
+const MANIFEST_SOURCE_LABEL = 'vigil.dev/manifest-source';
 const LOCAL_HOST = 'local';
 
 function tagOf(image: string): string {
   const slash = image.lastIndexOf('/');
   const colon = image.lastIndexOf(':');
   return colon > slash ? image.slice(colon + 1) : 'latest';
+}
+
+/** The top-level spec fields whose owner in managedFields is the GitOps controller. */
+export function gitOwnedSpecFields(container: Container): Set<string> {
+  const owned = new Set<string>();
+  for (const entry of container.metadata.managedFields ?? []) {
+    if (entry.manager !== GITOPS_FIELD_MANAGER) continue;
+    const fields: unknown = entry.fieldsV1;
+    const spec: unknown = typeof fields === 'object' && fields !== null ? (fields as Record<string, unknown>)['f:spec'] : undefined;
+    if (typeof spec !== 'object' || spec === null) continue;
+    for (const key of Object.keys(spec)) if (key.startsWith('f:')) owned.add(key.slice(2));
+  }
+  return owned;
 }
 
 export function rowOf(container: Container): ContainerRow {
@@ -64,5 +84,7 @@ export function rowOf(container: Container): ContainerRow {
     health: status.health ?? 'none',
     lastChecked: check?.lastChecked,
     operation: status.operation,
+    gitFields: gitOwnedSpecFields(container),
+    manifestSource: container.metadata.labels?.[MANIFEST_SOURCE_LABEL],
   };
 }

@@ -1,12 +1,16 @@
-// Containers, grouped by compose stack with counts, live from the Container informer. Search and filters live in the
-// URL (#/containers?q=…&state=…), and the stat cards count the filtered list, so they always agree with what is shown.
+// Containers, grouped by host (when there are several) and compose stack with counts, live from the Container
+// informer; stack order and columns from Settings (containers/layout.ts). Search and filters live in the URL
+// (#/containers?q=…&state=…), and the stat cards count the filtered list, so they always agree with what is shown.
 import { postJson } from '../api/http.ts';
 import { can } from '../api/session.ts';
 import { ActionButton } from '../components/action-button.tsx';
 import { SeverityChip, StateChip } from '../components/chips.tsx';
-import { NO_STACK, rowOf, type ContainerRow } from '../live/container-view.ts';
-import { containers } from '../live/stores.ts';
+import { rowOf, type ContainerRow } from '../live/container-view.ts';
+import { containers, settings } from '../live/stores.ts';
 import { hrefOf, location, setQuery } from '../router.ts';
+import { ColumnChooser } from './containers/column-chooser.tsx';
+import { COLUMNS, groupRows, orderedStacks, visibleColumns, type ColumnKey } from './containers/layout.ts';
+import { StackHeader } from './containers/stack-header.tsx';
 
 const POLICIES = ['auto', 'manual', 'pinned'];
 
@@ -23,14 +27,6 @@ function matches(row: ContainerRow, query: URLSearchParams): boolean {
   return stack === '' || row.stack === stack;
 }
 
-function groupByStack(rows: ContainerRow[]): Array<[string, ContainerRow[]]> {
-  const groups = new Map<string, ContainerRow[]>();
-  for (const row of rows) groups.set(row.stack, [...(groups.get(row.stack) ?? []), row]);
-  for (const list of groups.values()) list.sort((a, b) => a.dockerName.localeCompare(b.dockerName));
-  // Stacks by name, the containers of no stack last.
-  return [...groups.entries()].sort(([a], [b]) => (a === NO_STACK ? 1 : b === NO_STACK ? -1 : a.localeCompare(b)));
-}
-
 function Filter({ name, label, options }: { name: string; label: string; options: string[] }) {
   return (
     <label class="filter">
@@ -44,6 +40,11 @@ function Filter({ name, label, options }: { name: string; label: string; options
 }
 
 function PolicyCell({ row }: { row: ContainerRow }) {
+  if (row.gitFields.has('policy')) {
+    // The REST API would refuse the change (409): git would restore it on the next sync.
+    const source = row.manifestSource === undefined ? 'git' : `git (ManifestSource ${row.manifestSource})`;
+    return <span title={`set in ${source}: change it in the manifests`}>{row.policy} <span class="chip git">git</span></span>;
+  }
   if (!can('containers.manage')) return <span>{row.policy}</span>;
   return (
     <span class="policy">
@@ -59,18 +60,23 @@ function PolicyCell({ row }: { row: ContainerRow }) {
   );
 }
 
-function Row({ row }: { row: ContainerRow }) {
+function Row({ row, columns }: { row: ContainerRow; columns: ReadonlySet<ColumnKey> }) {
   return (
     <tr data-container={row.dockerName}>
-      <td data-label="Name"><a href={hrefOf(`/containers/${row.namespace}/${row.resourceName}`)}>{row.dockerName}</a></td>
-      <td data-label="Image" class="image">{row.image}</td>
-      <td data-label="Version">{row.version}</td>
-      <td data-label="Update">{row.update === undefined ? <span class="muted">up to date</span> : <>{row.update.target} <SeverityChip severity={row.update.severity} /></>}</td>
-      <td data-label="Policy"><PolicyCell row={row} /></td>
-      <td data-label="State"><StateChip state={row.state} health={row.health} />{row.operation !== undefined && <span class="chip op">{row.operation.type}: {row.operation.phase}</span>}</td>
-      <td data-label="Actions">
-        {can('containers.update') && <ActionButton label="Check" run={() => postJson(`api/check/${encodeURIComponent(row.restKey)}`)} done={`checked ${row.dockerName}`} />}
+      <td data-label="Name">
+        <a href={hrefOf(`/containers/${row.namespace}/${row.resourceName}`)}>{row.dockerName}</a>
+        {row.manifestSource !== undefined && <span class="chip git" title={`declared in ManifestSource ${row.manifestSource}`}>git</span>}
       </td>
+      {columns.has('image') && <td data-label="Image" class="image">{row.image}</td>}
+      {columns.has('version') && <td data-label="Version">{row.version}</td>}
+      {columns.has('update') && <td data-label="Update">{row.update === undefined ? <span class="muted">up to date</span> : <>{row.update.target} <SeverityChip severity={row.update.severity} /></>}</td>}
+      {columns.has('policy') && <td data-label="Policy"><PolicyCell row={row} /></td>}
+      {columns.has('status') && <td data-label="State"><StateChip state={row.state} health={row.health} />{row.operation !== undefined && <span class="chip op">{row.operation.type}: {row.operation.phase}</span>}</td>}
+      {columns.has('actions') && (
+        <td data-label="Actions">
+          {can('containers.update') && <ActionButton label="Check" run={() => postJson(`api/check/${encodeURIComponent(row.restKey)}`)} done={`checked ${row.dockerName}`} />}
+        </td>
+      )}
     </tr>
   );
 }
@@ -80,6 +86,11 @@ export function ContainersPage() {
   const query = location.value.query;
   const rows = all.filter((row) => matches(row, query));
   const stacks = [...new Set(all.map((row) => row.stack))].sort();
+  const spec = settings.items.value.get('/default')?.spec;
+  const columns = visibleColumns(spec?.dashboardColumns);
+  // The saved order is global: moving a stack reorders it among all the stacks on every host.
+  const shownOrder = orderedStacks(all.map((row) => row.stack), spec?.stackOrder);
+  const groups = groupRows(rows, spec?.stackOrder);
   const stats = [
     ['Containers', rows.length],
     ['Running', rows.filter((row) => row.state === 'running').length],
@@ -101,15 +112,21 @@ export function ContainersPage() {
         <Filter name="update" label="Update" options={['major', 'minor', 'patch', 'digest', 'none']} />
         <Filter name="policy" label="Policy" options={POLICIES} />
         <Filter name="stack" label="Stack" options={stacks} />
+        <ColumnChooser visible={columns} />
       </div>
       {rows.length === 0 && <p class="muted">No container matches.</p>}
-      {groupByStack(rows).map(([stack, list]) => (
-        <section key={stack} class="group" aria-label={`Stack ${stack}`}>
-          <h2>{stack} <span class="count">{list.length}</span></h2>
-          <table class="list">
-            <thead><tr><th>Name</th><th>Image</th><th>Version</th><th>Update</th><th>Policy</th><th>State</th><th>Actions</th></tr></thead>
-            <tbody>{list.map((row) => <Row key={row.key} row={row} />)}</tbody>
-          </table>
+      {groups.map((group) => (
+        <section key={group.host} class="host-group" aria-label={groups.length > 1 ? `Host ${group.host}` : undefined}>
+          {groups.length > 1 && <h2 class="host-header">Host {group.host} <span class="count">{group.stacks.reduce((sum, stack) => sum + stack.rows.length, 0)}</span></h2>}
+          {group.stacks.map(({ stack, rows: list }) => (
+            <section key={stack} class="group" aria-label={`Stack ${stack}${groups.length > 1 ? ` on ${group.host}` : ''}`}>
+              <StackHeader stack={stack} rows={list} shownOrder={shownOrder} nested={groups.length > 1} />
+              <table class="list">
+                <thead><tr><th>Name</th>{COLUMNS.filter((column) => columns.has(column.key)).map((column) => <th key={column.key}>{column.label}</th>)}</tr></thead>
+                <tbody>{list.map((row) => <Row key={row.key} row={row} columns={columns} />)}</tbody>
+              </table>
+            </section>
+          ))}
         </section>
       ))}
     </>
