@@ -3,6 +3,7 @@
 import { useEffect } from 'preact/hooks';
 import { can, logout, me, session } from './api/session.ts';
 import { Toasts } from './components/toasts.tsx';
+import { announceOutcomes } from './live/outcome-toasts.ts';
 import { connection, startInformers, stopInformers } from './live/stores.ts';
 import { SetupPage } from './pages/setup.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
@@ -18,7 +19,11 @@ function ConnectionIndicator() {
 function Shell() {
   useEffect(() => {
     startInformers();
-    return stopInformers;
+    const stopAnnouncing = announceOutcomes();
+    return () => {
+      stopAnnouncing();
+      stopInformers();
+    };
   }, []);
   const path = location.value.path;
   let page = <p>No page at {path}.</p>;

@@ -1,7 +1,7 @@
 // The dashboard end to end in Debian's Chromium (playwright-core, headless) against a real `vigil serve` child on a
 // real Docker engine and registry: sign-in through the form, a container started with `docker run` appearing
 // without a reload (the informer's watch), check → queue → approve → the container running the new image, a
-// resource-API patch showing on the page, a viewer seeing no action buttons, the 390×844 viewport, axe-core with no
+// resource-API patch showing on the page, the update's outcome toast from its UpdateRecord, a viewer seeing no action buttons, the 390×844 viewport, axe-core with no
 // serious or critical violation, and no console error. Screenshots: see browser.ts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -86,6 +86,8 @@ describe('the dashboard in a real browser', () => {
     await page.getByRole('region', { name: 'Plan' }).getByText('web: 1.0.0 → 1.1.0').waitFor({ timeout: deadlines.request });
     await page.screenshot({ path: screenshot('queue-desktop') });
     await page.getByRole('button', { name: 'Run plan' }).click();
+    // The outcome is announced from the UpdateRecord the update controller writes (a typed event), not from the click.
+    await page.locator('.toast').filter({ hasText: /^Updated web to / }).waitFor({ timeout: deadlines.containerCondition });
     await page.getByText('Nothing waits for approval.').waitFor({ timeout: deadlines.containerCondition });
     const deadline = Date.now() + deadlines.containerCondition;
     while ((await bed.engine.docker(['inspect', '--format', '{{.Image}}', 'web']).catch(() => '')).trim() !== newImageID) {
