@@ -47,11 +47,7 @@ function Shell() {
         <ConnectionIndicator />
         {user?.auth_enabled === true && (
           <span class="account">
-            {user.username} ({user.role_id}) <button type="button" class="btn" onClick={() => {
-              // Watches stop before the session ends, so none of them is refused (401) on its way out.
-              stopInformers();
-              void logout();
-            }}>Sign out</button>
+            {user.username} ({user.role_id}) <button type="button" class="btn" onClick={() => void logout()}>Sign out</button>
           </span>
         )}
       </header>

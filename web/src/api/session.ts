@@ -53,7 +53,18 @@ export async function setup(setupToken: string, username: string, password: stri
   await refreshSession();
 }
 
+/**
+ * Signs out. The signed-in pages go first, and with them their watches and reads (a page that read again because an
+ * informer emptied would be refused with a 401 on its way out); then the server ends the session. If it could not,
+ * the page shows the session as the server still has it.
+ */
 export async function logout(): Promise<void> {
-  await postJson('logout');
   session.value = { state: 'signed-out' };
+  // Preact renders on a later tick: after this one the Shell is unmounted and its effects are cleaned up.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  try {
+    await postJson('logout');
+  } catch {
+    await refreshSession();
+  }
 }

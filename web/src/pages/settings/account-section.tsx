@@ -1,4 +1,4 @@
-// The signed-in user's own account (every role): password change, API tokens (a new one is shown once), and the
+// The signed-in user's own account (every role): password change, passkeys (passkeys-part.tsx), API tokens (a new one is shown once), and the
 // sessions signed in as this user, each revocable (asks), the current one marked.
 import { useSignal } from '@preact/signals';
 import { messageOf, postJson, request } from '../../api/http.ts';
@@ -7,6 +7,7 @@ import { ActionButton } from '../../components/action-button.tsx';
 import { SecretOnce } from '../../components/secret-once.tsx';
 import { toast } from '../../components/toasts.tsx';
 import { useFetched } from '../../components/use-fetched.ts';
+import { PasskeysPart } from './passkeys-part.tsx';
 
 interface Token {
   id: string;
@@ -117,6 +118,7 @@ export function AccountSection() {
       <h2>Account</h2>
       <p>Signed in as <strong>{user?.username}</strong>, role {user?.role_id}.</p>
       {user?.auth_enabled === true && <ChangePassword />}
+      {user?.auth_enabled === true && <PasskeysPart />}
       <Tokens />
       <Sessions />
     </section>
