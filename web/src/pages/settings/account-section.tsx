@@ -1,4 +1,4 @@
-// The signed-in user's own account (every role): password change, passkeys (passkeys-part.tsx), API tokens (a new one is shown once), and the
+// The signed-in user's own account (every role): password change, two-factor (two-factor-part.tsx), passkeys (passkeys-part.tsx), API tokens (a new one is shown once), and the
 // sessions signed in as this user, each revocable (asks), the current one marked.
 import { useSignal } from '@preact/signals';
 import { messageOf, postJson, request } from '../../api/http.ts';
@@ -8,6 +8,7 @@ import { SecretOnce } from '../../components/secret-once.tsx';
 import { toast } from '../../components/toasts.tsx';
 import { useFetched } from '../../components/use-fetched.ts';
 import { PasskeysPart } from './passkeys-part.tsx';
+import { TwoFactorPart } from './two-factor-part.tsx';
 
 interface Token {
   id: string;
@@ -118,6 +119,7 @@ export function AccountSection() {
       <h2>Account</h2>
       <p>Signed in as <strong>{user?.username}</strong>, role {user?.role_id}.</p>
       {user?.auth_enabled === true && <ChangePassword />}
+      {user?.auth_enabled === true && <TwoFactorPart />}
       {user?.auth_enabled === true && <PasskeysPart />}
       <Tokens />
       <Sessions />
