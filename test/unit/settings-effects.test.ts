@@ -82,7 +82,7 @@ const EFFECTS: Record<string, Effect> = {
   ] },
   dashboardColumns: { proofs: [
     { file: 'test/unit/web/container-layout.test.ts', title: 'columns: absent or empty shows all; unknown keys are ignored; a chosen subset shows only it' },
-    { file: 'test/integration/dashboard/containers-layout.test.ts', title: 'the column chooser saves dashboardColumns and the list shows only those columns' },
+    { file: 'test/integration/dashboard/containers-layout.test.ts', title: 'columns are chosen per user; an admin makes a choice the default (dashboardColumns) that others follow; the host filter' },
   ] },
   composeSync: { proofs: [
     { file: 'test/integration/update/compose-sync.test.ts', title: 'compose sync: rewrites the compose file after an update and compose keeps the new version' },

@@ -1,8 +1,9 @@
 // The container list's layout in Debian's Chromium against a real `vigil serve` child on a real Docker engine: host
 // groups (a second Host resource on the same engine), compose stacks (containers labelled as compose labels them),
 // the stack order saved by the page's Move buttons into Settings stackOrder and a resource-API change of it shown
-// without a reload, the column chooser saving Settings dashboardColumns, a git-owned policy shown as such (set by a
-// server-side apply with the GitOps field manager), a viewer seeing no layout controls; axe-core; no console error.
+// without a reload, columns chosen per user with an admin's choice made the default (Settings dashboardColumns), the
+// host filter, a git-owned policy shown as such (set by a server-side apply with the GitOps field manager), a viewer
+// seeing no Move buttons; axe-core; no console error.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -86,26 +87,55 @@ describe('the container list layout in a real browser', () => {
     await context.close();
   });
 
-  test('the column chooser saves dashboardColumns and the list shows only those columns', async () => {
+  test('columns are chosen per user; an admin makes a choice the default (dashboardColumns) that others follow; the host filter', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const errors = watchErrors(page);
     await signIn(page, vigil.url, ADMIN_USERNAME, ADMIN_PASSWORD);
     const firstTable = page.locator('section[aria-label="Host local"] table').first();
     await firstTable.getByRole('columnheader', { name: 'Image' }).waitFor({ timeout: deadlines.containerCondition });
+    await firstTable.getByRole('columnheader', { name: 'Last check' }).waitFor({ timeout: deadlines.request });
     await page.getByText('Columns', { exact: true }).click();
     await page.getByRole('checkbox', { name: 'Image' }).uncheck();
-    await eventually('dashboardColumns saved', settingsSpec, (spec) => JSON.stringify(spec.dashboardColumns) === JSON.stringify(['version', 'update', 'policy', 'status', 'actions']));
     await firstTable.getByRole('columnheader', { name: 'Image' }).waitFor({ state: 'detached', timeout: deadlines.request });
     assert.equal(await page.locator('td[data-label="Image"]').count(), 0);
-    await page.getByRole('checkbox', { name: 'Image' }).check();
-    await eventually('all columns again', settingsSpec, (spec) => (spec.dashboardColumns as string[] | undefined)?.includes('image') === true);
-    await firstTable.getByRole('columnheader', { name: 'Image' }).waitFor({ timeout: deadlines.request });
+    assert.equal((await settingsSpec()).dashboardColumns, undefined, 'a user\'s own choice is not everyone\'s');
+    // Kept across a reload (this browser, this user).
+    await page.reload();
+    await firstTable.getByRole('columnheader', { name: 'Version' }).waitFor({ timeout: deadlines.request });
+    assert.equal(await page.locator('td[data-label="Image"]').count(), 0);
+
+    await page.getByText('Columns', { exact: true }).click();
+    await page.getByRole('button', { name: 'Make these the default for everyone' }).click();
+    await eventually('dashboardColumns saved', settingsSpec, (spec) => JSON.stringify(spec.dashboardColumns) === JSON.stringify(['version', 'update', 'policy', 'status', 'checked', 'actions']));
+
+    // The host filter, in the URL.
+    await page.locator('label.filter', { hasText: /^Host/ }).locator('select').selectOption('nas');
+    await page.locator('section[aria-label="Host local"]').waitFor({ state: 'detached', timeout: deadlines.request });
+    assert.match(page.url(), /host=nas/);
+    await page.locator('label.filter', { hasText: /^Host/ }).locator('select').selectOption('');
+    await page.locator('section[aria-label="Host local"]').waitFor({ timeout: deadlines.request });
     assert.deepEqual(errors, []);
     await context.close();
+
+    // Another user, without a choice of their own, gets the default; their own choice is theirs alone.
+    const operator = await vigil.createUser('operator', 'layout-operator');
+    const other = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const otherPage = await other.newPage();
+    await signIn(otherPage, vigil.url, operator.username, operator.password);
+    const otherTable = otherPage.locator('section[aria-label="Host local"] table').first();
+    await otherTable.getByRole('columnheader', { name: 'Version' }).waitFor({ timeout: deadlines.containerCondition });
+    assert.equal(await otherPage.locator('td[data-label="Image"]').count(), 0, 'the default applies');
+    await otherPage.getByText('Columns', { exact: true }).click();
+    assert.equal(await otherPage.getByRole('button', { name: 'Make these the default for everyone' }).count(), 0, 'only settings.modify sets the default');
+    await otherPage.getByRole('checkbox', { name: 'Image' }).check();
+    await otherTable.getByRole('columnheader', { name: 'Image' }).waitFor({ timeout: deadlines.request });
+    await otherPage.getByRole('button', { name: 'Back to the default' }).click();
+    await otherTable.getByRole('columnheader', { name: 'Image' }).waitFor({ state: 'detached', timeout: deadlines.request });
+    await other.close();
   });
 
-  test('a policy set in git shows as git-owned, with no select to change it; a viewer sees no layout control', async () => {
+  test('a policy set in git shows as git-owned, with no select to change it; a viewer sees no Move buttons', async () => {
     // What the GitOps controller does: a server-side apply of spec.policy under its field manager, with its label.
     const applied = JSON.stringify({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Container', metadata: { name: 'web-1', namespace: 'local', labels: { 'vigil.dev/manifest-source': 'homelab' } }, spec: { policy: 'pinned' } });
     await send('PATCH', `${API}/namespaces/local/containers/web-1?fieldManager=vigil-gitops&force=true`, applied, 'application/apply-patch+yaml');
@@ -129,7 +159,6 @@ describe('the container list layout in a real browser', () => {
     await signIn(viewerPage, vigil.url, viewer.username, viewer.password);
     await viewerPage.locator('tr[data-container="db-1"]').first().waitFor({ timeout: deadlines.containerCondition });
     assert.equal(await viewerPage.getByRole('button', { name: /^Move stack/ }).count(), 0);
-    assert.equal(await viewerPage.getByText('Columns', { exact: true }).count(), 0);
     await viewerContext.close();
   });
 });

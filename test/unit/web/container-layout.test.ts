@@ -41,9 +41,9 @@ describe('container list layout', () => {
   });
 
   test('columns: absent or empty shows all; unknown keys are ignored; a chosen subset shows only it', () => {
-    assert.equal(visibleColumns(undefined).size, 6);
-    assert.equal(visibleColumns([]).size, 6);
-    assert.equal(visibleColumns(['ports']).size, 6, 'only unknown keys: as if none were chosen');
+    assert.equal(visibleColumns(undefined).size, 7);
+    assert.equal(visibleColumns([]).size, 7);
+    assert.equal(visibleColumns(['ports']).size, 7, 'only unknown keys: as if none were chosen');
     assert.deepEqual([...visibleColumns(['status', 'image', 'ports'])].sort(), ['image', 'status']);
   });
 

@@ -2,13 +2,14 @@
 // informer; stack order and columns from Settings (containers/layout.ts). Search and filters live in the URL
 // (#/containers?q=…&state=…), and the stat cards count the filtered list, so they always agree with what is shown.
 import { postJson } from '../api/http.ts';
-import { can } from '../api/session.ts';
+import { can, me } from '../api/session.ts';
 import { ActionButton } from '../components/action-button.tsx';
 import { SeverityChip, StateChip } from '../components/chips.tsx';
 import { rowOf, type ContainerRow } from '../live/container-view.ts';
 import { containers, settings } from '../live/stores.ts';
 import { hrefOf, location, setQuery } from '../router.ts';
 import { ColumnChooser } from './containers/column-chooser.tsx';
+import { ownColumns } from './containers/column-preference.ts';
 import { COLUMNS, groupRows, orderedStacks, visibleColumns, type ColumnKey } from './containers/layout.ts';
 import { StackHeader } from './containers/stack-header.tsx';
 
@@ -23,6 +24,8 @@ function matches(row: ContainerRow, query: URLSearchParams): boolean {
   if (update === 'none' ? row.update !== undefined : update !== '' && row.update?.severity !== update) return false;
   const policy = query.get('policy') ?? '';
   if (policy !== '' && row.policy !== policy) return false;
+  const host = query.get('host') ?? '';
+  if (host !== '' && row.namespace !== host) return false;
   const stack = query.get('stack') ?? '';
   return stack === '' || row.stack === stack;
 }
@@ -72,6 +75,7 @@ function Row({ row, columns }: { row: ContainerRow; columns: ReadonlySet<ColumnK
       {columns.has('update') && <td data-label="Update">{row.update === undefined ? <span class="muted">up to date</span> : <>{row.update.target} <SeverityChip severity={row.update.severity} /></>}</td>}
       {columns.has('policy') && <td data-label="Policy"><PolicyCell row={row} /></td>}
       {columns.has('status') && <td data-label="State"><StateChip state={row.state} health={row.health} />{row.operation !== undefined && <span class="chip op">{row.operation.type}: {row.operation.phase}</span>}</td>}
+      {columns.has('checked') && <td data-label="Last check">{row.lastChecked === undefined ? <span class="muted">never</span> : <time dateTime={row.lastChecked} title={row.lastChecked}>{new Date(row.lastChecked).toLocaleString()}</time>}</td>}
       {columns.has('actions') && (
         <td data-label="Actions">
           {can('containers.update') && <ActionButton label="Check" run={() => postJson(`api/check/${encodeURIComponent(row.restKey)}`)} done={`checked ${row.dockerName}`} />}
@@ -86,8 +90,11 @@ export function ContainersPage() {
   const query = location.value.query;
   const rows = all.filter((row) => matches(row, query));
   const stacks = [...new Set(all.map((row) => row.stack))].sort();
+  const hosts = [...new Set(all.map((row) => row.namespace))].sort();
   const spec = settings.items.value.get('/default')?.spec;
-  const columns = visibleColumns(spec?.dashboardColumns);
+  const username = me.value?.username ?? '';
+  const own = ownColumns(username);
+  const columns = visibleColumns(own ?? spec?.dashboardColumns);
   // The saved order is global: moving a stack reorders it among all the stacks on every host.
   const shownOrder = orderedStacks(all.map((row) => row.stack), spec?.stackOrder);
   const groups = groupRows(rows, spec?.stackOrder);
@@ -111,8 +118,9 @@ export function ContainersPage() {
         <Filter name="state" label="State" options={['running', 'exited', 'paused', 'restarting', 'created', 'dead']} />
         <Filter name="update" label="Update" options={['major', 'minor', 'patch', 'digest', 'none']} />
         <Filter name="policy" label="Policy" options={POLICIES} />
+        {hosts.length > 1 && <Filter name="host" label="Host" options={hosts} />}
         <Filter name="stack" label="Stack" options={stacks} />
-        <ColumnChooser visible={columns} />
+        <ColumnChooser username={username} visible={columns} ownChoice={own !== undefined} />
       </div>
       {rows.length === 0 && <p class="muted">No container matches.</p>}
       {groups.map((group) => (

@@ -11,6 +11,7 @@ export const COLUMNS = [
   { key: 'update', label: 'Update' },
   { key: 'policy', label: 'Policy' },
   { key: 'status', label: 'State' },
+  { key: 'checked', label: 'Last check' },
   { key: 'actions', label: 'Actions' },
 ] as const;
 
