@@ -25,6 +25,10 @@ export interface ServeConfig {
   tls: 'auto' | 'off';
   /** Every route under this prefix (`/vigil`), '' for none (apiserver/base-path.ts). */
   basePath: string;
+  /** With etcd: the leader election lease's TTL in seconds, how long a crashed leader blocks the others. Default 15. */
+  leaderLeaseTtlSeconds: number;
+  /** With etcd: how often the leader compacts etcd's history (to the revision of the previous pass); 0 never. Default 300. */
+  etcdCompactionIntervalSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -45,6 +49,8 @@ const DEFAULTS = {
   logLevel: 'info',
   auth: 'on',
   tls: 'auto',
+  leaderLeaseTtl: '15',
+  etcdCompactionInterval: '300',
 } as const;
 
 interface Setting {
@@ -64,6 +70,8 @@ const SETTINGS = {
   auth: { flag: 'auth', env: 'VIGIL_AUTH' },
   tls: { flag: 'tls', env: 'VIGIL_TLS' },
   basePath: { flag: 'base-path', env: 'VIGIL_BASE_PATH' },
+  leaderLeaseTtl: { flag: 'leader-lease-ttl', env: 'VIGIL_LEADER_LEASE_TTL' },
+  etcdCompactionInterval: { flag: 'etcd-compaction-interval', env: 'VIGIL_ETCD_COMPACTION_INTERVAL' },
 } satisfies Record<string, Setting>;
 
 export const SERVE_USAGE = `Usage: vigil serve [options]
@@ -88,6 +96,11 @@ export const SERVE_USAGE = `Usage: vigil serve [options]
   --base-path PATH      serve every route (API, resource API, dashboard) under PATH, e.g. /vigil, for a reverse
                         proxy that forwards the prefix as is (env VIGIL_BASE_PATH, default none; a proxy that
                         strips the prefix, as X-Forwarded-Prefix set-ups do, needs no flag)
+  --leader-lease-ttl S  with etcd: the leader election lease in seconds (1-3600): a replica that dies while
+                        leading blocks the others for at most this long (env VIGIL_LEADER_LEASE_TTL, default 15)
+  --etcd-compaction-interval S
+                        with etcd: how often the leader compacts etcd's history, keeping one interval of it;
+                        0 never (env VIGIL_ETCD_COMPACTION_INTERVAL, default 300)
 
 The first start prints a one-time setup token (also in DATA_DIR/setup-token): create the first admin with
 POST /setup. Vigil then writes DATA_DIR/kubeconfig (0600) with an API token of that admin, for kubectl and
@@ -127,6 +140,8 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
   const auth = pick(SETTINGS.auth, DEFAULTS.auth);
   const tls = pick(SETTINGS.tls, DEFAULTS.tls);
   const basePath = pick(SETTINGS.basePath, '');
+  const leaderLeaseTtl = pick(SETTINGS.leaderLeaseTtl, DEFAULTS.leaderLeaseTtl);
+  const etcdCompactionInterval = pick(SETTINGS.etcdCompactionInterval, DEFAULTS.etcdCompactionInterval);
 
   return {
     port: parsePort(port.value ?? DEFAULTS.port, port.source),
@@ -140,6 +155,8 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     auth: parseAuth(auth.value ?? DEFAULTS.auth, auth.source),
     tls: parseTls(tls.value ?? DEFAULTS.tls, tls.source),
     basePath: parseBasePath(basePath.value ?? '', basePath.source),
+    leaderLeaseTtlSeconds: parseSeconds(leaderLeaseTtl.value ?? DEFAULTS.leaderLeaseTtl, leaderLeaseTtl.source, 'leader lease TTL', 1),
+    etcdCompactionIntervalSeconds: parseSeconds(etcdCompactionInterval.value ?? DEFAULTS.etcdCompactionInterval, etcdCompactionInterval.source, 'etcd compaction interval', 0),
   };
 }
 
@@ -160,6 +177,8 @@ function parseFlags(argv: string[]) {
       auth: { type: 'string' },
       tls: { type: 'string' },
       'base-path': { type: 'string' },
+      'leader-lease-ttl': { type: 'string' },
+      'etcd-compaction-interval': { type: 'string' },
     },
   });
 }
@@ -167,6 +186,13 @@ function parseFlags(argv: string[]) {
 function parsePort(text: string, source: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
     throw new ConfigError(`invalid port ${JSON.stringify(text)} from ${source}: expected a whole number from 1 to 65535`);
+  }
+  return Number(text);
+}
+
+function parseSeconds(text: string, source: string, what: string, minimum: number): number {
+  if (!/^\d{1,4}$/.test(text) || Number(text) < minimum || Number(text) > 3600) {
+    throw new ConfigError(`invalid ${what} ${JSON.stringify(text)} from ${source}: expected a whole number of seconds from ${minimum} to 3600`);
   }
   return Number(text);
 }

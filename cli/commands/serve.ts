@@ -9,6 +9,7 @@ import { redactPaths } from '../../apiserver/logging.ts';
 import { loadKeyring, SecretBoxError, type Keyring } from '../../apiserver/auth/secret-box.ts';
 import { AuthService } from '../../apiserver/auth/service.ts';
 import { setupTokenPath } from '../../apiserver/auth/setup-token.ts';
+import { EncryptionKeyMismatch, verifyEncryptionKey } from '../../apiserver/auth/key-check.ts';
 import { ResourceRegistry } from '../../apiserver/resources/registry.ts';
 import { loadOrCreateTlsIdentity, type LoadedTlsIdentity } from '../../apiserver/tls/self-signed.ts';
 import { startControllers } from '../controllers.ts';
@@ -54,6 +55,16 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   if (tls?.created === true) logger.info({ certFile: tls.certFile }, `made a self-signed TLS certificate: ${tls.certFile}`);
   const store = await openStore(config.store, { dataDir: config.dataDir, logger, encryption: keyring.box });
+  try {
+    const outcome = await verifyEncryptionKey(store, keyring.box);
+    if (outcome !== 'verified') logger.info({ keyId: keyring.box.primaryKeyId }, outcome === 'created' ? 'stored the encryption key check: every replica of this store must use this key' : 'sealed the encryption key check again with the new primary key');
+  } catch (error) {
+    await store.close();
+    if (!(error instanceof EncryptionKeyMismatch)) throw error;
+    logger.fatal(error.message);
+    process.stderr.write(`vigil serve: ${error.message}\n`);
+    return 2;
+  }
   // Known once listening; setup cannot happen before (it arrives over HTTP).
   let localServer: string | undefined;
   const refreshKubeconfig = async (): Promise<void> => {
@@ -97,7 +108,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     auth,
     logger,
     containerLogs: controllers.docker.logs,
-    sentinel: { ...sentinelServices(controllers, resources), live: { dataDirectory: config.dataDir, startedAt, metricsAlwaysOn: environment.metricsAlwaysOn } },
+    sentinel: { ...sentinelServices(controllers, resources), live: { dataDirectory: config.dataDir, startedAt, metricsAlwaysOn: environment.metricsAlwaysOn, leadership: controllers.manager } },
+    // The ownerReferences garbage collector runs as a leader-only runnable of the controllers (cli/controllers.ts).
+    garbageCollection: false,
     metricsRegistry,
     basePath: config.basePath,
     ...(tls === undefined ? {} : { tls }),

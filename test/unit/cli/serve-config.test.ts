@@ -25,7 +25,18 @@ describe('vigil serve configuration', () => {
       auth: 'on',
       tls: 'auto',
       basePath: '',
+      leaderLeaseTtlSeconds: 15,
+      etcdCompactionIntervalSeconds: 300,
     });
+  });
+
+  test('with etcd: the leader lease TTL and the compaction interval, from flags or environment, in whole seconds', () => {
+    const config = parseServeConfig(['--leader-lease-ttl', '3'], { VIGIL_ETCD_COMPACTION_INTERVAL: '0' });
+    assert.equal(config.leaderLeaseTtlSeconds, 3);
+    assert.equal(config.etcdCompactionIntervalSeconds, 0);
+    assert.equal(parseServeConfig([], { VIGIL_LEADER_LEASE_TTL: '20' }).leaderLeaseTtlSeconds, 20);
+    rejects(['--leader-lease-ttl', '0'], {}, /invalid leader lease TTL "0" from --leader-lease-ttl: expected a whole number of seconds from 1 to 3600/);
+    rejects([], { VIGIL_ETCD_COMPACTION_INTERVAL: '5m' }, /invalid etcd compaction interval "5m" from environment variable VIGIL_ETCD_COMPACTION_INTERVAL/);
   });
 
   test('environment variables set every option, and flags win over them', () => {
