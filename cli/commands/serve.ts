@@ -12,6 +12,7 @@ import { setupTokenPath } from '../../apiserver/auth/setup-token.ts';
 import { EncryptionKeyMismatch, verifyEncryptionKey } from '../../apiserver/auth/key-check.ts';
 import { ResourceRegistry } from '../../apiserver/resources/registry.ts';
 import { loadOrCreateTlsIdentity, type LoadedTlsIdentity } from '../../apiserver/tls/self-signed.ts';
+import { loadProvidedTlsIdentity, TlsFilesError } from '../../apiserver/tls/provided.ts';
 import { startControllers } from '../controllers.ts';
 import { sentinelServices } from '../sentinel-services.ts';
 import { localServerUrl } from '../kubeconfig.ts';
@@ -48,8 +49,16 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (keyring.warning !== undefined) logger.warn(keyring.warning);
   let tls: LoadedTlsIdentity | undefined;
   try {
-    tls = config.tls === 'auto' ? await loadOrCreateTlsIdentity(config.dataDir, config.listen) : undefined;
+    if (config.tls === 'off') tls = undefined;
+    else if (config.tlsFiles !== undefined) tls = loadProvidedTlsIdentity(config.tlsFiles);
+    else tls = await loadOrCreateTlsIdentity(config.dataDir, config.listen);
   } catch (error) {
+    if (error instanceof TlsFilesError) {
+      // A bad or mismatched pair is a configuration mistake, reported as one (exit 2, naming the flag).
+      logger.fatal(error.message);
+      process.stderr.write(`vigil serve: ${error.message}\n(see vigil serve --help)\n`);
+      return 2;
+    }
     logger.fatal({ err: error }, 'cannot load or make the TLS certificate');
     return 1;
   }
@@ -69,7 +78,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   let localServer: string | undefined;
   const refreshKubeconfig = async (): Promise<void> => {
     if (localServer === undefined) return;
-    const kubeconfig = await writeLocalKubeconfig({ auth, dataDir: config.dataDir, server: localServer, ...(tls === undefined ? {} : { certificateAuthority: tls.cert }), log: logger });
+    const kubeconfig = await writeLocalKubeconfig({ auth, dataDir: config.dataDir, server: localServer, ...(tls === undefined ? {} : { certificateAuthority: tls.authority }), log: logger });
     if (kubeconfig === undefined) logger.info('the kubeconfig for kubectl and the vigil CLI is written to the data directory once the first admin is set up');
     else logger.info({ kubeconfig }, `kubeconfig for kubectl and the vigil CLI written to ${kubeconfig}`);
   };
