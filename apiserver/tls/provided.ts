@@ -86,7 +86,8 @@ export function loadProvidedTlsIdentity(files: ProvidedTlsFiles, now = new Date(
     }
   }
   const top = chain[chain.length - 1] ?? leaf;
-  return { cert: certText, key: keyText, created: false, certFile: files.cert, authority: authorityOf(files, top.certificate, chain) };
+  // Only the certificates: a file that also holds the key (a combined PEM) must not have it served or pinned.
+  return { cert: chain.map(({ pem }) => pem).join(''), key: keyText, created: false, certFile: files.cert, authority: authorityOf(files, top.certificate, chain) };
 }
 
 function authorityOf(files: ProvidedTlsFiles, top: X509Certificate, chain: { pem: string }[]): string {
