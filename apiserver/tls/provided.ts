@@ -3,6 +3,7 @@
 // start, because a pair that does not match would otherwise fail only at the first TLS handshake, far from the cause.
 import { readFileSync } from 'node:fs';
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { LoadedTlsIdentity } from './self-signed.ts';
 
 export interface ProvidedTlsFiles {
@@ -103,4 +104,12 @@ function authorityOf(files: ProvidedTlsFiles, top: X509Certificate, chain: { pem
   const last = chain[chain.length - 1];
   if (last !== undefined && issuedBy(top, top)) return last.pem;
   return chain.map(({ pem }) => pem).join('');
+}
+
+/** Whether the first certificate of `pem` is valid for `host` (an IP address, [IPv6] or a DNS name). */
+export function certificateNamesHost(pem: string, host: string): boolean {
+  const [leaf] = parseCertificates(pem, 'the certificate');
+  if (leaf === undefined) return false;
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  return isIP(bare) === 0 ? leaf.certificate.checkHost(bare) !== undefined : leaf.certificate.checkIP(bare) !== undefined;
 }

@@ -12,10 +12,10 @@ import { setupTokenPath } from '../../apiserver/auth/setup-token.ts';
 import { EncryptionKeyMismatch, verifyEncryptionKey } from '../../apiserver/auth/key-check.ts';
 import { ResourceRegistry } from '../../apiserver/resources/registry.ts';
 import { loadOrCreateTlsIdentity, type LoadedTlsIdentity } from '../../apiserver/tls/self-signed.ts';
-import { loadProvidedTlsIdentity, TlsFilesError } from '../../apiserver/tls/provided.ts';
+import { certificateNamesHost, loadProvidedTlsIdentity, TlsFilesError } from '../../apiserver/tls/provided.ts';
 import { startControllers } from '../controllers.ts';
 import { sentinelServices } from '../sentinel-services.ts';
-import { localServerUrl } from '../kubeconfig.ts';
+import { kubeconfigPath, localServerUrl } from '../kubeconfig.ts';
 import { writeLocalKubeconfig } from '../serve-kubeconfig.ts';
 import { collectDefaultMetrics, Registry as MetricsRegistry } from 'prom-client';
 import { environmentSettings, type EnvironmentSettings } from '../serve-settings.ts';
@@ -148,6 +148,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
   // Over TLS when served: Kubernetes clients send the kubeconfig's token only then.
   localServer = `${localServerUrl(config.listen, typeof address === 'object' && address !== null ? address.port : config.port, tls === undefined ? 'http' : 'https')}${config.basePath}`;
   if (tls !== undefined) logger.info({ certFile: tls.certFile }, `HTTPS on the same port too: ${localServer}, certificate ${tls.certFile}`);
+  // A given certificate names the clients' address (a load balancer), which need not be the local one the kubeconfig
+  // written here uses: say so, rather than leave kubectl's hostname error to explain it.
+  if (tls !== undefined && config.tlsFiles !== undefined && !certificateNamesHost(tls.cert, new URL(localServer).hostname)) {
+    logger.warn({ certFile: tls.certFile }, `the certificate ${tls.certFile} does not name ${new URL(localServer).hostname}, the address of ${kubeconfigPath(config.dataDir)}: edit its server to a name the certificate holds`);
+  }
   try {
     await refreshKubeconfig();
   } catch (error) {

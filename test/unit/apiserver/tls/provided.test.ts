@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadProvidedTlsIdentity, TlsFilesError, type ProvidedTlsFiles } from '../../../../apiserver/tls/provided.ts';
+import { certificateNamesHost, loadProvidedTlsIdentity, TlsFilesError, type ProvidedTlsFiles } from '../../../../apiserver/tls/provided.ts';
 import { generateSelfSigned } from '../../../../apiserver/tls/self-signed.ts';
 import { makeTempDir, removeTempDir } from '../../../testbed/daemon.ts';
 import { makeTestCertificates, type TestCertificates } from '../../../testbed/tls.ts';
@@ -85,6 +85,14 @@ describe('the TLS identity of --tls-cert and --tls-key', () => {
     refuses(files(pki.files.serverCert, join(dir, 'absent.key')), /^cannot read .*absent\.key \(--tls-key\)/);
     refuses(files(pki.files.serverKey, pki.files.serverKey), /server-key\.pem \(--tls-cert\) holds no PEM certificate/);
     refuses(files(pki.files.serverCert, pki.files.serverCert), /server-cert\.pem \(--tls-key\) is not a PEM private key/);
+  });
+
+  test('certificateNamesHost: the names of the server certificate, by IP address or DNS name', () => {
+    assert.equal(certificateNamesHost(pki.serverCert, '127.0.0.1'), true);
+    assert.equal(certificateNamesHost(`${pki.serverCert}${pki.ca}`, 'localhost'), true);
+    assert.equal(certificateNamesHost(pki.serverCert, '127.0.0.2'), false);
+    assert.equal(certificateNamesHost(pki.serverCert, '[::1]'), false);
+    assert.equal(certificateNamesHost(pki.serverCert, 'vigil.example'), false);
   });
 
   test('an expired certificate is refused with its end date', () => {
