@@ -120,6 +120,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok'));
   app.get('/livez', async (_request, reply) => reply.type('text/plain').send('ok'));
   app.get('/readyz', async (_request, reply) => {
+    // etcd without quorum: reads are served from the watch cache and may lag; writes answer 503 (docs/ha.md).
+    const staleness = options.store.staleness();
+    if (staleness.stale) {
+      const since = staleness.since === undefined ? '' : ` since ${new Date(staleness.since).toISOString()}`;
+      return reply.code(503).type('text/plain').send(`stale: the store has no quorum${since}; reads come from the watch cache at revision ${options.store.revision} and may be stale, writes are refused`);
+    }
     await options.store.currentRevision();
     return reply.type('text/plain').send('ok');
   });

@@ -17,6 +17,9 @@ import { registerHomeAssistantControllers, type HomeAssistantControllers } from 
 import { updateDockerFor } from '../controllers/update/docker/dockerode-update-docker.ts';
 import { withRegistryHostMap } from '../controllers/update/docker/mapped-pull.ts';
 import { HOST_MAP_ENV, parseRegistryHostMap } from '../domain/registry/host-map.ts';
+import { GarbageCollectionRunnable } from '../controllers/maintenance/garbage-collection.ts';
+import { EtcdCompaction } from '../controllers/maintenance/etcd-compaction.ts';
+import { LeaderStatus } from '../controllers/maintenance/leader-status.ts';
 import type { ServeConfig } from './serve-config.ts';
 
 export interface RunningControllers {
@@ -36,7 +39,7 @@ async function leaderElector(config: ServeConfig, logger: Logger): Promise<Leade
   if (config.store.kind !== 'etcd') return undefined;
   // Imported only with etcd: the etcd client and gRPC cost about 20 MiB of memory.
   const { EtcdLeaderElector } = await import('../controllers/runtime/etcd-leader-election.ts');
-  return new EtcdLeaderElector({ endpoints: config.store.endpoints, logger });
+  return new EtcdLeaderElector({ endpoints: config.store.endpoints, ttlSeconds: config.leaderLeaseTtlSeconds, logger });
 }
 
 export async function startControllers(options: {
@@ -50,12 +53,20 @@ export async function startControllers(options: {
   const { store, config, logger } = options;
   const elector = await leaderElector(config, logger);
   const metricsRegistry = options.metricsRegistry ?? new Registry();
+  const resources = options.resources ?? new ResourceRegistry({ store });
   const manager = new Manager({
-    client: options.resources ?? new ResourceRegistry({ store }),
+    client: resources,
     metricsRegistry,
     logger,
     ...(elector === undefined ? {} : { leaderElector: elector }),
   });
+  // Once-per-cluster tasks, on the leader only (docs/ha.md): the ownerReferences garbage collector, etcd compaction.
+  // The lease in Settings status.leader only with etcd: one embedded-store process has no lease to list.
+  if (config.store.kind === 'etcd') manager.add(new LeaderStatus({ manager, logger }));
+  manager.add(new GarbageCollectionRunnable({ resources, store, logger }));
+  if (config.store.kind === 'etcd' && config.etcdCompactionIntervalSeconds > 0) {
+    manager.add(new EtcdCompaction({ store, intervalMs: config.etcdCompactionIntervalSeconds * 1000, clock: manager.clock, logger, metricsRegistry }));
+  }
   const docker = registerDockerControllers({ manager, defaultDockerHost: config.dockerHost });
   // Test-only (docs/registry.md): registry names served by local registries, for the registry client and the pulls.
   const hostMap = parseRegistryHostMap(process.env[HOST_MAP_ENV]);

@@ -7,6 +7,19 @@ import { BasePathError, normalizeBasePath } from '../apiserver/base-path.ts';
 
 export type StoreLocation = { kind: 'embedded' } | { kind: 'etcd'; endpoints: string[] };
 
+/** A certificate and key given to `vigil serve` (one TLS identity for every replica), with where each came from. */
+export interface TlsFiles {
+  /** PEM: the server certificate, optionally followed by its chain. */
+  cert: string;
+  key: string;
+  /** PEM: the authority clients pin in the kubeconfig, when the chain in `cert` does not end in it. */
+  ca: string | undefined;
+  /** `--tls-cert` or `environment variable VIGIL_TLS_CERT`, for messages. */
+  certSource: string;
+  keySource: string;
+  caSource: string | undefined;
+}
+
 export interface ServeConfig {
   port: number;
   listen: string;
@@ -23,8 +36,14 @@ export interface ServeConfig {
   auth: 'on' | 'off';
   /** 'auto': HTTPS too, on the same port, with a self-signed certificate kept in the data directory; 'off': HTTP only. */
   tls: 'auto' | 'off';
+  /** With tls auto: the certificate to serve instead of the self-signed one (absolute paths, read at start). */
+  tlsFiles: TlsFiles | undefined;
   /** Every route under this prefix (`/vigil`), '' for none (apiserver/base-path.ts). */
   basePath: string;
+  /** With etcd: the leader election lease's TTL in seconds, how long a crashed leader blocks the others. Default 15. */
+  leaderLeaseTtlSeconds: number;
+  /** With etcd: how often the leader compacts etcd's history (to the revision of the previous pass); 0 never. Default 300. */
+  etcdCompactionIntervalSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -45,6 +64,8 @@ const DEFAULTS = {
   logLevel: 'info',
   auth: 'on',
   tls: 'auto',
+  leaderLeaseTtl: '15',
+  etcdCompactionInterval: '300',
 } as const;
 
 interface Setting {
@@ -63,7 +84,12 @@ const SETTINGS = {
   logLevel: { flag: 'log-level', env: 'VIGIL_LOG_LEVEL' },
   auth: { flag: 'auth', env: 'VIGIL_AUTH' },
   tls: { flag: 'tls', env: 'VIGIL_TLS' },
+  tlsCert: { flag: 'tls-cert', env: 'VIGIL_TLS_CERT' },
+  tlsKey: { flag: 'tls-key', env: 'VIGIL_TLS_KEY' },
+  tlsCa: { flag: 'tls-ca', env: 'VIGIL_TLS_CA' },
   basePath: { flag: 'base-path', env: 'VIGIL_BASE_PATH' },
+  leaderLeaseTtl: { flag: 'leader-lease-ttl', env: 'VIGIL_LEADER_LEASE_TTL' },
+  etcdCompactionInterval: { flag: 'etcd-compaction-interval', env: 'VIGIL_ETCD_COMPACTION_INTERVAL' },
 } satisfies Record<string, Setting>;
 
 export const SERVE_USAGE = `Usage: vigil serve [options]
@@ -85,9 +111,20 @@ export const SERVE_USAGE = `Usage: vigil serve [options]
   --tls auto|off        auto: serve HTTPS too, on the same port, with a self-signed certificate made once
                         in DATA_DIR/tls.crt (kubectl sends its token only over TLS); off: HTTP only
                         (env VIGIL_TLS, default auto)
+  --tls-cert FILE       serve this certificate (PEM, optionally followed by its chain) instead of the self-signed
+                        one: give every replica of a store the same pair, so one kubeconfig works with each
+                        (env VIGIL_TLS_CERT; needs --tls-key; a pair that does not match stops the start)
+  --tls-key FILE        the private key of --tls-cert (PEM, env VIGIL_TLS_KEY)
+  --tls-ca FILE         the authority the kubeconfig pins (PEM, env VIGIL_TLS_CA); default: the root at the end
+                        of the --tls-cert chain, else the --tls-cert chain itself
   --base-path PATH      serve every route (API, resource API, dashboard) under PATH, e.g. /vigil, for a reverse
                         proxy that forwards the prefix as is (env VIGIL_BASE_PATH, default none; a proxy that
                         strips the prefix, as X-Forwarded-Prefix set-ups do, needs no flag)
+  --leader-lease-ttl S  with etcd: the leader election lease in seconds (1-3600): a replica that dies while
+                        leading blocks the others for at most this long (env VIGIL_LEADER_LEASE_TTL, default 15)
+  --etcd-compaction-interval S
+                        with etcd: how often the leader compacts etcd's history, keeping one interval of it;
+                        0 never (env VIGIL_ETCD_COMPACTION_INTERVAL, default 300)
 
 The first start prints a one-time setup token (also in DATA_DIR/setup-token): create the first admin with
 POST /setup. Vigil then writes DATA_DIR/kubeconfig (0600) with an API token of that admin, for kubectl and
@@ -107,7 +144,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     throw new ConfigError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}: vigil serve takes only options`);
   }
   const values = parsed.values;
-  const pick = (setting: Setting, fallback: string | undefined): { value: string | undefined; source: string } => {
+  const pick = (setting: Setting, fallback: string | undefined): Picked => {
     const fromFlag = values[setting.flag as keyof typeof values];
     if (typeof fromFlag === 'string') return { value: fromFlag, source: `--${setting.flag}` };
     const fromEnv = setting.env === undefined ? undefined : env[setting.env];
@@ -126,7 +163,13 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
   const logLevel = pick(SETTINGS.logLevel, DEFAULTS.logLevel);
   const auth = pick(SETTINGS.auth, DEFAULTS.auth);
   const tls = pick(SETTINGS.tls, DEFAULTS.tls);
+  const tlsCert = pick(SETTINGS.tlsCert, undefined);
+  const tlsKey = pick(SETTINGS.tlsKey, undefined);
+  const tlsCa = pick(SETTINGS.tlsCa, undefined);
+  const tlsMode = parseTls(tls.value ?? DEFAULTS.tls, tls.source);
   const basePath = pick(SETTINGS.basePath, '');
+  const leaderLeaseTtl = pick(SETTINGS.leaderLeaseTtl, DEFAULTS.leaderLeaseTtl);
+  const etcdCompactionInterval = pick(SETTINGS.etcdCompactionInterval, DEFAULTS.etcdCompactionInterval);
 
   return {
     port: parsePort(port.value ?? DEFAULTS.port, port.source),
@@ -138,8 +181,11 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeC
     dockerConfig: dockerConfig.value === undefined ? undefined : parseFile(dockerConfig.value, dockerConfig.source === 'default' ? 'environment variable DOCKER_CONFIG' : dockerConfig.source),
     logLevel: parseLogLevel(logLevel.value ?? DEFAULTS.logLevel, logLevel.source),
     auth: parseAuth(auth.value ?? DEFAULTS.auth, auth.source),
-    tls: parseTls(tls.value ?? DEFAULTS.tls, tls.source),
+    tls: tlsMode,
+    tlsFiles: parseTlsFiles(tlsMode, tlsCert, tlsKey, tlsCa),
     basePath: parseBasePath(basePath.value ?? '', basePath.source),
+    leaderLeaseTtlSeconds: parseSeconds(leaderLeaseTtl.value ?? DEFAULTS.leaderLeaseTtl, leaderLeaseTtl.source, 'leader lease TTL', 1),
+    etcdCompactionIntervalSeconds: parseSeconds(etcdCompactionInterval.value ?? DEFAULTS.etcdCompactionInterval, etcdCompactionInterval.source, 'etcd compaction interval', 0),
   };
 }
 
@@ -159,7 +205,12 @@ function parseFlags(argv: string[]) {
       'log-level': { type: 'string' },
       auth: { type: 'string' },
       tls: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-ca': { type: 'string' },
       'base-path': { type: 'string' },
+      'leader-lease-ttl': { type: 'string' },
+      'etcd-compaction-interval': { type: 'string' },
     },
   });
 }
@@ -167,6 +218,13 @@ function parseFlags(argv: string[]) {
 function parsePort(text: string, source: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
     throw new ConfigError(`invalid port ${JSON.stringify(text)} from ${source}: expected a whole number from 1 to 65535`);
+  }
+  return Number(text);
+}
+
+function parseSeconds(text: string, source: string, what: string, minimum: number): number {
+  if (!/^\d{1,4}$/.test(text) || Number(text) < minimum || Number(text) > 3600) {
+    throw new ConfigError(`invalid ${what} ${JSON.stringify(text)} from ${source}: expected a whole number of seconds from ${minimum} to 3600`);
   }
   return Number(text);
 }
@@ -226,6 +284,25 @@ function parseAuth(text: string, source: string): ServeConfig['auth'] {
 function parseTls(text: string, source: string): ServeConfig['tls'] {
   if (text === 'auto' || text === 'off') return text;
   throw new ConfigError(`invalid TLS mode ${JSON.stringify(text)} from ${source}: expected auto or off`);
+}
+
+type Picked = { value: string | undefined; source: string };
+
+/** Both or neither of certificate and key; none of them with --tls off (that would be silently ignored). */
+function parseTlsFiles(mode: ServeConfig['tls'], cert: Picked, key: Picked, ca: Picked): TlsFiles | undefined {
+  const given = [cert, key, ca].filter((picked) => picked.value !== undefined);
+  if (given.length === 0) return undefined;
+  if (mode === 'off') throw new ConfigError(`${given.map((picked) => picked.source).join(' and ')} cannot be used with TLS off: drop ${given.length === 1 ? 'it' : 'them'} or set --tls auto`);
+  if (cert.value === undefined) throw new ConfigError(`${key.value === undefined ? ca.source : key.source} needs --tls-cert FILE (env VIGIL_TLS_CERT) too`);
+  if (key.value === undefined) throw new ConfigError(`${cert.source} needs --tls-key FILE (env VIGIL_TLS_KEY) too: the private key of the certificate`);
+  return {
+    cert: parseFile(cert.value, cert.source),
+    key: parseFile(key.value, key.source),
+    ca: ca.value === undefined ? undefined : parseFile(ca.value, ca.source),
+    certSource: cert.source,
+    keySource: key.source,
+    caSource: ca.value === undefined ? undefined : ca.source,
+  };
 }
 
 function parseBasePath(text: string, source: string): string {

@@ -121,6 +121,16 @@ export interface OidcLoginRecord {
   expiresAt: string;
 }
 
+/**
+ * Failed sign-ins under a username that does not exist, so that it locks exactly like a real account on every
+ * replica (the answer never tells whether an account exists). Keyed by SHA-256 of the lower-cased name.
+ */
+export interface PhantomRecord {
+  failures: number;
+  lockedUntil?: string;
+  lastFailureAt: string;
+}
+
 export interface AuthConfigRecord {
   /** Switched by an admin with POST /api/auth/settings; the start-up configuration can override it. */
   authEnabled: boolean;
@@ -224,6 +234,7 @@ export class IdentityStore {
   readonly passkeys: RecordCollection<PasskeyRecord>;
   readonly ceremonies: RecordCollection<CeremonyRecord>;
   readonly oidcLogins: RecordCollection<OidcLoginRecord>;
+  readonly phantoms: RecordCollection<PhantomRecord>;
   readonly #singletons: RecordCollection<DirectoryRecord | AuthConfigRecord>;
 
   constructor(store: Store) {
@@ -234,6 +245,7 @@ export class IdentityStore {
     this.passkeys = new RecordCollection(store, 'Passkey', 'passkeys');
     this.ceremonies = new RecordCollection(store, 'WebAuthnCeremony', 'webauthn-ceremonies');
     this.oidcLogins = new RecordCollection(store, 'OidcLogin', 'oidc-logins');
+    this.phantoms = new RecordCollection(store, 'PhantomAccount', 'phantoms');
     this.#singletons = new RecordCollection(store, 'AuthState', 'state');
   }
 

@@ -100,7 +100,12 @@ export class AuthService {
   }
 
   async setup(setupToken: unknown, username: unknown, password: unknown, client: ClientInfo): Promise<{ user: UserRecord; session: IssuedSession }> {
-    if (await this.isSetUp()) throw authErrors.conflict('setup is already complete');
+    if (await this.isSetUp()) {
+      // Set up through another replica of the same store meanwhile: this replica's token is void, its file goes too.
+      this.#setupToken = undefined;
+      removeSetupToken(this.#dataDir);
+      throw authErrors.conflict('setup is already complete');
+    }
     const expected = this.#setupToken;
     if (expected === undefined || typeof setupToken !== 'string' || !secretsEqual(setupToken, expected)) {
       throw authErrors.forbidden('a valid setup token is required: it is in the server log and in DATA_DIR/setup-token');

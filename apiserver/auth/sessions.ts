@@ -3,6 +3,7 @@
 import type { AuthContext, ClientInfo } from './context.ts';
 import type { SessionRecord, TokenRecord, UserRecord } from './identity-store.ts';
 import { authErrors } from './errors.ts';
+import { isStorageError } from '../storage/errors.ts';
 import { API_TOKEN_PREFIX, newApiToken, newId, randomToken, sha256Hex } from './tokens.ts';
 
 export interface IssuedSession {
@@ -58,7 +59,7 @@ export async function resolveSession(context: AuthContext, token: string): Promi
   const user = await context.identities.users.get(session.userId);
   if (user === undefined) return undefined;
   if (now.getTime() - Date.parse(session.lastSeenAt) > context.limits.lastUsedResolutionMs) {
-    await context.identities.sessions.update(id, (record) => ({ ...record, lastSeenAt: now.toISOString() }));
+    await bestEffort(context, context.identities.sessions.update(id, (record) => ({ ...record, lastSeenAt: now.toISOString() })));
   }
   return { user, session };
 }
@@ -117,7 +118,7 @@ export async function resolveApiToken(context: AuthContext, token: string): Prom
   if (user === undefined) return undefined;
   const now = context.now();
   if (record.lastUsedAt === undefined || now.getTime() - Date.parse(record.lastUsedAt) > context.limits.lastUsedResolutionMs) {
-    await context.identities.tokens.update(hash, (current) => ({ ...current, lastUsedAt: now.toISOString() }));
+    await bestEffort(context, context.identities.tokens.update(hash, (current) => ({ ...current, lastUsedAt: now.toISOString() })));
   }
   return { user, token: record };
 }
@@ -139,5 +140,18 @@ export async function forgetUserCredentials(context: AuthContext, userId: string
   // Passkeys too (Sentinel keeps them, so `available` stays true for a user who is gone).
   for (const passkey of await context.identities.passkeys.list()) {
     if (passkey.userId === userId) await context.identities.passkeys.delete(passkey.id);
+  }
+}
+
+/**
+ * "Last used" bookkeeping must not fail the request it notes: while the store refuses writes (etcd without quorum)
+ * a valid session or token still authenticates reads. Only the store being unreachable is forgiven.
+ */
+async function bestEffort(context: AuthContext, write: Promise<unknown>): Promise<void> {
+  try {
+    await write;
+  } catch (error) {
+    if (!(isStorageError(error, 'Unreachable') || isStorageError(error, 'Timeout'))) throw error;
+    context.log?.warn({ err: error }, 'could not record when a session or token was last used');
   }
 }

@@ -1,9 +1,9 @@
 // Signing in: password, then the second factor when the user has one. Ten consecutive failures lock the account for
 // 30 minutes. A locked account answers 429 with Retry-After before the password is even checked (so a right guess
 // during the lock reveals nothing), and so does an unknown username after as many failures: the answer never tells
-// whether an account exists.
+// whether an account exists. Both counts are in the store, so they hold across replicas.
 import type { AuthContext, ClientInfo } from './context.ts';
-import type { UserRecord } from './identity-store.ts';
+import type { PhantomRecord, UserRecord } from './identity-store.ts';
 import { AuthError, authErrors } from './errors.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { findUserByName } from './accounts.ts';
@@ -13,43 +13,41 @@ import { randomToken, sha256Hex } from './tokens.ts';
 
 export type LoginResult = { kind: 'session'; session: IssuedSession; user: UserRecord } | { kind: 'second-factor'; totpToken: string };
 
-interface Failures {
-  count: number;
-  lockedUntil: number | undefined;
+/**
+ * Failure counts of usernames that do not exist, in the store (so they count across replicas, as real accounts'
+ * do), one record per name that failed within the lockout period. A record older than that and not locked is
+ * forgotten when next read: what a name that is never tried again leaves behind is bounded by the per-address limit.
+ */
+async function phantomState(context: AuthContext, username: string, now: number): Promise<{ id: string; failures: number; lockedUntil: number | undefined }> {
+  const id = sha256Hex(`phantom:${username.toLowerCase()}`);
+  const record = await context.identities.phantoms.get(id);
+  if (record === undefined) return { id, failures: 0, lockedUntil: undefined };
+  const lockedUntil = record.lockedUntil === undefined ? undefined : Date.parse(record.lockedUntil);
+  if ((lockedUntil === undefined || lockedUntil <= now) && Date.parse(record.lastFailureAt) + context.limits.lockoutMs <= now) {
+    await context.identities.phantoms.delete(id);
+    return { id, failures: 0, lockedUntil: undefined };
+  }
+  return { id, failures: record.failures, lockedUntil };
 }
 
-/** Failure counts of usernames that do not exist, in memory and bounded, so they lock exactly like real accounts. */
-export class PhantomAccounts {
-  readonly #failures = new Map<string, Failures>();
-  readonly #capacity: number;
-
-  constructor(capacity = 10_000) {
-    this.#capacity = capacity;
-  }
-
-  get(username: string): Failures {
-    return this.#failures.get(username.toLowerCase()) ?? { count: 0, lockedUntil: undefined };
-  }
-
-  set(username: string, failures: Failures): void {
-    const key = username.toLowerCase();
-    this.#failures.delete(key);
-    this.#failures.set(key, failures);
-    if (this.#failures.size > this.#capacity) {
-      const oldest = this.#failures.keys().next();
-      if (oldest.done !== true) this.#failures.delete(oldest.value);
-    }
-  }
+async function recordPhantomFailure(context: AuthContext, id: string, now: number): Promise<void> {
+  const next = (failures: number): PhantomRecord => {
+    const count = failures + 1;
+    return count >= context.limits.lockoutThreshold
+      ? { failures: 0, lockedUntil: new Date(now + context.limits.lockoutMs).toISOString(), lastFailureAt: new Date(now).toISOString() }
+      : { failures: count, lastFailureAt: new Date(now).toISOString() };
+  };
+  if (await context.identities.phantoms.create(id, next(0))) return;
+  await context.identities.phantoms.update(id, (record) => next(record.lockedUntil !== undefined && Date.parse(record.lockedUntil) <= now ? 0 : record.failures));
 }
 
 export interface SignInState {
-  phantoms: PhantomAccounts;
   /** A hash to verify against when the username is unknown, so both cases take the same time. */
   dummyHash: Promise<string>;
 }
 
 export function newSignInState(context: AuthContext): SignInState {
-  return { phantoms: new PhantomAccounts(), dummyHash: hashPassword(randomToken(16), context.scrypt) };
+  return { dummyHash: hashPassword(randomToken(16), context.scrypt) };
 }
 
 export function lockedError(context: AuthContext, lockedUntil: number): AuthError {
@@ -86,14 +84,10 @@ export async function login(context: AuthContext, state: SignInState, username: 
   const now = context.now().getTime();
   const user = await findUserByName(context, username);
   if (user === undefined) {
-    const failures = state.phantoms.get(username);
-    if (failures.lockedUntil !== undefined && failures.lockedUntil > now) throw lockedError(context, failures.lockedUntil);
+    const phantom = await phantomState(context, username, now);
+    if (phantom.lockedUntil !== undefined && phantom.lockedUntil > now) throw lockedError(context, phantom.lockedUntil);
     await verifyPassword(password, await state.dummyHash);
-    const count = failures.count + 1;
-    state.phantoms.set(
-      username,
-      count >= context.limits.lockoutThreshold ? { count: 0, lockedUntil: now + context.limits.lockoutMs } : { count, lockedUntil: undefined },
-    );
+    await recordPhantomFailure(context, phantom.id, now);
     throw authErrors.invalidCredentials();
   }
   const lockedUntil = lockedUntilOf(user);

@@ -161,6 +161,8 @@ export function fromStorageError(error: unknown, kind: ResourceKind, name: strin
         return errors.alreadyExists(kind, name);
       case 'Conflict':
         return errors.conflict(kind, name);
+      case 'Fenced':
+        return errors.conflict(kind, name, error.message);
       case 'InvalidPrecondition':
         return errors.conflict(kind, name, 'the UID in the precondition does not match the UID of the object');
       case 'Expired':

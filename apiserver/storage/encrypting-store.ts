@@ -11,6 +11,7 @@ import type {
   ObjectFilter,
   Revision,
   Store,
+  StoreStaleness,
   StoredObject,
   TryUpdate,
   WatchEvent,
@@ -143,6 +144,10 @@ export class EncryptingStore implements Store {
         return inner.endReason;
       },
     };
+  }
+
+  staleness(): StoreStaleness {
+    return this.#backend.staleness?.() ?? { stale: false };
   }
 
   async currentRevision(): Promise<Revision> {

@@ -6,6 +6,8 @@ export type StorageErrorCode =
   | 'KeyExists'
   | 'Conflict'
   | 'InvalidPrecondition'
+  /** A fenced write (fence.ts) of a replica that no longer leads. */
+  | 'Fenced'
   | 'Expired'
   | 'InvalidObject'
   | 'Unreachable'

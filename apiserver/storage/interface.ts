@@ -148,5 +148,18 @@ export interface Store {
   currentRevision(): Promise<Revision>;
   /** Forgets history up to `revision`: lists at, continues from and watches from older revisions fail as Expired. */
   compact(revision: Revision): Promise<void>;
+  /**
+   * Whether reads may be stale because the backend cannot serve consistent ones (etcd without quorum). Absent: never
+   * (the embedded store).
+   */
+  staleness?(): StoreStaleness;
   close(): Promise<void>;
+}
+
+export interface StoreStaleness {
+  stale: boolean;
+  /** Why, when stale. */
+  reason?: string;
+  /** Since when (ms since the epoch), when stale. */
+  since?: number;
 }

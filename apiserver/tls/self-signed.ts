@@ -22,6 +22,8 @@ export interface LoadedTlsIdentity extends TlsIdentity {
   /** Whether this start made it. */
   created: boolean;
   certFile: string;
+  /** PEM: what a kubeconfig pins as the server's authority (the certificate itself when self-signed). */
+  authority: string;
 }
 
 /** The names local and LAN clients use: loopback, the machine's name, and the listen address when it is a specific one. */
@@ -67,12 +69,12 @@ export async function loadOrCreateTlsIdentity(dataDir: string, listen: string): 
     if (!new X509Certificate(identity.cert).checkPrivateKey(createPrivateKey(identity.key))) {
       throw new Error(`${certFile} does not belong to the key ${keyFile}: remove both to have a new pair made`);
     }
-    return { ...identity, created: false, certFile };
+    return { ...identity, created: false, certFile, authority: identity.cert };
   }
   const identity = await generateSelfSigned(certificateNames(listen));
   rmSync(keyFile, { force: true });
   writeFileSync(keyFile, identity.key, { mode: 0o600, flag: 'wx' });
   writeFileSync(certFile, identity.cert, { mode: 0o644 });
-  return { ...identity, created: true, certFile };
+  return { ...identity, created: true, certFile, authority: identity.cert };
 }
 

@@ -9,11 +9,13 @@ import { redactPaths } from '../../apiserver/logging.ts';
 import { loadKeyring, SecretBoxError, type Keyring } from '../../apiserver/auth/secret-box.ts';
 import { AuthService } from '../../apiserver/auth/service.ts';
 import { setupTokenPath } from '../../apiserver/auth/setup-token.ts';
+import { EncryptionKeyMismatch, verifyEncryptionKey } from '../../apiserver/auth/key-check.ts';
 import { ResourceRegistry } from '../../apiserver/resources/registry.ts';
 import { loadOrCreateTlsIdentity, type LoadedTlsIdentity } from '../../apiserver/tls/self-signed.ts';
+import { certificateNamesHost, loadProvidedTlsIdentity, TlsFilesError } from '../../apiserver/tls/provided.ts';
 import { startControllers } from '../controllers.ts';
 import { sentinelServices } from '../sentinel-services.ts';
-import { localServerUrl } from '../kubeconfig.ts';
+import { kubeconfigPath, localServerUrl } from '../kubeconfig.ts';
 import { writeLocalKubeconfig } from '../serve-kubeconfig.ts';
 import { collectDefaultMetrics, Registry as MetricsRegistry } from 'prom-client';
 import { environmentSettings, type EnvironmentSettings } from '../serve-settings.ts';
@@ -47,18 +49,36 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (keyring.warning !== undefined) logger.warn(keyring.warning);
   let tls: LoadedTlsIdentity | undefined;
   try {
-    tls = config.tls === 'auto' ? await loadOrCreateTlsIdentity(config.dataDir, config.listen) : undefined;
+    if (config.tls === 'off') tls = undefined;
+    else if (config.tlsFiles !== undefined) tls = loadProvidedTlsIdentity(config.tlsFiles);
+    else tls = await loadOrCreateTlsIdentity(config.dataDir, config.listen);
   } catch (error) {
+    if (error instanceof TlsFilesError) {
+      // A bad or mismatched pair is a configuration mistake, reported as one (exit 2, naming the flag).
+      logger.fatal(error.message);
+      process.stderr.write(`vigil serve: ${error.message}\n(see vigil serve --help)\n`);
+      return 2;
+    }
     logger.fatal({ err: error }, 'cannot load or make the TLS certificate');
     return 1;
   }
   if (tls?.created === true) logger.info({ certFile: tls.certFile }, `made a self-signed TLS certificate: ${tls.certFile}`);
   const store = await openStore(config.store, { dataDir: config.dataDir, logger, encryption: keyring.box });
+  try {
+    const outcome = await verifyEncryptionKey(store, keyring.box);
+    if (outcome !== 'verified') logger.info({ keyId: keyring.box.primaryKeyId }, outcome === 'created' ? 'stored the encryption key check: every replica of this store must use this key' : 'sealed the encryption key check again with the new primary key');
+  } catch (error) {
+    await store.close();
+    if (!(error instanceof EncryptionKeyMismatch)) throw error;
+    logger.fatal(error.message);
+    process.stderr.write(`vigil serve: ${error.message}\n`);
+    return 2;
+  }
   // Known once listening; setup cannot happen before (it arrives over HTTP).
   let localServer: string | undefined;
   const refreshKubeconfig = async (): Promise<void> => {
     if (localServer === undefined) return;
-    const kubeconfig = await writeLocalKubeconfig({ auth, dataDir: config.dataDir, server: localServer, ...(tls === undefined ? {} : { certificateAuthority: tls.cert }), log: logger });
+    const kubeconfig = await writeLocalKubeconfig({ auth, dataDir: config.dataDir, server: localServer, ...(tls === undefined ? {} : { certificateAuthority: tls.authority }), log: logger });
     if (kubeconfig === undefined) logger.info('the kubeconfig for kubectl and the vigil CLI is written to the data directory once the first admin is set up');
     else logger.info({ kubeconfig }, `kubeconfig for kubectl and the vigil CLI written to ${kubeconfig}`);
   };
@@ -97,7 +117,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     auth,
     logger,
     containerLogs: controllers.docker.logs,
-    sentinel: { ...sentinelServices(controllers, resources), live: { dataDirectory: config.dataDir, startedAt, metricsAlwaysOn: environment.metricsAlwaysOn } },
+    sentinel: { ...sentinelServices(controllers, resources), live: { dataDirectory: config.dataDir, startedAt, metricsAlwaysOn: environment.metricsAlwaysOn, leadership: controllers.manager } },
+    // The ownerReferences garbage collector runs as a leader-only runnable of the controllers (cli/controllers.ts).
+    garbageCollection: false,
     metricsRegistry,
     basePath: config.basePath,
     ...(tls === undefined ? {} : { tls }),
@@ -126,6 +148,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
   // Over TLS when served: Kubernetes clients send the kubeconfig's token only then.
   localServer = `${localServerUrl(config.listen, typeof address === 'object' && address !== null ? address.port : config.port, tls === undefined ? 'http' : 'https')}${config.basePath}`;
   if (tls !== undefined) logger.info({ certFile: tls.certFile }, `HTTPS on the same port too: ${localServer}, certificate ${tls.certFile}`);
+  // A given certificate names the clients' address (a load balancer), which need not be the local one the kubeconfig
+  // written here uses: say so, rather than leave kubectl's hostname error to explain it.
+  if (tls !== undefined && config.tlsFiles !== undefined && !certificateNamesHost(tls.cert, new URL(localServer).hostname)) {
+    logger.warn({ certFile: tls.certFile }, `the certificate ${tls.certFile} does not name ${new URL(localServer).hostname}, the address of ${kubeconfigPath(config.dataDir)}: edit its server to a name the certificate holds`);
+  }
   try {
     await refreshKubeconfig();
   } catch (error) {

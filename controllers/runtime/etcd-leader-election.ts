@@ -21,6 +21,7 @@ import { pino, type Logger } from 'pino';
 import { createClient, resolveOptions } from '../../apiserver/storage/etcd/options.ts';
 import { systemClock, type Clock, type Timer } from './clock.ts';
 import type { LeaderElector, StartLeading, StopLeading } from './leader-election.ts';
+import type { WriteFence } from '../../apiserver/storage/fence.ts';
 
 export interface EtcdLeaderElectorOptions {
   /** An etcd3 client (not closed by the elector), or `endpoints` for one the elector creates and closes. */
@@ -49,7 +50,7 @@ export class EtcdLeaderElector implements LeaderElector {
   readonly #client: Etcd3;
   readonly #ownsClient: boolean;
   readonly #namespace: Namespace;
-  readonly #ttlSeconds: number;
+  readonly leaseTtlSeconds: number;
   readonly #renewDeadlineMs: number;
   readonly #retryMs: number;
   readonly #resignTimeoutMs: number;
@@ -57,6 +58,8 @@ export class EtcdLeaderElector implements LeaderElector {
   readonly #logger: Logger;
   readonly #closing = new AbortController();
   #leadership: AbortController | undefined;
+  #fence: WriteFence | undefined;
+  readonly #electionPrefix: string;
   #loop: Promise<void> | undefined;
   #closed: Promise<void> | undefined;
 
@@ -64,16 +67,17 @@ export class EtcdLeaderElector implements LeaderElector {
     if (options.client === undefined && (options.endpoints === undefined || options.endpoints.length === 0)) {
       throw new TypeError('etcd leader election: give a client or endpoints');
     }
-    this.#ttlSeconds = options.ttlSeconds ?? 15;
-    if (!Number.isSafeInteger(this.#ttlSeconds) || this.#ttlSeconds < 1) throw new TypeError(`etcd leader election: ttlSeconds must be a whole number ≥ 1, not ${this.#ttlSeconds}`);
-    this.#renewDeadlineMs = options.renewDeadlineMs ?? Math.floor((this.#ttlSeconds * 1000 * 2) / 3);
-    if (this.#renewDeadlineMs <= 0 || this.#renewDeadlineMs >= this.#ttlSeconds * 1000) {
-      throw new TypeError(`etcd leader election: renewDeadlineMs must be between 0 and the TTL (${this.#ttlSeconds * 1000} ms), not ${this.#renewDeadlineMs}`);
+    this.leaseTtlSeconds = options.ttlSeconds ?? 15;
+    if (!Number.isSafeInteger(this.leaseTtlSeconds) || this.leaseTtlSeconds < 1) throw new TypeError(`etcd leader election: ttlSeconds must be a whole number ≥ 1, not ${this.leaseTtlSeconds}`);
+    this.#renewDeadlineMs = options.renewDeadlineMs ?? Math.floor((this.leaseTtlSeconds * 1000 * 2) / 3);
+    if (this.#renewDeadlineMs <= 0 || this.#renewDeadlineMs >= this.leaseTtlSeconds * 1000) {
+      throw new TypeError(`etcd leader election: renewDeadlineMs must be between 0 and the TTL (${this.leaseTtlSeconds * 1000} ms), not ${this.#renewDeadlineMs}`);
     }
     this.#ownsClient = options.client === undefined;
     const endpoints = options.endpoints ?? [];
     this.#client = options.client ?? createClient({ endpoints }, resolveOptions({ endpoints }));
-    this.#namespace = this.#client.namespace(`${ELECTION_PREFIX}${options.name ?? 'vigil-controllers'}/`);
+    this.#electionPrefix = `${ELECTION_PREFIX}${options.name ?? 'vigil-controllers'}/`;
+    this.#namespace = this.#client.namespace(this.#electionPrefix);
     this.identity = options.identity ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.#retryMs = options.retryMs ?? 1_000;
     this.#resignTimeoutMs = options.resignTimeoutMs ?? 2_000;
@@ -83,6 +87,17 @@ export class EtcdLeaderElector implements LeaderElector {
 
   isLeader(): boolean {
     return this.#leadership !== undefined && !this.#leadership.signal.aborted;
+  }
+
+  writeFence(): WriteFence | undefined {
+    return this.isLeader() ? this.#fence : undefined;
+  }
+
+  /** The value (identity) of the oldest candidate key: the one whose turn it is. */
+  async currentLeader(): Promise<string | undefined> {
+    // Member-local: a view for people (GET /api/about), which must answer while etcd has no quorum too.
+    const result = await this.#namespace.getAll().sort('Create', 'Ascend').limit(1).serializable(true).exec();
+    return result.kvs[0]?.value.toString();
   }
 
   runWhenLeader(start: StartLeading, stop: StopLeading): void {
@@ -121,7 +136,7 @@ export class EtcdLeaderElector implements LeaderElector {
     const loseLease = (reason: unknown): void => {
       if (!lost.signal.aborted) lost.abort(reason);
     };
-    const lease = this.#namespace.lease(this.#ttlSeconds);
+    const lease = this.#namespace.lease(this.leaseTtlSeconds);
     let renewedAt = this.#clock.now();
     let renewGuard: Timer | undefined;
     const armRenewGuard = (): void => {
@@ -152,8 +167,10 @@ export class EtcdLeaderElector implements LeaderElector {
       ownKeyWatch.on('error', (error) => loseLease(error));
       await this.#waitForTurn(createRevision, AbortSignal.any([lost.signal, closing]));
       if (lost.signal.aborted || closing.aborted) return;
+      this.#fence = { key: `${this.#electionPrefix}${leaseId}`, createRevision };
       await this.#lead(lost.signal, start, stop);
     } finally {
+      this.#fence = undefined;
       renewGuard?.cancel();
       await ownKeyWatch?.cancel().catch(() => undefined);
       await this.#resign(lease);

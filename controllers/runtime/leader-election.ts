@@ -2,6 +2,8 @@
 // Docker hosts at a time: controllers run only while their process leads (controller-runtime's leader election).
 // With the embedded store there is one process, and it simply leads.
 
+import type { WriteFence } from '../../apiserver/storage/fence.ts';
+
 /**
  * Called when this process becomes leader. `leadership` aborts the moment leadership is lost, before `stop` runs; on
  * close() (resigning), `stop` runs first, while this process still leads, and `leadership` aborts after it.
@@ -14,6 +16,15 @@ export interface LeaderElector {
   /** Who this process is in the election (host name, pid and a random suffix by default). */
   readonly identity: string;
   isLeader(): boolean;
+  /** Who leads now, as the election records it (an identity), or undefined while nobody does or it cannot be read. */
+  currentLeader(): Promise<string | undefined>;
+  /**
+   * While leading with a store that can check it (etcd): the fence every controller write carries, so that the store
+   * refuses it once this process's election key is gone, even before this process notices (fence.ts). Else undefined.
+   */
+  writeFence?(): WriteFence | undefined;
+  /** The lease's time to live in seconds (how long a crashed leader blocks the others), or undefined without a lease. */
+  readonly leaseTtlSeconds: number | undefined;
   /**
    * Starts campaigning: `start` runs each time leadership is gained, `stop` each time it ends. Call once; the
    * callbacks never overlap (stop has finished before start runs again).
@@ -26,6 +37,7 @@ export interface LeaderElector {
 /** The one process of an embedded-store Vigil: it leads from runWhenLeader until close. */
 export class SingleProcessLeader implements LeaderElector {
   readonly identity: string;
+  readonly leaseTtlSeconds = undefined;
   #leadership: AbortController | undefined;
   #stop: StopLeading | undefined;
   #started: Promise<void> | undefined;
@@ -36,6 +48,10 @@ export class SingleProcessLeader implements LeaderElector {
 
   isLeader(): boolean {
     return this.#leadership !== undefined && !this.#leadership.signal.aborted;
+  }
+
+  async currentLeader(): Promise<string | undefined> {
+    return this.isLeader() ? this.identity : undefined;
   }
 
   runWhenLeader(start: StartLeading, stop: StopLeading): void {

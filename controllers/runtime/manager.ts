@@ -11,6 +11,7 @@ import { LeaderFencedClient } from './fenced-client.ts';
 import { SharedInformerFactory } from './informer-factory.ts';
 import { SingleProcessLeader, type LeaderElector } from './leader-election.ts';
 import { ControllerMetrics } from './metrics.ts';
+import { registerLeaderMetric } from './leader-metric.ts';
 
 /**
  * Something that runs only while this process leads (a controller, a Docker event stream per host, ...). Runnables
@@ -60,10 +61,11 @@ export class Manager {
 
   constructor(options: ManagerOptions) {
     this.#leaderElector = options.leaderElector ?? new SingleProcessLeader();
-    this.client = new LeaderFencedClient(options.client, () => this.#leaderElector.isLeader());
+    this.client = new LeaderFencedClient(options.client, () => this.#leaderElector.isLeader(), () => this.#leaderElector.writeFence?.());
     this.clock = options.clock ?? systemClock;
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'controller-manager' });
     this.metrics = ControllerMetrics.for(options.metricsRegistry);
+    registerLeaderMetric(options.metricsRegistry, () => this.#leaderElector.isLeader());
     this.informers = new SharedInformerFactory({ client: options.client, clock: this.clock, logger: this.logger });
     this.#shutdownGraceMs = options.shutdownGraceMs ?? 10_000;
     this.#cacheSyncTimeoutMs = options.cacheSyncTimeoutMs ?? 60_000;
@@ -85,6 +87,26 @@ export class Manager {
 
   isLeader(): boolean {
     return this.#leaderElector.isLeader();
+  }
+
+  /** This replica's identity in the election. */
+  get identity(): string {
+    return this.#leaderElector.identity;
+  }
+
+  /** The election's lease TTL in seconds (undefined: no lease, the one process leads). */
+  get leaseTtlSeconds(): number | undefined {
+    return this.#leaderElector.leaseTtlSeconds;
+  }
+
+  /** The election key this process leads by (etcd), while it leads; undefined otherwise. */
+  electionKey(): string | undefined {
+    return this.#leaderElector.writeFence?.()?.key;
+  }
+
+  /** Who leads, as the election records it. */
+  currentLeader(): Promise<string | undefined> {
+    return this.#leaderElector.currentLeader();
   }
 
   /** Starts the informers, waits for their caches, then campaigns; controllers run while this process leads. */

@@ -1410,6 +1410,7 @@ export interface SettingsSpec {
  */
 export interface SettingsStatus {
   observedGeneration?: number;
+  leader?: LeaderStatus;
   lastScan?: string;
   scanning?: boolean;
   nextScan?: string;
@@ -1439,6 +1440,27 @@ export interface SettingsStatus {
    */
   registries?: ImplicitRegistryStatus[];
   conditions?: Conditions;
+}
+/**
+ * The replica that leads (runs the controllers) and its election lease, written by that replica when it starts leading (docs/ha.md).
+ */
+export interface LeaderStatus {
+  /**
+   * The leader's identity in the election (host name, pid and a random suffix).
+   */
+  identity: string;
+  /**
+   * When it started leading.
+   */
+  since: string;
+  /**
+   * The election lease's TTL (--leader-lease-ttl): how long a crashed leader blocks the others. Absent with the embedded store (one process, no lease).
+   */
+  leaseTtlSeconds?: number;
+  /**
+   * The leader's campaign key in etcd (vigil/election/vigil-controllers/LEASE_ID); absent with the embedded store.
+   */
+  electionKey?: string;
 }
 /**
  * The Home Assistant discovery connection (written by the home-assistant controller while spec.haDiscovery is enabled).

@@ -16,6 +16,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   dashboard: async () => (await import('./dashboard.bench.ts')).dashboardBenchmark,
   notifications: async () => (await import('./notifications.bench.ts')).notificationsBenchmark,
   swarm: async () => (await import('./swarm.bench.ts')).swarmBenchmark,
+  ha: async () => (await import('./ha.bench.ts')).haBenchmark,
 };
 
 const requested = process.argv.slice(2);

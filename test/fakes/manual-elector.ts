@@ -4,6 +4,7 @@ import type { LeaderElector, StartLeading, StopLeading } from '../../controllers
 
 export class ManualElector implements LeaderElector {
   readonly identity: string;
+  readonly leaseTtlSeconds = undefined;
   #start: StartLeading | undefined;
   #stop: StopLeading | undefined;
   #leadership: AbortController | undefined;
@@ -14,6 +15,10 @@ export class ManualElector implements LeaderElector {
 
   isLeader(): boolean {
     return this.#leadership !== undefined && !this.#leadership.signal.aborted;
+  }
+
+  async currentLeader(): Promise<string | undefined> {
+    return this.isLeader() ? this.identity : undefined;
   }
 
   runWhenLeader(start: StartLeading, stop: StopLeading): void {

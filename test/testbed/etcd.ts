@@ -33,6 +33,8 @@ export interface EtcdCluster {
    * sent before a new one is elected waits for etcd's own request timeout (about 7 s) and then fails.
    */
   waitForLeader(timeoutMs?: number): Promise<void>;
+  /** The member that leads the etcd cluster now (after waitForLeader). */
+  leader(timeoutMs?: number): Promise<EtcdMember>;
   /** Kills every member and removes the cluster's folder. */
   cleanup(): Promise<void>;
 }
@@ -77,6 +79,15 @@ export async function startEtcdCluster(size = 3): Promise<EtcdCluster> {
     endpoints: members.map((member) => member.endpoint),
     members: members.map(memberView),
     waitForLeader: (timeoutMs = deadlines.daemonReady) => waitForLeader(members, timeoutMs),
+    leader: async (timeoutMs = deadlines.daemonReady) => {
+      await waitForLeader(members, timeoutMs);
+      const statuses = await Promise.all(members.map((member) => memberStatus(member.endpoint).catch(() => undefined)));
+      const leaderId = statuses.find((status) => status !== undefined)?.leader;
+      const index = statuses.findIndex((status) => status !== undefined && status.memberId === leaderId);
+      const member = members[index];
+      if (member === undefined) throw new Error('the etcd leader is not one of the members');
+      return memberView(member);
+    },
     cleanup: async () => {
       // SIGKILL: on SIGTERM a leader first tries to hand leadership to members that are stopping too (seconds).
       await Promise.all(members.map((member) => member.kill()));

@@ -12,12 +12,21 @@ export interface ReceivedRequest {
   body: string;
   /** performance.now() when the request had arrived in full. */
   receivedAt: number;
+  /** The status of the answer once it was handed to the connection in full: what the sender can have seen. */
+  acknowledged?: number;
+  /** The connection closed while the answer was held (the sender went away): it never got one. */
+  abandoned?: boolean;
 }
 
 export interface ScriptedAnswer {
   status: number;
   headers?: Record<string, string>;
   body?: string;
+  /**
+   * Holds the answer until this settles, as a receiver that is slow to acknowledge: the request is in flight at the
+   * sender meanwhile. A connection that closes first gets no answer (the request is marked abandoned).
+   */
+  hold?: Promise<unknown>;
 }
 
 export interface HttpReceiverOptions {
@@ -57,8 +66,22 @@ export async function startHttpReceiver(options: HttpReceiverOptions = {}): Prom
         const request: ReceivedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), receivedAt: performance.now() };
         requests.push(request);
         const answer = options.validate?.(request) ?? script.shift() ?? { status: 200, body: 'ok' };
-        res.writeHead(answer.status, answer.headers ?? {});
-        res.end(answer.body ?? '');
+        res.once('finish', () => (request.acknowledged = answer.status));
+        const reply = (): void => {
+          res.writeHead(answer.status, answer.headers ?? {});
+          res.end(answer.body ?? '');
+        };
+        if (answer.hold === undefined) {
+          reply();
+          return;
+        }
+        res.once('close', () => {
+          if (!res.writableEnded) request.abandoned = true;
+        });
+        const answerLater = (): void => {
+          if (!res.destroyed && !res.writableEnded) reply();
+        };
+        answer.hold.then(answerLater, answerLater);
       });
     });
     // Keep-alive sockets of a stopped server would keep it from closing; none are kept.

@@ -84,8 +84,12 @@ export interface StartVigilOptions {
   dataDir?: string;
   /** More environment variables of the child (e.g. VIGIL_FAILPOINTS), over this process's. */
   env?: Record<string, string>;
-  /** 'none': leave the first-run setup to the test (a browser filling the setup form); no admin token then. Default 'api'. */
-  setup?: 'api' | 'none';
+  /**
+   * 'none': leave the first-run setup to the test (a browser filling the setup form); no admin token then. 'joined':
+   * the shared store (etcd) was set up through another replica, so this one starts set up and mints its kubeconfig's
+   * token at start. Default 'api'.
+   */
+  setup?: 'api' | 'none' | 'joined';
   /** `vigil serve --base-path PATH`: every route under PATH, and `url` ends with it. Default none. */
   basePath?: string;
 }
@@ -96,6 +100,10 @@ export interface VigilChild extends VigilServer {
   setupToken: string | undefined;
   /** SIGKILL, as a crash or power cut would. The data directory is kept for a restart on it (stop() still removes one of its own). */
   kill(): Promise<void>;
+  /** The process id while it runs. */
+  readonly pid: number | undefined;
+  /** Sends `signal` (SIGSTOP / SIGCONT: a process frozen as by a network partition or a long GC pause). */
+  signal(signal: NodeJS.Signals): void;
 }
 
 async function call(url: string, init: RequestInit & { json?: unknown }): Promise<Response> {
@@ -156,7 +164,7 @@ export async function startVigil(options: StartVigilOptions = {}): Promise<Vigil
   const url = `http://127.0.0.1:${port}${options.basePath ?? ''}`;
   const kubeconfig = kubeconfigPath(dataDir);
   const auth = options.auth ?? 'on';
-  const setUpBefore = !ownDataDir && existsSync(kubeconfig) && !existsSync(setupTokenPath(dataDir));
+  const setUpBefore = options.setup === 'joined' || (!ownDataDir && existsSync(kubeconfig) && !existsSync(setupTokenPath(dataDir)));
   const { command, args } = vigilCommand(['serve', '--listen', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', '--auth', auth, ...(options.basePath === undefined ? [] : ['--base-path', options.basePath]), ...(options.args ?? [])]);
   const daemon = new Daemon({
     name: 'vigil serve',
@@ -207,6 +215,19 @@ export async function startVigil(options: StartVigilOptions = {}): Promise<Vigil
     },
     kill: async () => {
       await daemon.kill();
+    },
+    get pid() {
+      return daemon.pid;
+    },
+    signal: (signal) => {
+      const pid = daemon.pid;
+      if (pid === undefined) return;
+      try {
+        process.kill(pid, signal);
+      } catch (error) {
+        // Exited already (killed by the test): nothing to signal.
+        if (!(error instanceof Error && 'code' in error && error.code === 'ESRCH')) throw error;
+      }
     },
   };
 }

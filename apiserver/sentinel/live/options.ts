@@ -13,6 +13,17 @@ export interface EventStreamTuning {
   maxBufferedBytes?: number;
 }
 
+/** Which replica this is and who leads (the controller manager's election), for GET /api/about. */
+export interface LeadershipView {
+  /** This replica's identity in the election. */
+  readonly identity: string;
+  isLeader(): boolean;
+  /** The leader's identity as the election records it; undefined while nobody leads or it cannot be read. */
+  currentLeader(): Promise<string | undefined>;
+  /** The election lease's TTL; undefined with the embedded store (one process, no lease). */
+  readonly leaseTtlSeconds: number | undefined;
+}
+
 export interface LiveOptions {
   /** The process's prom-client registry (the controller manager's too); buildApp passes the one it instruments HTTP on. */
   metricsRegistry?: Registry;
@@ -23,6 +34,8 @@ export interface LiveOptions {
   dataDirectory?: string;
   /** GET /api/about's started_at and uptime. Default: when the app was built. */
   startedAt?: Date;
+  /** GET /api/about's replica, leading, leader and lease_ttl_seconds. Absent: this process is reported as the leader. */
+  leadership?: LeadershipView;
 }
 
 /** The change feed over the watch cache: every vigil.dev kind (Secrets are not under this prefix). */

@@ -58,6 +58,16 @@ async function listOf<T>(context: SentinelContext, kind: string): Promise<T[]> {
   return (await context.resources.list(kind, CACHED)).items as unknown as T[];
 }
 
+/** Vigil's additions to Sentinel's about: which replica answered, whether it leads, and who does (docs/ha.md). */
+async function leadershipFacts(context: SentinelContext): Promise<{ replica: string; leading: boolean; leader: string | null; lease_ttl_seconds: number | null }> {
+  const view = context.live?.leadership;
+  if (view === undefined) return { replica: 'single-process', leading: true, leader: 'single-process', lease_ttl_seconds: null };
+  const leading = view.isLeader();
+  // The election's record may be unreadable (etcd down): this replica still knows whether it leads itself.
+  const leader = await view.currentLeader().catch(() => undefined);
+  return { replica: view.identity, leading, leader: leader ?? (leading ? view.identity : null), lease_ttl_seconds: view.leaseTtlSeconds ?? null };
+}
+
 export async function aboutRoutes(app: FastifyInstance, context: SentinelContext): Promise<void> {
   const startedAt = context.live?.startedAt ?? context.now();
 
@@ -75,6 +85,7 @@ export async function aboutRoutes(app: FastifyInstance, context: SentinelContext
       const registry = container.status?.registryCheck?.registry;
       if (registry !== undefined && registry !== '') servers.add(registry);
     }
+    const leadership = await leadershipFacts(context);
     const applied = records.filter((record: UpdateRecord) => record.spec.type === 'update' && record.spec.outcome === 'success').length;
     return {
       version: `v${vigilVersion}`,
@@ -91,6 +102,7 @@ export async function aboutRoutes(app: FastifyInstance, context: SentinelContext
       snapshots: snapshots.items.length,
       channels: channels.map((channel) => ({ name: channelName(channel), type: channel.spec.type })),
       registries: [...servers].sort(),
+      ...leadership,
     };
   });
 

@@ -9,6 +9,7 @@ import type {
   ObjectFilter,
   Revision,
   Store,
+  StoreStaleness,
   StoredObject,
   TryUpdate,
   WatchEvent,
@@ -366,6 +367,11 @@ export class CachedStore implements Store {
     const revision = Number(object.metadata.resourceVersion);
     if (Number.isSafeInteger(revision) && !this.#closed) await this.waitForRevision(revision);
     return object;
+  }
+
+  /** The backend's: while etcd has no quorum, this cache is all there is, and it may lag (docs/ha.md). */
+  staleness(): StoreStaleness {
+    return this.#backend.staleness?.() ?? { stale: false };
   }
 
   async currentRevision(): Promise<Revision> {

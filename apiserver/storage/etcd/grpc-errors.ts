@@ -56,8 +56,10 @@ export function toStorageError(error: unknown, context: { key?: string; revision
   if (revision !== undefined && isCompacted(error)) return expired(revision, what);
   if (revision !== undefined && isFutureRevision(error)) return tooLarge(revision);
   // etcd gave up waiting for its own cluster (typically a proposal lost with a dead leader): it may have been applied.
-  if (message.includes('etcdserver: request timed out')) return new StorageError('Timeout', `etcd timed out: ${message}`, details);
+  if (message.includes('etcdserver: request timed out') || message.includes('context deadline exceeded')) return new StorageError('Timeout', `etcd timed out: ${message}`, details);
   if (error instanceof GRPCUnavailableError) return new StorageError('Unreachable', `etcd is unreachable: ${message}`, details);
+  // The member's connection closed under the call (a member stopped): like "Connection dropped", its outcome is unknown.
+  if (message.includes('Call ended without gRPC status')) return new StorageError('Unreachable', `etcd is unreachable: ${message}`, details);
   if (error instanceof GRPCDeadlineExceededError) {
     return new StorageError('Timeout', `etcd did not answer in time: ${message}`, details);
   }

@@ -12,6 +12,8 @@ import type { RequestContext, Requests } from './requests.ts';
 export interface ListContext {
   client: Etcd3;
   requests: Requests;
+  /** Member-local reads (etcd without quorum): may lag. */
+  serializable?: boolean;
 }
 
 /** Kubernetes' cap on the batch size it grows to while a filter rejects most keys. */
@@ -26,7 +28,7 @@ interface ReadPoint {
   context: RequestContext;
 }
 
-export async function listObjects({ client, requests }: ListContext, prefix: string, options: ListOptions = {}): Promise<ListResult> {
+export async function listObjects({ client, requests, serializable = false }: ListContext, prefix: string, options: ListOptions = {}): Promise<ListResult> {
   const point = readPoint(prefix, options);
   const limit = pageLimit(options.limit);
   // Range.prefix knows etcd's range ends (the empty prefix starts at "\0" and ends at "\0", meaning "every key").
@@ -41,7 +43,7 @@ export async function listObjects({ client, requests }: ListContext, prefix: str
   let more = false;
   let remainingItemCount: number | undefined;
   for (;;) {
-    const response = await readBatch(client, requests, { start, end, revision, batch }, point.context);
+    const response = await readBatch(client, requests, { start, end, revision, batch }, point.context, serializable);
     if (revision === 0) {
       revision = headerRevision(response.header);
       if (revision < point.minimum) throw tooLarge(point.minimum, revision);
@@ -82,11 +84,11 @@ interface Batch {
   batch: number;
 }
 
-function readBatch(client: Etcd3, requests: Requests, { start, end, revision, batch }: Batch, context: RequestContext): Promise<IRangeResponse> {
+function readBatch(client: Etcd3, requests: Requests, { start, end, revision, batch }: Batch, context: RequestContext, serializable: boolean): Promise<IRangeResponse> {
   return requests.run(
     'read',
     () => {
-      const builder = client.getAll().inRange({ start, end });
+      const builder = client.getAll().inRange({ start, end }).serializable(serializable);
       if (revision > 0) builder.revision(revision);
       if (batch > 0) builder.limit(batch);
       return builder.exec();

@@ -9,14 +9,15 @@ import { cloneObject, sameContent, withRevision } from '../objects.ts';
 import { checkPreconditions, encodeObject, requireNoRevision } from '../write-checks.ts';
 import { decodeKeyValue, decodeValue, headerRevision, type StoredState } from './codec.ts';
 import type { Requests } from './requests.ts';
+import { currentFence, fencedOut, type WriteFence } from '../fence.ts';
 
 export interface WriteContext {
   client: Etcd3;
   requests: Requests;
 }
 
-export async function readKey({ client, requests }: WriteContext, key: string): Promise<StoredState | undefined> {
-  const response = await requests.run('read', () => client.get(key).exec(), { key });
+export async function readKey({ client, requests }: WriteContext, key: string, serializable = false): Promise<StoredState | undefined> {
+  const response = await requests.run('read', () => client.get(key).serializable(serializable).exec(), { key });
   const kv = response.kvs[0];
   return kv === undefined ? undefined : decodeKeyValue(kv);
 }
@@ -24,8 +25,12 @@ export async function readKey({ client, requests }: WriteContext, key: string): 
 export async function createObject({ client, requests }: WriteContext, key: string, object: StoredObject): Promise<StoredObject> {
   requireNoRevision(key, object);
   const data = encodeObject(key, object);
-  const response = await requests.run('write', () => client.if(key, 'Mod', '==', 0).then(client.put(key).value(data)).commit(), { key });
-  if (!response.succeeded) throw StorageError.keyExists(key);
+  const fence = currentFence();
+  const response = await requests.run('write', () => fenced(client.if(key, 'Mod', '==', 0), fence).then(client.put(key).value(data)).else(...fenceRead(client, fence)).commit(), { key });
+  if (!response.succeeded) {
+    requireFence(response, fence, 0, key);
+    throw StorageError.keyExists(key);
+  }
   return withRevision(decodeValue(data, key), headerRevision(response.header));
 }
 
@@ -46,12 +51,14 @@ export async function updateObject(
     if (sameContent(updated, current.object)) return current.object;
     const data = encodeObject(key, updated);
     const readRevision = current.revision;
+    const fence = currentFence();
     const response = await requests.run(
       'write',
-      () => client.if(key, 'Mod', '==', readRevision).then(client.put(key).value(data)).else(client.get(key)).commit(),
+      () => fenced(client.if(key, 'Mod', '==', readRevision), fence).then(client.put(key).value(data)).else(client.get(key), ...fenceRead(client, fence)).commit(),
       { key },
     );
     if (response.succeeded) return withRevision(decodeValue(data, key), headerRevision(response.header));
+    requireFence(response, fence, 1, key);
     current = stateFromElse(response);
   }
 }
@@ -64,14 +71,34 @@ export async function deleteObject(context: WriteContext, key: string, options: 
     checkPreconditions(key, options.preconditions, current.object, current.revision);
     await options.validateDeletion?.(cloneObject(current.object));
     const readRevision = current.revision;
+    const fence = currentFence();
     const response = await requests.run(
       'write',
-      () => client.if(key, 'Mod', '==', readRevision).then(client.delete().key(key)).else(client.get(key)).commit(),
+      () => fenced(client.if(key, 'Mod', '==', readRevision), fence).then(client.delete().key(key)).else(client.get(key), ...fenceRead(client, fence)).commit(),
       { key },
     );
     if (response.succeeded) return withRevision(current.object, headerRevision(response.header));
+    requireFence(response, fence, 1, key);
     current = stateFromElse(response);
   }
+}
+
+type Comparison = ReturnType<Etcd3['if']>;
+
+/** Adds the fence (fence.ts) to a write's compares: the leader's election key still has its create revision. */
+function fenced(comparison: Comparison, fence: WriteFence | undefined): Comparison {
+  return fence === undefined ? comparison : comparison.and(fence.key, 'Create', '==', fence.createRevision);
+}
+
+/** The read of the fence key in the else branch, telling a refused fence from a lost race. */
+function fenceRead(client: Etcd3, fence: WriteFence | undefined): ReturnType<Etcd3['get']>[] {
+  return fence === undefined ? [] : [client.get(fence.key)];
+}
+
+function requireFence(response: ITxnResponse, fence: WriteFence | undefined, index: number, key: string): void {
+  if (fence === undefined) return;
+  const kv = response.responses[index]?.response_range?.kvs[0];
+  if (kv === undefined || kv.create_revision !== fence.createRevision) throw fencedOut(key);
 }
 
 /** The key's state from a failed transaction's else branch (a get): no second read, as in Kubernetes. */

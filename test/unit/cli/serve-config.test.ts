@@ -24,8 +24,20 @@ describe('vigil serve configuration', () => {
       logLevel: 'info',
       auth: 'on',
       tls: 'auto',
+      tlsFiles: undefined,
       basePath: '',
+      leaderLeaseTtlSeconds: 15,
+      etcdCompactionIntervalSeconds: 300,
     });
+  });
+
+  test('with etcd: the leader lease TTL and the compaction interval, from flags or environment, in whole seconds', () => {
+    const config = parseServeConfig(['--leader-lease-ttl', '3'], { VIGIL_ETCD_COMPACTION_INTERVAL: '0' });
+    assert.equal(config.leaderLeaseTtlSeconds, 3);
+    assert.equal(config.etcdCompactionIntervalSeconds, 0);
+    assert.equal(parseServeConfig([], { VIGIL_LEADER_LEASE_TTL: '20' }).leaderLeaseTtlSeconds, 20);
+    rejects(['--leader-lease-ttl', '0'], {}, /invalid leader lease TTL "0" from --leader-lease-ttl: expected a whole number of seconds from 1 to 3600/);
+    rejects([], { VIGIL_ETCD_COMPACTION_INTERVAL: '5m' }, /invalid etcd compaction interval "5m" from environment variable VIGIL_ETCD_COMPACTION_INTERVAL/);
   });
 
   test('environment variables set every option, and flags win over them', () => {
@@ -75,6 +87,38 @@ describe('vigil serve configuration', () => {
     rejects(['--log-level', 'loud'], {}, /invalid log level "loud" from --log-level/);
     rejects([], { VIGIL_AUTH: 'false' }, /invalid authentication mode "false" from environment variable VIGIL_AUTH: expected on or off/);
     rejects(['--tls', 'on'], {}, /invalid TLS mode "on" from --tls: expected auto or off/);
+  });
+
+  test('--tls-cert and --tls-key (or VIGIL_TLS_CERT and VIGIL_TLS_KEY) give the TLS identity, with an optional --tls-ca; flags win', () => {
+    assert.deepEqual(parseServeConfig(['--tls-cert', 'certs/vigil.crt', '--tls-key', '/etc/vigil/vigil.key'], {}).tlsFiles, {
+      cert: resolve('certs/vigil.crt'),
+      key: '/etc/vigil/vigil.key',
+      ca: undefined,
+      certSource: '--tls-cert',
+      keySource: '--tls-key',
+      caSource: undefined,
+    });
+    const env = { VIGIL_TLS_CERT: '/env/vigil.crt', VIGIL_TLS_KEY: '/env/vigil.key', VIGIL_TLS_CA: '/env/ca.crt' };
+    assert.deepEqual(parseServeConfig([], env).tlsFiles, {
+      cert: '/env/vigil.crt',
+      key: '/env/vigil.key',
+      ca: '/env/ca.crt',
+      certSource: 'environment variable VIGIL_TLS_CERT',
+      keySource: 'environment variable VIGIL_TLS_KEY',
+      caSource: 'environment variable VIGIL_TLS_CA',
+    });
+    const mixed = parseServeConfig(['--tls-cert', '/flag/vigil.crt'], env).tlsFiles;
+    assert.equal(mixed?.cert, '/flag/vigil.crt');
+    assert.equal(mixed?.certSource, '--tls-cert');
+    assert.equal(mixed?.keySource, 'environment variable VIGIL_TLS_KEY');
+  });
+
+  test('a certificate without its key, a key or CA without a certificate, and any of them with --tls off stop the start naming the flag', () => {
+    rejects(['--tls-cert', '/a.crt'], {}, /^--tls-cert needs --tls-key FILE \(env VIGIL_TLS_KEY\) too: the private key of the certificate$/);
+    rejects([], { VIGIL_TLS_KEY: '/a.key' }, /^environment variable VIGIL_TLS_KEY needs --tls-cert FILE \(env VIGIL_TLS_CERT\) too$/);
+    rejects(['--tls-ca', '/ca.crt'], {}, /^--tls-ca needs --tls-cert FILE/);
+    rejects(['--tls', 'off', '--tls-cert', '/a.crt', '--tls-key', '/a.key'], {}, /^--tls-cert and --tls-key cannot be used with TLS off: drop them or set --tls auto$/);
+    rejects(['--tls-cert', '', '--tls-key', '/a.key'], {}, /invalid file "" from --tls-cert/);
   });
 
   test('--base-path or VIGIL_BASE_PATH: normalized to /a/b, none by default, a bad one refused naming the source', () => {
