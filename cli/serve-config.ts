@@ -92,6 +92,9 @@ const SETTINGS = {
   etcdCompactionInterval: { flag: 'etcd-compaction-interval', env: 'VIGIL_ETCD_COMPACTION_INTERVAL' },
 } satisfies Record<string, Setting>;
 
+/** Every environment variable a `vigil serve` flag reads (deployment files are checked against it). */
+export const SERVE_ENVIRONMENT: readonly string[] = Object.values(SETTINGS).flatMap((setting: Setting) => (setting.env === undefined ? [] : [setting.env]));
+
 export const SERVE_USAGE = `Usage: vigil serve [options]
 
   --port N              port to listen on (env VIGIL_PORT, default 8080)
