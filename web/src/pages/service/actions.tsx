@@ -16,7 +16,8 @@ const routeOf = (row: ServiceRow, action: string): string => `api/services/${enc
 
 function Scale({ row }: { row: ServiceRow }) {
   const wanted = useSignal(String(row.replicas ?? row.desired));
-  const replicas = Number(wanted.value);
+  // An empty field is no number (not 0): the server answers what is wrong with it rather than scaling to 0.
+  const replicas = wanted.value.trim() === '' ? Number.NaN : Number(wanted.value);
   const restore = row.replicas === 0 && row.previousReplicas !== undefined && row.previousReplicas > 0 ? row.previousReplicas : undefined;
   return (
     <span class="scale">
