@@ -85,6 +85,7 @@ export function ServiceDetailPage({ name }: { name: string }) {
       </p>
       <p><ServiceActions row={row} /></p>
       <section class="card" aria-label="Policy">
+        <h2>Policy</h2>
         <dl class="about">
           <div><dt>Policy</dt><dd>{row.policy} <small class="muted">({row.policySource})</small></dd></div>
           <div><dt>Version scope</dt><dd>{row.versionScope} <small class="muted">({row.versionScopeSource})</small></dd></div>
@@ -97,7 +98,8 @@ export function ServiceDetailPage({ name }: { name: string }) {
         <h2>Last update</h2>
         {last === undefined ? <p class="muted">None yet.</p> : (
           <p>
-            <span class={`chip outcome-${last.outcome}`}>{last.outcome}</span> {last.kind ?? 'update'} {last.fromImage ?? ''} → {last.toImage ?? ''}{' '}
+            <span class={`chip outcome-${last.outcome}`}>{last.outcome}</span> {last.kind ?? 'update'}
+            {(last.fromImage !== undefined || last.toImage !== undefined) && <> {last.fromImage ?? '?'} → {last.toImage ?? '?'}</>}{' '}
             <small class="muted">{last.finishedAt}</small>
             {last.message !== undefined && <> · {last.message}</>}
           </p>
