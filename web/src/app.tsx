@@ -1,10 +1,11 @@
 // The shell: the sign-in or setup page until signed in; then the navigation, the connection indicator (the
-// informers' state) and the page the hash route names.
+// informers' state) and the page the hash route names. A link can depend on what exists (Services: a swarm).
 import { useEffect } from 'preact/hooks';
 import { can, logout, me, session } from './api/session.ts';
 import { Toasts } from './components/toasts.tsx';
 import { announceOutcomes } from './live/outcome-toasts.ts';
 import { connection, startInformers, stopInformers } from './live/stores.ts';
+import { followSwarmPresence } from './live/swarm-presence.ts';
 import { SetupPage } from './pages/setup.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { hrefOf, location, match } from './router.ts';
@@ -20,8 +21,10 @@ function Shell() {
   useEffect(() => {
     startInformers();
     const stopAnnouncing = announceOutcomes();
+    const stopPresence = followSwarmPresence();
     return () => {
       stopAnnouncing();
+      stopPresence();
       stopInformers();
     };
   }, []);
@@ -40,7 +43,7 @@ function Shell() {
       <header class="topbar">
         <a class="brand" href="#/">Vigil</a>
         <nav aria-label="Main">
-          {ROUTES.filter((route) => route.label !== undefined && (route.permission === undefined || can(route.permission))).map((route) => (
+          {ROUTES.filter((route) => route.label !== undefined && (route.permission === undefined || can(route.permission)) && (route.visible?.() ?? true)).map((route) => (
             <a key={route.pattern} href={hrefOf(route.pattern)} aria-current={match(route.pattern, path) !== undefined ? 'page' : undefined}>{route.label}</a>
           ))}
         </nav>

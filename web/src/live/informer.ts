@@ -42,22 +42,23 @@ export class Informer<T extends KubeObject> {
   readonly state: Signal<ConnectionState> = signal('connecting');
   /** The last failure, for the connection indicator's title. */
   readonly lastError: Signal<string> = signal('');
+  /** Whether it is started: the connection indicator counts only informers that run (live/on-demand.ts). */
+  readonly running: Signal<boolean> = signal(false);
   private resourceVersion = '';
   private abort = new AbortController();
-  private running = false;
 
   /** `collection`: the resource API path relative to the page, e.g. apis/vigil.dev/v1alpha1/containers. */
   constructor(private readonly collection: string) {}
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
+    if (this.running.value) return;
+    this.running.value = true;
     this.abort = new AbortController();
     void this.loop(this.abort.signal);
   }
 
   stop(): void {
-    this.running = false;
+    this.running.value = false;
     this.abort.abort();
     this.items.value = new Map();
     this.state.value = 'connecting';

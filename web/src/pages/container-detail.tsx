@@ -7,12 +7,14 @@ import { ActionButton } from '../components/action-button.tsx';
 import { StateChip } from '../components/chips.tsx';
 import { OperationProgress } from '../components/operation-progress.tsx';
 import { rowOf } from '../live/container-view.ts';
+import { useInformer } from '../live/on-demand.ts';
 import { containers, snapshots, updateRecords } from '../live/stores.ts';
 import { Logs } from './container/logs.tsx';
 import { Dependencies, Hooks, NotifyMode } from './container/settings.tsx';
 import { Versions } from './container/versions.tsx';
 
 export function ContainerDetailPage({ namespace, name }: { namespace: string; name: string }) {
+  useInformer(snapshots);
   const container = containers.items.value.get(`${namespace}/${name}`);
   if (container === undefined) return <p class="muted">No container {namespace}/{name} (yet).</p>;
   const row = rowOf(container);

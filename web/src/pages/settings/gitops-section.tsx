@@ -2,6 +2,7 @@
 // the result of each object of each file (created, configured, drift corrected with the fields and who changed them,
 // failed with the error and the file's line), so a user sees where git and the running state disagree.
 import type { ManifestSource } from '../../../../schemas/generated/types.ts';
+import { useInformer } from '../../live/on-demand.ts';
 import { manifestSources } from '../../live/stores.ts';
 
 function Source({ source }: { source: ManifestSource }) {
@@ -38,6 +39,7 @@ function Source({ source }: { source: ManifestSource }) {
 }
 
 export function GitOpsSection() {
+  useInformer(manifestSources);
   const sources = [...manifestSources.items.value.values()].sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
   return (
     <section aria-label="GitOps sources">
