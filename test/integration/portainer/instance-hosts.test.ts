@@ -22,6 +22,8 @@ import { buildTestImage, startDockerEngine, type DockerEngine } from '../../test
 import { deadlines } from '../../testbed/deadlines.ts';
 import { ENDPOINT_TYPE, startPortainerStandIn, type PortainerStandIn } from '../../testbed/portainer.ts';
 import { findResource, within } from '../inventory/real-stack.ts';
+import { makeTempDir, removeTempDir } from '../../testbed/daemon.ts';
+import { selfSignedCertificate, serverCertificate } from '../../testbed/certificates.ts';
 
 const API_KEY = 'ptr_instance-hosts-key-9f8e7d6c5b4a';
 const WRONG_KEY = 'ptr_not-the-key-1a2b3c4d5e6f';
@@ -158,6 +160,34 @@ describe('Portainer endpoints as Hosts, on a real engine behind the stand-in', (
     assert.equal(portainer.proxied.filter((call) => call.endpointId === 1).length, callsWhenDown, 'no call to a down endpoint');
     portainer.setStatus(1, 1);
     await hostWhere('portainer-office-1', 'ready again', (found) => condition(found, 'Ready')?.status === 'True');
+  });
+
+  test('over HTTPS, verification fails against a private CA until the instance is given it; then its Host connects', async () => {
+    const certs = makeTempDir('ptr-ca');
+    const ca = selfSignedCertificate(certs, 'ca', { ca: true });
+    const pair = serverCertificate(certs, 'portainer', ca);
+    const secure = await startPortainerStandIn({ apiKey: API_KEY, endpoints: [{ id: 1, name: 'tls', type: ENDPOINT_TYPE.docker, engine }], tls: { cert: pair.certPem, key: pair.keyPem } });
+    try {
+      await registry.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'portainer-ca', namespace: 'vigil-system' }, stringData: { 'ca.crt': ca.certPem } });
+      await registry.create({
+        apiVersion: 'vigil.dev/v1alpha1', kind: 'PortainerInstance', metadata: { name: 'secure' },
+        spec: { url: secure.url, apiKeySecretRef: { name: 'portainer-key', key: 'apiKey' }, syncInterval: '5s' },
+      } satisfies PortainerInstance);
+      const refused = (await within(deadlines.condition, 'instance secure: Unreachable', 50, async () => {
+        const found = await instance('secure');
+        return condition(found, 'Ready')?.reason === 'Unreachable' ? found : undefined;
+      })).value;
+      assert.match(condition(refused, 'Ready')?.message ?? '', /certificate/i);
+      assert.equal(secure.proxied.length, 0);
+      await registry.modify('PortainerInstance', undefined, 'secure', (current) => ({ ...current, spec: { ...(current.spec as object), tls: { caSecretRef: { name: 'portainer-ca', key: 'ca.crt' } } } }));
+      await hostWhere('portainer-secure-1', 'ready over verified TLS', (found) => condition(found, 'Ready')?.status === 'True');
+      assert.equal(condition(await instance('secure'), 'Ready')?.reason, 'Synced');
+      await registry.delete('PortainerInstance', undefined, 'secure');
+      await within(deadlines.condition, 'Host of secure removed', 50, async () => (await host('portainer-secure-1')) === undefined);
+    } finally {
+      await secure.close();
+      removeTempDir(certs);
+    }
   });
 
   test('disabling the instance removes its Hosts', async () => {
