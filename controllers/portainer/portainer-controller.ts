@@ -115,19 +115,26 @@ class PortainerReconciler implements Reconciler {
     }
   }
 
-  /** Creates the Host or brings its labels, owner and spec to the plan; writing what is there changes nothing. */
+  /**
+   * Creates the Host or brings its labels, owner and the fields the plan sets (displayName, portainer) to the plan;
+   * what people set on it (paused, resyncInterval) stays; dockerHost and tls cannot sit beside portainer. Writing
+   * what is there changes nothing.
+   */
   async #ensureHost(desired: Host): Promise<void> {
     const name = desired.metadata.name ?? '';
     try {
-      await this.#manager.client.modify('Host', undefined, name, (current) => ({
-        ...current,
-        metadata: {
-          ...current.metadata,
-          labels: { ...current.metadata.labels, ...desired.metadata.labels },
-          ...(desired.metadata.ownerReferences === undefined ? {} : { ownerReferences: desired.metadata.ownerReferences }),
-        },
-        spec: desired.spec,
-      }), { fieldManager: PORTAINER_FIELD_MANAGER });
+      await this.#manager.client.modify('Host', undefined, name, (current) => {
+        const { dockerHost: _dockerHost, tls: _tls, ...kept } = (current as Stored<Host>).spec ?? {};
+        return {
+          ...current,
+          metadata: {
+            ...current.metadata,
+            labels: { ...current.metadata.labels, ...desired.metadata.labels },
+            ...(desired.metadata.ownerReferences === undefined ? {} : { ownerReferences: desired.metadata.ownerReferences }),
+          },
+          spec: { ...kept, ...desired.spec },
+        };
+      }, { fieldManager: PORTAINER_FIELD_MANAGER });
     } catch (error) {
       if (!isApiError(error, 'NotFound')) throw error;
       await this.#manager.client.create(desired, { fieldManager: PORTAINER_FIELD_MANAGER });

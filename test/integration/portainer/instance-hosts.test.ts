@@ -114,6 +114,14 @@ describe('Portainer endpoints as Hosts, on a real engine behind the stand-in', (
     assert.equal(portainer.proxied.filter((call) => call.endpointId === 2 || call.endpointId === 4).length, 0, 'no call to a down or async Edge endpoint');
   });
 
+  test('what a person sets on a Portainer Host (paused) survives the next sync', async () => {
+    await registry.modify('Host', undefined, 'portainer-office-1', (current) => ({ ...current, spec: { ...(current.spec as object), paused: true } }));
+    const syncedAt = (await instance('office'))?.status?.lastSync ?? '';
+    await within(deadlines.condition, 'one more sync', 100, async () => Date.parse((await instance('office'))?.status?.lastSync ?? '') > Date.parse(syncedAt));
+    assert.equal((await host('portainer-office-1'))?.spec?.paused, true);
+    await registry.modify('Host', undefined, 'portainer-office-1', (current) => ({ ...current, spec: { ...(current.spec as object), paused: false } }));
+  });
+
   test('the engine\'s containers become Containers of the Portainer Host: the inventory runs through the proxy', async () => {
     const id = (await engine.docker(['run', '-d', '--name', 'via-proxy', IMAGE])).trim();
     const found = await within(deadlines.containerCondition, 'Container portainer-office-1/via-proxy running', 50, async () => {
