@@ -1,18 +1,20 @@
 // The update controller, unchanged, on a Host that Portainer's Docker proxy reaches (the stand-in in front of a real
 // engine, and a real registry): an auto update pulls, recreates and starts through the proxy and keeps the
-// container's own settings; an image that never becomes healthy is rolled back to the exact old container and image.
+// container's own settings; an image that never becomes healthy is rolled back to the exact old container and image;
+// Swarm task containers on the endpoint are not Containers (Swarm services are updated by Swarm).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Container } from '../../../schemas/generated/types.ts';
 import { isActive } from '../../../controllers/update/controller/desired.ts';
 import { registerPortainerController } from '../../../controllers/portainer/portainer-controller.ts';
-import { buildTestImage, startDockerEngine, type DockerEngine } from '../../testbed/docker.ts';
+import { buildTestImage, initSwarm, startDockerEngine, type DockerEngine } from '../../testbed/docker.ts';
 import { freePort } from '../../testbed/daemon.ts';
 import { deadlines } from '../../testbed/deadlines.ts';
 import { startRegistry, type TestRegistry } from '../../testbed/registry.ts';
 import { ENDPOINT_TYPE, startPortainerStandIn, type PortainerStandIn } from '../../testbed/portainer.ts';
 import { startUpdateStack, type UpdateStack } from '../update/controller-stack.ts';
 import { SERVE } from '../update/update-testbed.ts';
+import { within } from '../inventory/real-stack.ts';
 
 const API_KEY = 'ptr_update-through-proxy-5e6f7a8b';
 const HOST = 'portainer-office-1';
@@ -95,5 +97,20 @@ describe('updates through the Portainer Docker proxy', () => {
     assert.equal(web.Id, oldID, 'the old container itself is back');
     assert.equal(web.Image, goodID);
     assert.equal(web.State.Running, true);
+  });
+
+  test('Swarm task containers on a Portainer endpoint are left out of the inventory', async () => {
+    await initSwarm(engine);
+    await engine.docker(['service', 'create', '-d', '--name', 'svc', '--replicas', '1', ref('app', '1')]);
+    const task = (await within(deadlines.containerCondition, 'a task container of svc is running', 200, async () => {
+      const ids = (await engine.docker(['ps', '-q', '--filter', 'label=com.docker.swarm.service.name=svc'])).trim();
+      return ids === '' ? undefined : ids.split('\n')[0];
+    })).value;
+    // A container started after the task is discovered: the inventory has seen the engine since the task ran.
+    const laterID = (await engine.docker(['run', '-d', '--name', 'after-task', ref('app', '1')])).trim();
+    await stack.waitFor('after-task', 'discovered', (status) => status.id === laterID);
+    const containers = (await stack.registry.list('Container', { namespace: HOST })).items as unknown as Container[];
+    assert.ok(!containers.some((container) => container.status?.id?.startsWith(task) === true), 'the task is no Container');
+    assert.ok(!containers.some((container) => container.status?.labels?.['com.docker.swarm.task'] !== undefined));
   });
 });
