@@ -1,6 +1,7 @@
 // The controllers `vigil serve` runs: a controller manager over the resource registry (leading alone with the
 // embedded store, by etcd lease with etcd), and on it the Docker host and inventory controllers, the registry checks
-// (scan scheduler, check requests, Registry statuses), the update controller, the GitOps sync, the Swarm services and the notifications.
+// (scan scheduler, check requests, Registry statuses), the update controller, the GitOps sync, the Swarm services, the notifications
+// and the Portainer instances.
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Store } from '../apiserver/storage/interface.ts';
@@ -14,6 +15,8 @@ import { registerGitopsController, type GitopsController } from '../controllers/
 import { registerSwarmControllers, type SwarmControllers } from '../controllers/swarm/register.ts';
 import { registerNotificationControllers, type NotificationControllers } from '../controllers/notifications/controller/register.ts';
 import { registerHomeAssistantControllers, type HomeAssistantControllers } from '../controllers/notifications/home-assistant/register.ts';
+import { registerPortainerController } from '../controllers/portainer/portainer-controller.ts';
+import type { Controller } from '../controllers/runtime/index.ts';
 import { updateDockerFor } from '../controllers/update/docker/dockerode-update-docker.ts';
 import { withRegistryHostMap } from '../controllers/update/docker/mapped-pull.ts';
 import { HOST_MAP_ENV, parseRegistryHostMap } from '../domain/registry/host-map.ts';
@@ -31,6 +34,8 @@ export interface RunningControllers {
   swarm: SwarmControllers;
   notifications: NotificationControllers;
   homeAssistant: HomeAssistantControllers;
+  /** PortainerInstances → the Hosts of their Docker endpoints (reached through Portainer's Docker proxy). */
+  portainer: Controller;
   /** Stops the controllers (with the manager's grace period) and the informers. */
   stop(): Promise<void>;
 }
@@ -100,6 +105,7 @@ export async function startControllers(options: {
   const notifications = registerNotificationControllers({ manager, metricsRegistry });
   // Settings.haDiscovery: Home Assistant update entities over the mqtt channel's broker, Install as an approval.
   const homeAssistant = registerHomeAssistantControllers({ manager });
+  const portainer = registerPortainerController({ manager });
   await manager.start();
-  return { manager, docker, registryChecks, update, gitops, swarm, notifications, homeAssistant, stop: () => manager.stop() };
+  return { manager, docker, registryChecks, update, gitops, swarm, notifications, homeAssistant, portainer, stop: () => manager.stop() };
 }

@@ -11,6 +11,7 @@ import { dependencyGraph } from '../controllers/dependencies/graph.ts';
 import { testCredentials } from '../controllers/registry/credential-test.ts';
 import { notificationTester } from '../controllers/notifications/controller/tester.ts';
 import { GhcrAlternatives } from '../controllers/registry/ghcr-alternatives.ts';
+import { testPortainerInstance } from '../controllers/portainer/instance-test.ts';
 import type { RunningControllers } from './controllers.ts';
 
 /** The facade's registry checks: requests written into resources, answered by the registry-check controllers. */
@@ -43,6 +44,7 @@ export function sentinelServices(controllers: RunningControllers, resources: Res
     checks: registryCheckServices(resources, controllers.manager.clock),
     dependencies: dependencyGraph,
     credentials: { test: testCredentials },
+    portainer: { test: testPortainerInstance },
     // Test sends read channels with the API's client: any replica can test, only the leader delivers events.
     notifications: notificationTester({ resources, clock: controllers.manager.clock }),
     ghcr: {

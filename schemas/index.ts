@@ -71,6 +71,7 @@ const KIND_FILES = [
   'manifestsource.schema.json',
   'swarmservice.schema.json',
   'notificationdelivery.schema.json',
+  'portainerinstance.schema.json',
 ];
 
 function loadSchema(file: string): JsonObject {

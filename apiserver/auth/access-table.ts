@@ -338,6 +338,7 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
   { resource: 'notificationchannels', read: 'settings.view', write: 'settings.modify' },
   // The notification outbox: written by the controller; what is pending to a channel is as private as the channel.
   { resource: 'notificationdeliveries', read: 'settings.view', write: 'settings.modify' },
+  { resource: 'portainerinstances', read: 'settings.view', write: 'settings.modify' },
   { resource: 'manifestsources', read: 'settings.view', write: 'settings.modify' },
   { resource: 'secrets', read: 'settings.modify', write: 'settings.modify' },
   // Namespaces are Host names (docs/resources.md); read as Hosts are, in case the resource API serves them.

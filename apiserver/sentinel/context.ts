@@ -113,6 +113,28 @@ export interface GhcrAlternativeSource {
   list(): GhcrAlternative[];
 }
 
+/** One Docker endpoint as Portainer lists it (POST /api/portainer/instances/{id}/test). */
+export interface PortainerEndpointSeen {
+  id: number;
+  name: string;
+  url: string;
+  type: number;
+  /** Portainer's Status: 1 up, 2 down. */
+  status: number;
+}
+
+/**
+ * Reads a Portainer's status and endpoint list now, with the instance's key and TLS trust (the portainer controller's
+ * client, controllers/portainer/portainer-client.ts). Rejects with an Error whose message says what Portainer or the
+ * connection answered, never with the key in it.
+ */
+export interface PortainerTester {
+  test(
+    target: { url: string; apiKey: string; tls: { ca?: string; pinnedSha256?: string; insecureSkipVerify?: boolean } },
+    options: { signal?: AbortSignal },
+  ): Promise<{ version: string; endpoints: PortainerEndpointSeen[] }>;
+}
+
 /** The services buildApp's `sentinel` option passes; all optional (an absent one makes its routes answer 503). */
 export interface SentinelServices {
   docker?: DockerAccess;
@@ -122,6 +144,7 @@ export interface SentinelServices {
   credentials?: CredentialTester;
   notifications?: NotificationTester;
   ghcr?: GhcrAlternativeSource;
+  portainer?: PortainerTester;
   /** Every change of every vigil.dev kind (GET /api/events, metric counters); buildApp wires the watch cache. */
   changes?: ChangeFeed;
   /** /metrics, the Grafana dashboard, GET /api/events tuning, GET /api/about facts (live/options.ts). */

@@ -22,6 +22,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { eventRoutes } from './routes/events.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { laterRoutes } from './routes/later.ts';
+import { portainerRoutes } from './routes/portainer.ts';
 import { ghcrRoutes } from './routes/ghcr.ts';
 import { oidcSettingsRoutes } from './routes/oidc-settings.ts';
 
@@ -47,5 +48,6 @@ export const ROUTE_GROUPS: readonly RouteGroup[] = [
   eventRoutes,
   serviceRoutes,
   ghcrRoutes,
+  portainerRoutes,
   laterRoutes,
 ];

@@ -3,6 +3,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { inspect } from 'node:util';
+import { proxyAgent, type ProxyTLS } from './proxy-agent.ts';
 
 /**
  * docker-modem renders every request's options with util.inspect (showHidden, unlimited depth) for a debug line, even
@@ -36,10 +37,12 @@ export interface DockerTLS {
 }
 
 export interface DockerEndpoint {
-  /** unix:///var/run/docker.sock or tcp://host:port. */
+  /** unix:///var/run/docker.sock, tcp://host:port, or a Portainer Docker proxy http(s)://portainer/api/endpoints/ID/docker. */
   url: string;
   /** With tcp:// only: speak HTTPS with this material. */
   tls?: DockerTLS;
+  /** With an http(s):// proxy URL only: the Portainer API key and the TLS trust of that Portainer (proxy-agent.ts). */
+  portainer?: { apiKey: string; tls?: ProxyTLS };
 }
 
 /**
@@ -72,6 +75,8 @@ export class EndpointError extends Error {
 /** Parses the endpoint; EndpointError names what is wrong. The agent keeps connections open between calls. */
 export function modemOptions(endpoint: DockerEndpoint): ModemOptions {
   const { url, tls } = endpoint;
+  if (url.startsWith('http://') || url.startsWith('https://')) return proxyModemOptions(endpoint);
+  if (endpoint.portainer !== undefined) throw new EndpointError(`a Portainer API key applies to a Portainer proxy URL, not to ${url}`);
   if (url.startsWith('unix://')) {
     const socketPath = url.slice('unix://'.length);
     if (!socketPath.startsWith('/')) throw new EndpointError(`invalid Docker endpoint ${JSON.stringify(url)}: expected unix:///absolute/path`);
@@ -98,4 +103,28 @@ export function modemOptions(endpoint: DockerEndpoint): ModemOptions {
     rejectUnauthorized: tls.verify !== false,
   });
   return { ...UNSET, socketPath: undefined, host, port, protocol: 'https', agent };
+}
+
+/** A Portainer Docker proxy: the modem talks to Portainer's host and port; the agent adds the path and the key. */
+function proxyModemOptions(endpoint: DockerEndpoint): ModemOptions {
+  let parsed: URL;
+  try {
+    parsed = new URL(endpoint.url);
+  } catch {
+    throw new EndpointError(`invalid Portainer proxy URL ${JSON.stringify(endpoint.url)}`);
+  }
+  if (endpoint.portainer === undefined) throw new EndpointError(`the Portainer proxy ${endpoint.url} needs an API key`);
+  if (endpoint.tls !== undefined) throw new EndpointError(`client TLS applies to tcp:// endpoints, not to the Portainer proxy ${endpoint.url}`);
+  if (parsed.search !== '' || parsed.hash !== '' || parsed.username !== '' || parsed.password !== '') {
+    throw new EndpointError(`the Portainer proxy URL ${JSON.stringify(endpoint.url)} may not carry a query, a fragment or credentials`);
+  }
+  const protocol = parsed.protocol === 'https:' ? 'https' : 'http';
+  const port = parsed.port === '' ? (protocol === 'https' ? 443 : 80) : Number(parsed.port);
+  const agent = proxyAgent(protocol, {
+    pathPrefix: parsed.pathname.replace(/\/$/, ''),
+    apiKey: endpoint.portainer.apiKey,
+    ...(endpoint.portainer.tls === undefined ? {} : { tls: endpoint.portainer.tls }),
+  });
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  return { ...UNSET, socketPath: undefined, host, port, protocol, agent };
 }

@@ -22,6 +22,8 @@ export function toDockerError(error: unknown, context: string, signal?: AbortSig
     const message = `${context}: ${engineMessage(error)}`;
     if (statusCode === 404) return new DockerError('NotFound', message, { statusCode, cause: error });
     if (statusCode === 409) return new DockerError('Conflict', message, { statusCode, cause: error });
+    // Only a proxy in front of the engine (Portainer's Docker proxy) answers these: the engine behind it is away.
+    if (statusCode === 502 || statusCode === 504) return new DockerError('Unreachable', message, { statusCode, cause: error });
     return new DockerError('EngineError', message, { statusCode, cause: error });
   }
   // No HTTP status: the transport failed (refused, reset, missing socket, TLS handshake): the engine is unreachable.

@@ -28,6 +28,7 @@ export const APPLY_ORDER: readonly string[] = [
   'Settings',
   'Registry',
   'NotificationChannel',
+  'PortainerInstance',
   'Host',
   'UpdatePolicy',
   'Hook',

@@ -18,7 +18,8 @@ export type VigilObject =
   | UpdateRecord
   | ManifestSource
   | SwarmService
-  | NotificationDelivery;
+  | NotificationDelivery
+  | PortainerInstance;
 /**
  * A Go duration such as 45s, 10m or 1h30m (units ns, us, ms, s, m, h).
  */
@@ -189,6 +190,7 @@ export interface HostSpec {
    */
   dockerHost?: string;
   tls?: HostTLS;
+  portainer?: HostPortainer;
   /**
    * Skip checks and updates on this host (REST cluster pause). Default false.
    */
@@ -217,6 +219,43 @@ export interface SecretKeySelector {
    */
   namespace?: string;
   key: string;
+}
+/**
+ * The engine is reached through a Portainer Docker proxy (set by the portainer controller for a PortainerInstance's endpoint; excludes dockerHost and tls).
+ */
+export interface HostPortainer {
+  /**
+   * The PortainerInstance.
+   */
+  instance: string;
+  /**
+   * Portainer's endpoint (environment) ID.
+   */
+  endpointId: number;
+  /**
+   * The Docker proxy's base URL.
+   */
+  url: string;
+  apiKeySecretRef: SecretKeySelector;
+  tls?: PortainerTLS;
+  /**
+   * What Portainer says of the endpoint: down (Status 2) or an async Edge agent leave the Host unconnected (Connected False, no retries) until it is up again. Default up.
+   */
+  state?: 'up' | 'down' | 'edgeAsync';
+}
+/**
+ * How Vigil trusts a Portainer server over HTTPS. Verification is on by default: a CA bundle replaces the system roots; a pin trusts exactly one certificate, whatever signed it. caSecretRef and pinnedSha256 exclude each other.
+ */
+export interface PortainerTLS {
+  /**
+   * Do not verify Portainer's certificate at all. Default false.
+   */
+  insecureSkipVerify?: boolean;
+  caSecretRef?: SecretKeySelector;
+  /**
+   * SHA-256 fingerprint of Portainer's certificate (openssl x509 -noout -fingerprint -sha256).
+   */
+  pinnedSha256?: string;
 }
 /**
  * Written by the host controller.
@@ -2057,4 +2096,80 @@ export interface NotificationDeliveryStatus {
    * Redacted.
    */
   lastError?: string;
+}
+/**
+ * A Portainer server whose Docker environments (endpoints of types 1, 2 and 4) Vigil manages as Hosts reached through Portainer's Docker proxy. The API key lives in a Secret (encrypted at rest, never returned by the REST API).
+ */
+export interface PortainerInstance {
+  apiVersion: 'vigil.dev/v1alpha1';
+  kind: 'PortainerInstance';
+  metadata: ObjectMeta;
+  spec: PortainerInstanceSpec;
+  status?: PortainerInstanceStatus;
+}
+export interface PortainerInstanceSpec {
+  /**
+   * Portainer's base URL (the API is under /api).
+   */
+  url: string;
+  apiKeySecretRef: SecretKeySelector;
+  tls?: PortainerTLS;
+  /**
+   * False: the endpoints are no longer listed and their Hosts are removed. Default true.
+   */
+  enabled?: boolean;
+  /**
+   * Which Docker endpoints become Hosts. Absent: all of types 1, 2 and 4.
+   */
+  endpoints?: {
+    /**
+     * Only these endpoint IDs.
+     *
+     * @maxItems 1000
+     */
+    ids?: number[];
+  };
+  syncInterval?: Duration;
+}
+/**
+ * Written by the portainer controller. Never holds the API key.
+ */
+export interface PortainerInstanceStatus {
+  observedGeneration?: number;
+  /**
+   * GET /api/system/status Version.
+   */
+  version?: string;
+  lastSync?: string;
+  lastError?: string;
+  endpoints?: PortainerEndpointStatus[];
+  conditions?: Conditions;
+}
+export interface PortainerEndpointStatus {
+  id: number;
+  name: string;
+  /**
+   * Portainer's endpoint type: 1 Docker, 2 agent, 4 Edge agent (3, 5, 6 and 7 are not Docker).
+   */
+  type: number;
+  /**
+   * The endpoint's URL as Portainer knows it.
+   */
+  url?: string;
+  /**
+   * Portainer's Status (1 up, 2 down).
+   */
+  status: 'up' | 'down';
+  /**
+   * An async Edge agent: Portainer cannot proxy to it.
+   */
+  edgeAsync?: boolean;
+  /**
+   * The Host made for it; absent when the endpoint is not managed (see skipped).
+   */
+  hostRef?: string;
+  /**
+   * Why no Host is made: not a Docker type, or left out by spec.endpoints.ids.
+   */
+  skipped?: string;
 }

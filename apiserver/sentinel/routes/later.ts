@@ -13,7 +13,7 @@ interface Later {
 }
 
 const CLUSTER = 'Sentinel\'s cluster (Vigil reaches several Docker engines as Host resources: kubectl get hosts)';
-const PORTAINER = 'Portainer endpoints';
+const PORTAINER = 'Per-endpoint settings of a Portainer instance (enabled, blocked, force_allow: they come with the same-engine de-duplication; spec.endpoints.ids of the PortainerInstance chooses endpoints meanwhile)';
 const NPM = 'the Nginx Proxy Manager integration';
 
 export const LATER: readonly Later[] = [
@@ -24,14 +24,7 @@ export const LATER: readonly Later[] = [
   { method: 'POST', path: '/api/cluster/hosts/:id/pause', what: `${CLUSTER}; pausing a host is Host spec.paused` },
   { method: 'GET', path: '/api/settings/cluster', what: CLUSTER },
   { method: 'POST', path: '/api/settings/cluster', what: CLUSTER },
-  { method: 'GET', path: '/api/portainer/instances', what: PORTAINER },
-  { method: 'POST', path: '/api/portainer/instances', what: PORTAINER },
-  { method: 'PUT', path: '/api/portainer/instances/:id', what: PORTAINER },
-  { method: 'DELETE', path: '/api/portainer/instances/:id', what: PORTAINER },
-  { method: 'POST', path: '/api/portainer/instances/:id/test', what: PORTAINER },
-  { method: 'GET', path: '/api/portainer/instances/:id/endpoints', what: PORTAINER },
   { method: 'PUT', path: '/api/portainer/instances/:id/endpoints/:epid', what: PORTAINER },
-  { method: 'GET', path: '/api/portainer/endpoints/:id/containers', what: PORTAINER },
   { method: 'POST', path: '/api/settings/npm-enabled', what: NPM },
   { method: 'POST', path: '/api/settings/npm-url', what: NPM },
   { method: 'POST', path: '/api/settings/npm-credentials', what: NPM },

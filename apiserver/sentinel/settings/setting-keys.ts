@@ -182,7 +182,7 @@ export function settingKey(key: string): SettingKey | undefined {
 export const FOREIGN_SETTING_KEYS: ReadonlyMap<string, string> = new Map([
   ...['notification_config', 'notification_channels'].map((key): [string, string] => [key, 'notification channels are imported from the backup\'s "notifications" list']),
   ['default_notify_mode', 'Vigil has no global notification mode: set notifyMode on Containers or in an UpdatePolicy'],
-  ...['portainer_enabled', 'portainer_url', 'portainer_token'].map((key): [string, string] => [key, 'Portainer is not supported by Vigil yet']),
+  ...['portainer_enabled', 'portainer_url', 'portainer_token'].map((key): [string, string] => [key, 'Portainer instances are PortainerInstance resources (POST /api/portainer/instances, docs/portainer.md); the legacy single-instance settings are not imported']),
   ...['docker_tls_ca', 'docker_tls_cert', 'docker_tls_key'].map((key): [string, string] => [key, 'Docker TLS is configured on the Host resource (spec.tls)']),
   ...['cluster_enabled', 'cluster_port', 'cluster_grace_period', 'cluster_remote_policy', 'cluster_auto_update_agents', 'instance_role', 'server_addr', 'enroll_token', 'host_name']
     .map((key): [string, string] => [key, 'Vigil manages several Docker hosts as Host resources; Sentinel\'s cluster settings do not apply']),

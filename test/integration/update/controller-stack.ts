@@ -43,6 +43,10 @@ export interface UpdateStackOptions {
   settings?: SettingsSpec;
   clock?: Clock;
   healthTimeoutMs?: number;
+  /** The Host whose Containers and UpdateRecords the helpers address. Default local. */
+  namespace?: string;
+  /** Registers more controllers on the manager before it starts (the portainer controller). */
+  setup?: (manager: Manager) => void;
 }
 
 export async function startUpdateStack(options: UpdateStackOptions): Promise<UpdateStack> {
@@ -54,12 +58,14 @@ export async function startUpdateStack(options: UpdateStackOptions): Promise<Upd
   const manager = new Manager({ client: registry, metricsRegistry: new MetricsRegistry(), clock });
   const docker = registerDockerControllers({ manager, defaultDockerHost: options.dockerHost, backoff: { initialMs: 200, maxMs: 2000 } });
   const update = registerUpdateController({ manager, sessions: docker.sessions, healthTimeoutMs: options.healthTimeoutMs ?? deadlines.healthy, retryMs: 1000 });
+  options.setup?.(manager);
+  const namespace = options.namespace ?? 'local';
   await manager.start();
   const checker = new RegistryClient({ config: (server) => (server === options.testRegistry.server ? { server, insecure: true } : undefined) });
 
   const container = async (dockerName: string): Promise<Container | undefined> => {
     try {
-      return (await registry.get('Container', 'local', containerResourceName(dockerName))) as unknown as Container;
+      return (await registry.get('Container', namespace, containerResourceName(dockerName))) as unknown as Container;
     } catch (error) {
       if (isApiError(error, 'NotFound')) return undefined;
       throw error;
@@ -100,7 +106,7 @@ export async function startUpdateStack(options: UpdateStackOptions): Promise<Upd
         purpose: 'manual',
       }, checker);
       if (result.error !== undefined) throw result.error;
-      const written = await writeStatus(registry, 'Container', 'local', containerResourceName(dockerName), (current) => {
+      const written = await writeStatus(registry, 'Container', namespace, containerResourceName(dockerName), (current) => {
         const next: ContainerStatus = { ...(statusOf(current) as ContainerStatus), registryCheck: result.registryCheck };
         if (result.pendingUpdate === undefined) delete next.pendingUpdate;
         else next.pendingUpdate = result.pendingUpdate;
@@ -109,7 +115,7 @@ export async function startUpdateStack(options: UpdateStackOptions): Promise<Upd
       return (written.status ?? {}) as ContainerStatus;
     },
     records: async (dockerName) => {
-      const list = await registry.list('UpdateRecord', { namespace: 'local' });
+      const list = await registry.list('UpdateRecord', { namespace });
       return (list.items as unknown as UpdateRecord[])
         .filter((record) => dockerName === undefined || record.spec.containerName === dockerName)
         .sort((a, b) => (a.spec.finishedAt < b.spec.finishedAt ? -1 : 1));

@@ -1,7 +1,7 @@
 // One complete, valid object of every kind, typed with the generated types so that a schema change that
 // breaks them fails the type check as well as the tests. Tests clone these and break one thing at a time.
 import type {
-  Container, Hook, Host, ManifestSource, NotificationChannel, NotificationDelivery, Registry, Secret, Settings, Snapshot, SwarmService, UpdatePolicy, UpdateRecord,
+  Container, Hook, Host, ManifestSource, NotificationChannel, NotificationDelivery, PortainerInstance, Registry, Secret, Settings, Snapshot, SwarmService, UpdatePolicy, UpdateRecord,
 } from '../../../schemas/generated/types.ts';
 
 const at = '2025-01-15T14:30:00Z';
@@ -378,6 +378,30 @@ export const notificationDelivery: NotificationDelivery = {
   status: { attempts: 1, notBefore: at, lastError: 'HTTP 503 Service Unavailable' },
 };
 
+export const portainerInstance: PortainerInstance = {
+  apiVersion: 'vigil.dev/v1alpha1',
+  kind: 'PortainerInstance',
+  metadata: { name: 'office' },
+  spec: {
+    url: 'https://portainer.example.com:9443',
+    apiKeySecretRef: { name: 'portainer-office', key: 'apiKey' },
+    tls: { pinnedSha256: 'AB:'.repeat(31) + 'AB' },
+    enabled: true,
+    endpoints: { ids: [1, 3] },
+    syncInterval: '1m',
+  },
+  status: {
+    observedGeneration: 1,
+    version: '2.23.0',
+    lastSync: at,
+    endpoints: [
+      { id: 1, name: 'local', type: 1, url: 'unix:///var/run/docker.sock', status: 'up', hostRef: 'portainer-office-1' },
+      { id: 2, name: 'cluster', type: 6, status: 'up', skipped: 'not a Docker endpoint (type 6)' },
+    ],
+    conditions: [{ ...ready }],
+  },
+};
+
 /** Every fixture by kind name. */
 export const fixtures = {
   Host: host,
@@ -393,6 +417,7 @@ export const fixtures = {
   ManifestSource: manifestSource,
   SwarmService: swarmService,
   NotificationDelivery: notificationDelivery,
+  PortainerInstance: portainerInstance,
 } as const;
 
 export type FixtureKind = keyof typeof fixtures;

@@ -20,9 +20,9 @@ function specProperties(name: string, definition: string): string[] {
 }
 
 describe('the kind registry', () => {
-  it('registers the thirteen kinds', () => {
+  it('registers the fourteen kinds', () => {
     assert.deepEqual(resourceKinds.map((k) => k.kind), [
-      'Host', 'Container', 'UpdatePolicy', 'Hook', 'Registry', 'NotificationChannel', 'Settings', 'Secret', 'Snapshot', 'UpdateRecord', 'ManifestSource', 'SwarmService', 'NotificationDelivery',
+      'Host', 'Container', 'UpdatePolicy', 'Hook', 'Registry', 'NotificationChannel', 'Settings', 'Secret', 'Snapshot', 'UpdateRecord', 'ManifestSource', 'SwarmService', 'NotificationDelivery', 'PortainerInstance',
     ]);
   });
 
