@@ -105,7 +105,7 @@ test('an informer sees each add, update and delete exactly once', async () => {
   }
 });
 
-test('after its resourceVersion expired the informer relists once, with no loop and no duplicate event', async () => {
+test('after its resourceVersion expired the informer relists, with no loop and no duplicate event', async () => {
   // A tiny watch-cache history and watches the server ends every second: the informer's next watch resumes from a
   // resourceVersion the history no longer holds, the server answers 410 Expired, and the informer must relist.
   const small = await startInProcessVigil({ cache: { historyCapacity: 4 }, app: { watchTimeoutSeconds: { minSeconds: 1, maxSeconds: 1 } } });
@@ -131,13 +131,17 @@ test('after its resourceVersion expired the informer relists once, with no loop 
     for (let i = 0; i < 20; i += 1) {
       await smallApi.create({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Host', metadata: { name: `filler-${i}` }, spec: {} } as KubernetesObject);
     }
-    await eventually('a relist after 410', () => lists === 2, 20_000);
+    await eventually('a relist after 410', () => lists >= 2, 20_000);
+    // On a loaded machine the twenty writes can outlast a watch cycle: a relist may then come while they are still
+    // being written, and another after them (each time the informer's version fell out of the history again). Once
+    // the informer has seen a Container change newer than every filler, its version is current and must stay so.
     await smallApi.patch({ ...container('changed', 'local'), spec: { policy: 'manual' } }, undefined, undefined, 'tester', undefined, PatchStrategy.MergePatch);
     await eventually('the update', () => events.includes('update changed'));
+    const settled = lists;
     // Several more watch cycles go by (one a second): none may relist again.
     await sleep(3500);
-    assert.equal(lists, 2, 'exactly one relist');
-    assert.deepEqual(events, ['add kept', 'add changed', 'update changed']);
+    assert.equal(lists, settled, 'no relist loop once the informer is current');
+    assert.deepEqual(events, ['add kept', 'add changed', 'update changed'], 'a relist repeats no event');
   } finally {
     await informer.stop();
     await small.stop();
