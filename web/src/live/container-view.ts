@@ -51,7 +51,21 @@ export function gitOwnedSpecFields(container: Container): Set<string> {
   return owned;
 }
 
+/**
+ * Rows by the informer's objects: an object the watch did not change is the same object after an event, so a page
+ * that renders hundreds of rows derives again only the one that changed.
+ */
+const derived = new WeakMap<Container, ContainerRow>();
+
 export function rowOf(container: Container): ContainerRow {
+  const known = derived.get(container);
+  if (known !== undefined) return known;
+  const row = deriveRow(container);
+  derived.set(container, row);
+  return row;
+}
+
+function deriveRow(container: Container): ContainerRow {
   const status = container.status ?? {};
   const namespace = container.metadata.namespace ?? LOCAL_HOST;
   const resourceName = container.metadata.name ?? '';
