@@ -4,21 +4,12 @@ import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { BasePathError, normalizeBasePath } from '../apiserver/base-path.ts';
+import type { ProvidedTlsFiles } from '../apiserver/tls/provided.ts';
 
 export type StoreLocation = { kind: 'embedded' } | { kind: 'etcd'; endpoints: string[] };
 
 /** A certificate and key given to `vigil serve` (one TLS identity for every replica), with where each came from. */
-export interface TlsFiles {
-  /** PEM: the server certificate, optionally followed by its chain. */
-  cert: string;
-  key: string;
-  /** PEM: the authority clients pin in the kubeconfig, when the chain in `cert` does not end in it. */
-  ca: string | undefined;
-  /** `--tls-cert` or `environment variable VIGIL_TLS_CERT`, for messages. */
-  certSource: string;
-  keySource: string;
-  caSource: string | undefined;
-}
+export type TlsFiles = ProvidedTlsFiles;
 
 export interface ServeConfig {
   port: number;

@@ -6,6 +6,7 @@ import { can } from '../api/session.ts';
 import { ActionButton } from '../components/action-button.tsx';
 import { StateChip } from '../components/chips.tsx';
 import { OperationProgress } from '../components/operation-progress.tsx';
+import { HistoryTimeline } from '../components/history-timeline.tsx';
 import { rowOf } from '../live/container-view.ts';
 import { useInformer } from '../live/on-demand.ts';
 import { containers, snapshots, updateRecords } from '../live/stores.ts';
@@ -56,15 +57,7 @@ export function ContainerDetailPage({ namespace, name }: { namespace: string; na
           </li>
         ))}
       </ul>
-      <h2>History</h2>
-      {records.length === 0 && <p class="muted">No history yet.</p>}
-      <ol class="timeline">
-        {records.map((record) => (
-          <li key={record.metadata.name}>
-            <span class={`chip outcome-${record.spec.outcome}`}>{record.spec.outcome}</span> {record.spec.type} {record.spec.oldImage ?? ''} → {record.spec.newImage ?? ''} <small class="muted">{record.metadata.creationTimestamp}</small>
-          </li>
-        ))}
-      </ol>
+      <HistoryTimeline records={records} />
       <Logs key={`logs-${row.key}`} row={row} />
       {can('settings.view') && <Hooks key={`hooks-${row.key}`} row={row} />}
       {can('settings.view') && <NotifyMode key={`notify-${row.key}`} row={row} />}

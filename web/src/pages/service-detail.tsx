@@ -2,6 +2,7 @@
 // follows), policy and version scope with where each comes from, the last update, its UpdateRecords and the actions.
 import type { ServiceTask, SwarmService } from '../../../schemas/generated/types.ts';
 import { TasksBadge, UpdateStateChip } from '../components/service-chips.tsx';
+import { HistoryTimeline } from '../components/history-timeline.tsx';
 import { useInformer } from '../live/on-demand.ts';
 import { serviceRowOf, shortId } from '../live/service-view.ts';
 import { swarmServices, updateRecords } from '../live/stores.ts';
@@ -106,15 +107,7 @@ export function ServiceDetailPage({ name }: { name: string }) {
         )}
       </section>
       <Tasks service={service} />
-      <h2>History</h2>
-      {records.length === 0 && <p class="muted">No history yet.</p>}
-      <ol class="timeline">
-        {records.map((record) => (
-          <li key={record.metadata.name}>
-            <span class={`chip outcome-${record.spec.outcome}`}>{record.spec.outcome}</span> {record.spec.type} {record.spec.oldImage ?? ''} → {record.spec.newImage ?? ''} <small class="muted">{record.metadata.creationTimestamp}</small>
-          </li>
-        ))}
-      </ol>
+      <HistoryTimeline records={records} />
     </>
   );
 }
