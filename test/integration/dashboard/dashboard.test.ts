@@ -1,7 +1,8 @@
 // The dashboard end to end in Debian's Chromium (playwright-core, headless) against a real `vigil serve` child on a
 // real Docker engine and registry: sign-in through the form, a container started with `docker run` appearing
-// without a reload (the informer's watch), check → queue → approve → the container running the new image, a
-// resource-API patch showing on the page, the update's outcome toast from its UpdateRecord, a viewer seeing no action buttons, the 390×844 viewport, axe-core with no
+// without a reload (the informer's watch), check → queue → approve → the container running the new image, the
+// update's outcome toast from its UpdateRecord, a policy set inline seen by kubectl and a kubectl patch shown on the
+// page, a rollback to the chosen snapshot from the detail page (the old image ID again, and its toast), a viewer seeing no action buttons, the 390×844 viewport, axe-core with no
 // serious or critical violation, and no console error. Screenshots: see browser.ts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { startVigil, ADMIN_PASSWORD, ADMIN_USERNAME, type VigilChild } from '../../testbed/vigil.ts';
 import { NEW_IMAGE, OLD_IMAGE, startUpdateTestbed, type UpdateTestbed } from '../update/update-testbed.ts';
 import { deadlines } from '../../testbed/deadlines.ts';
+import { Kubectl } from '../../testbed/kubectl.ts';
 import { assertAccessible, CHROMIUM_FLAGS, eventually, screenshot, signIn, watchErrors } from './browser.ts';
 import { buildDashboard } from '../../../web/build.ts';
 
@@ -19,12 +21,14 @@ describe('the dashboard in a real browser', () => {
   let vigil: VigilChild;
   let browser: Browser;
   let newImageID = '';
+  let oldImageID = '';
   let oldReference = '';
 
   before(async () => {
     await buildDashboard();
     bed = await startUpdateTestbed('dashboard');
     oldReference = await bed.publish('1.0.0', OLD_IMAGE);
+    oldImageID = (await bed.engine.docker(['image', 'inspect', '--format', '{{.Id}}', oldReference])).trim();
     const newReference = await bed.publish('1.1.0', NEW_IMAGE);
     newImageID = (await bed.engine.docker(['image', 'inspect', '--format', '{{.Id}}', newReference])).trim();
     await bed.engine.docker(['rmi', newReference, 'vigil-test/app:1.1.0']);
@@ -98,20 +102,30 @@ describe('the dashboard in a real browser', () => {
     await page.getByRole('link', { name: 'Containers' }).click();
     const policy = page.getByLabel('Policy of web');
     await policy.waitFor({ timeout: deadlines.request });
-    const patched = await fetch(`${vigil.url}/apis/vigil.dev/v1alpha1/namespaces/local/containers/web`, {
-      method: 'PATCH',
-      headers: { ...vigil.headers(), 'content-type': 'application/merge-patch+json' },
-      body: JSON.stringify({ spec: { policy: 'pinned' } }),
-    });
-    assert.equal(patched.status, 200, await patched.text());
+    // Changed inline on the page: kubectl sees it. Changed by kubectl: the page shows it.
+    const kubectl = new Kubectl(vigil.kubeconfig);
+    try {
+      await policy.selectOption('auto');
+      await eventually('kubectl get shows the policy set on the page', async () => (await kubectl.run(['get', 'containers', 'web', '-n', 'local', '-o', 'jsonpath={.spec.policy}'])).stdout, (value) => value === 'auto', deadlines.containerCondition);
+      const patched = await kubectl.run(['patch', 'containers', 'web', '-n', 'local', '--type', 'merge', '-p', '{"spec":{"policy":"pinned"}}']);
+      assert.equal(patched.code, 0, patched.stderr);
+    } finally {
+      await kubectl.close();
+    }
     // Read through the DevTools protocol (waitForFunction's string would be an eval, which the strict CSP refuses).
     await eventually('the policy of web on the page', () => policy.inputValue(), (value) => value === 'pinned', deadlines.containerCondition);
 
     await page.getByRole('link', { name: 'web' }).click();
     await page.getByRole('heading', { name: 'History' }).waitFor({ timeout: deadlines.request });
-    await page.getByRole('button', { name: 'Roll back to this' }).first().waitFor({ timeout: deadlines.containerCondition });
+    const rollBack = page.getByRole('button', { name: 'Roll back to this' }).first();
+    await rollBack.waitFor({ timeout: deadlines.containerCondition });
     await assertAccessible(page, 'container detail');
     await page.screenshot({ path: screenshot('container-detail-desktop') });
+    // The snapshot taken before the update, chosen on the page: web runs its old image ID again.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await rollBack.click();
+    await eventually('web runs 1.0.0 again', async () => (await bed.engine.docker(['inspect', '--format', '{{.Image}}', 'web']).catch(() => '')).trim(), (id) => id === oldImageID, deadlines.containerCondition);
+    await page.locator('.toast').filter({ hasText: /^Rolled back web/ }).waitFor({ timeout: deadlines.containerCondition });
     assert.deepEqual(errors, []);
     await context.close();
   });
