@@ -66,10 +66,12 @@ describe('scans on real engines and a real registry', () => {
 
     stack = await startCheckStack({ defaultDockerHost: first.host, settings: { paused: true, filters: ['skip-*'], scanConcurrency: 4 } });
     await stack.api.create({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Host', metadata: { name: 'second' }, spec: { dockerHost: second.host } } satisfies Host);
-    await containerWhere(stack.api, 'second', 'api-ignored', 'discovered', (c) => c.status?.image !== undefined);
+    await containerWhere(stack.api, 'second', 'api-ignored', 'discovered running', (c) => c.status?.image !== undefined && c.status.state === 'running');
     await stack.api.modify('Container', 'second', 'api-ignored', (current) => ({ ...current, spec: { ...(current.spec as object), ignoredVersions: ['4.0.0'] } }));
     for (const [host, name] of [['local', 'web-major'], ['local', 'web-patch'], ['local', 'api-excl'], ['local', 'cache-pinned'], ['local', 'tools'], ['local', 'skip-me'], ['second', 'web-minor'], ['second', 'db']] as const) {
-      await containerWhere(stack.api, host, name, 'discovered with its image digest', (c) => (c.status?.repoDigests ?? []).length > 0);
+      // Running, not only created: a scan looks at running containers (as Sentinel's does), and the inventory may
+      // record a container with its image before the engine's start event (seen on a loaded CI machine).
+      await containerWhere(stack.api, host, name, 'discovered running with its image digest', (c) => (c.status?.repoDigests ?? []).length > 0 && c.status?.state === 'running');
     }
   });
 
@@ -169,7 +171,7 @@ describe('scans on real engines and a real registry', () => {
     await first.docker(['pull', viaProxy], { timeoutMs: 120_000 });
     await run(first, 'via-proxy', viaProxy, { 'sentinel.semver': 'major' });
     await stack.api.create({ apiVersion: 'vigil.dev/v1alpha1', kind: 'Registry', metadata: { name: 'limited' }, spec: { server: proxy.server, insecure: true } } satisfies Registry);
-    await containerWhere(stack.api, 'local', 'via-proxy', 'discovered', (c) => (c.status?.repoDigests ?? []).length > 0);
+    await containerWhere(stack.api, 'local', 'via-proxy', 'discovered running', (c) => (c.status?.repoDigests ?? []).length > 0 && c.status?.state === 'running');
     proxy.setRateLimit({ limit: 100, remaining: 90, windowSeconds: 21600, style: 'docker' });
     const scan = async (): Promise<void> => {
       const requestedAt = await requestScan(stack.api);
