@@ -60,7 +60,7 @@ describe('the dashboard in a real browser', () => {
     assert.equal((await fetch(`${vigil.url}/assets/app-000000000000.js`)).status, 404);
   });
 
-  test('sign-in, a docker run container appears live, check → queue → approve updates it, a resource-API patch shows', async () => {
+  test('sign-in, a docker run container appears live, check → queue → approve updates it, kubectl and the page agree on the policy, a rollback to the chosen snapshot', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const errors = watchErrors(page);
