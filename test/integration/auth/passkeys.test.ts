@@ -9,6 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
@@ -205,7 +206,11 @@ describe('passkeys in Chromium with a virtual authenticator', () => {
     assert.deepEqual({ step: cloned.step, status: cloned.status, body: cloned.body }, { step: 'finish', status: 401, body: { error: 'passkey authentication failed' } });
 
     // The answers are alike on purpose; the log says which check refused each (the library's own words).
-    const reasons = readFileSync(join(dataDir, 'vigil.log'), 'utf8').split('\n').filter((line) => line.includes('passkey sign-in refused')).map((line) => (JSON.parse(line) as { reason: string }).reason);
+    // The log is written asynchronously: on a loaded machine the last refusal's line can lag its answer.
+    const refusals = (): string[] => readFileSync(join(dataDir, 'vigil.log'), 'utf8').split('\n').filter((line) => line.includes('passkey sign-in refused')).map((line) => (JSON.parse(line) as { reason: string }).reason);
+    const deadline = Date.now() + deadlines.condition;
+    while (refusals().length < 3 && Date.now() < deadline) await sleep(100);
+    const reasons = refusals();
     assert.equal(reasons.length, 3, reasons.join(' / '));
     assert.match(reasons[0] ?? '', /signature/i);
     assert.match(reasons[1] ?? '', /user could not be verified/);
