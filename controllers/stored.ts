@@ -4,3 +4,8 @@
 import type { ResourceObject } from '../apiserver/resources/client.ts';
 
 export type Stored<T> = T & ResourceObject;
+
+/** The later of two reads of one object (store revisions only grow); `b` when `a` is absent. */
+export function newerOf<T extends ResourceObject>(a: T | undefined, b: T): T {
+  return a !== undefined && Number(a.metadata.resourceVersion) >= Number(b.metadata.resourceVersion) ? a : b;
+}

@@ -15,7 +15,7 @@ import type { RegistryReader } from '../registry/client.ts';
 import { isRegistryError } from '../../domain/registry/errors.ts';
 import type { RequestPurpose } from '../registry/rate-limit.ts';
 import { RegistryConfigError } from '../registry/registry-config.ts';
-import type { Stored } from '../stored.ts';
+import { newerOf, type Stored } from '../stored.ts';
 import { checkInputOf, inputFingerprint, platformOf, type CheckInput } from './check-input.ts';
 import { statusWithCheck } from './check-status.ts';
 import type { CheckOutcome } from './outcome.ts';
@@ -188,9 +188,7 @@ export class ContainerChecker {
   /** The newer of the cached container and the one the job carries (store revisions only grow). */
   #current(job: CheckJob): Stored<Container> | undefined {
     const cached = this.#options.containers.get(job.key);
-    if (job.seen === undefined) return cached;
-    if (cached === undefined) return job.seen;
-    return Number(cached.metadata.resourceVersion) >= Number(job.seen.metadata.resourceVersion) ? cached : job.seen;
+    return job.seen === undefined ? cached : newerOf(cached, job.seen);
   }
 
   /** The status `container` gets from `result`. */

@@ -14,7 +14,7 @@ import { isApiError } from '../../apiserver/resources/errors.ts';
 import type { Container, Host, Settings, SettingsSpec, SettingsStatus } from '../../schemas/generated/types.ts';
 import { keyOf, writeStatus, type Lister, type ReconcileContext, type ReconcileResult, type Reconciler } from '../runtime/index.ts';
 import type { RegistryReader } from '../registry/client.ts';
-import type { Stored } from '../stored.ts';
+import { newerOf, type Stored } from '../stored.ts';
 import { BatchReader } from './batch-reader.ts';
 import { REGISTRY_CHECK_FIELD_MANAGER, type BatchSummary, type CheckJob, type ContainerChecker } from './container-checker.ts';
 import type { RegistryAccess } from './registry-access.ts';
@@ -136,11 +136,7 @@ export class ScanScheduler implements Reconciler {
     if (pendingScanRequest(spec, status) === undefined) return cached.map((container) => ({ container }));
     const listed = (await this.#options.client.list('Container')).items as Stored<Container>[];
     const byKey = new Map(cached.map((container) => [keyOf(container), container]));
-    return listed.map((seen) => {
-      const known = byKey.get(keyOf(seen));
-      const container = known !== undefined && Number(known.metadata.resourceVersion) >= Number(seen.metadata.resourceVersion) ? known : seen;
-      return { container, seen };
-    });
+    return listed.map((seen) => ({ container: newerOf(byKey.get(keyOf(seen)), seen), seen }));
   }
 
   #plan(spec: SettingsSpec | undefined, status: SettingsStatus | undefined, now: number, containers: readonly { container: Stored<Container>; seen?: Stored<Container> }[]): Plan {
